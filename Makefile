@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+MO      = proctor/translations/zh_CN/LC_MESSAGES/messages.mo
+PO      = proctor/translations/zh_CN/LC_MESSAGES/messages.po
+HOST   ?= 0.0.0.0
+PORT   ?= 5000
+
+.PHONY: run test setup lint typecheck bench translations clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(MO): $(PO) $(STAMP)
+	$(VENV)/bin/pybabel compile --use-fuzzy -d proctor/translations -D messages >/dev/null
+
+setup: $(STAMP) $(MO)
+
+## make run: install, migrate, seed the demo once, serve on http://127.0.0.1:5000/
+run: setup
+	$(PY) run.py --demo --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy incidents
+
+## make test: install what tests need and run them all (lint and types included)
+test: lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench
+
+translations: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o proctor/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i proctor/translations/messages.pot -d proctor/translations
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

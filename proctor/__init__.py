@@ -1,0 +1,92 @@
+"""The exam-day proctoring app: create_app builds it in named steps."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from proctor import config as config_module
+from proctor.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    from proctor import realtime
+
+    realtime.init_app(app)  # socketio.init_app, last
+    return app
+
+
+def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_mapping(config_module.defaults(app.instance_path))
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    data_dir = app.config["DATA_DIR"]
+    os.makedirs(data_dir, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.sqlite_url(data_dir)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.secret_key_for(data_dir)
+    if app.config.get("MESSAGE_QUEUE") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        # Several workers share login counters through the same Redis.
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["MESSAGE_QUEUE"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+
+
+def engine_options(cfg: dict[str, Any]) -> dict[str, Any]:
+    url: str = cfg["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        # check_same_thread off: connections move between the server's worker threads.
+        return {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def register_extensions(app: Flask) -> None:
+    from proctor.database import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    from proctor.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
+    from proctor.auth.sessions import init_login
+
+    init_login(app, login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from proctor.api import bp as api_bp
+    from proctor.auth import bp as auth_bp
+    from proctor.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from proctor.errors import install
+
+    install(app)
+
+
+def register_commands(app: Flask) -> None:
+    from proctor.cli import register
+
+    register(app)

@@ -1,0 +1,61 @@
+"""The JSON API v1: deny by default, every route declares who may call it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from werkzeug.routing import BaseConverter
+
+from proctor.errors import ApiError
+
+bp = Blueprint("api", __name__)
+
+
+class IdConverter(BaseConverter):
+    """A database id: 1 to 16 digits, so an absurd number is a 404, not an overflow."""
+
+    regex = r"[1-9][0-9]{0,15}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: object) -> str:
+        return str(value)
+
+
+@bp.record_once
+def _register_converter(state) -> None:  # type: ignore[no-untyped-def]
+    state.app.url_map.converters["id"] = IdConverter
+
+
+@bp.before_request
+def guard() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None or getattr(view, "public", False):
+        return
+    if not current_user.is_authenticated:
+        raise ApiError(401, "unauthenticated", "Log in or send a bearer token.")
+    roles = getattr(view, "roles", None)
+    if not roles or current_user.role not in roles:
+        from proctor.services.access import deny
+
+        raise deny(f"a {current_user.role} may not call {request.method} {request.path}")
+
+
+@bp.get("/openapi.json")
+def openapi_document():  # type: ignore[no-untyped-def]
+    from proctor.api.openapi import build_document
+
+    return jsonify(build_document(request.script_root + "/api/v1"))
+
+
+openapi_document.public = True  # type: ignore[attr-defined]
+
+from proctor.api import (  # noqa: E402,F401  (the views register themselves on bp)
+    auth_views,
+    floor_views,
+    incident_views,
+    registry_views,
+    rules_views,
+    sitting_views,
+)

@@ -1,0 +1,130 @@
+"""Reporting incidents, deciding them, and a candidate's resulting sanctions."""
+
+from __future__ import annotations
+
+from proctor.api import bp
+from proctor.api.auth_views import ALL_ROLES
+from proctor.api.present import incident_out
+from proctor.api.schemas import (
+    BanPeriodOut,
+    DecisionIn,
+    ExplanationOut,
+    IncidentIn,
+    IncidentOut,
+    IncidentsOut,
+    SanctionsOut,
+)
+from proctor.api.spec import endpoint
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import Incident, Role, Sitting
+from proctor.services import access, floor
+from proctor.services.incidents import Party, decide_incident, find_incident, report_incident
+from proctor.services.people import candidate_by_ticket
+from proctor.services.sanctions import sanction_for_person
+from proctor.services.sittings import subject_by_code
+
+MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/incidents", summary="Report an incident",
+          tag="incidents", body=IncidentIn, responses={201: IncidentOut, 200: IncidentOut},
+          roles=ALL_ROLES)
+def post_incident(sid: int, body: IncidentIn):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    replay = find_incident(body.client_id)
+    if replay is not None:
+        return _replayed(replay, sitting), 200
+    if body.discovered_after_exam and not access.is_authority():
+        raise access.deny("misconduct found after the exam is recorded by the evaluation body")
+    parties = _parties(sitting, body)
+    subject = subject_by_code(sitting, body.subject) if body.subject else None
+    incident, created = report_incident(
+        sitting, client_id=body.client_id, rule_code=body.rule_code, subject=subject,
+        observed_at=body.observed_at, description=body.description, parties=parties,
+        severity=body.severity, discovered_after_exam=body.discovered_after_exam,
+        who=access.user())
+    db.session.commit()
+    return incident_out(incident), 201 if created else 200
+
+
+def _parties(sitting: Sitting, body: IncidentIn) -> list[Party]:
+    parties = []
+    for index, given in enumerate(body.parties):
+        if given.ticket_no is not None:
+            candidate = candidate_by_ticket(sitting, given.ticket_no,
+                                            f"parties.{index}.ticket_no")
+            access.require_room(sitting, floor.room_of(candidate))
+            parties.append(Party(given.role, candidate=candidate))
+        else:
+            parties.append(Party(given.role, name=given.name, id_number=given.id_number))
+    if not any(p.candidate for p in parties) and not access.is_authority():
+        access.require_room(sitting, None)
+    return parties
+
+
+def _replayed(incident: Incident, sitting: Sitting) -> IncidentOut:
+    if incident.sitting_id != sitting.id:
+        raise ApiError(409, "client_id_conflict", "This client_id belongs to another record.",
+                       "client_id")
+    access.require_room(sitting, incident.room_id)
+    return incident_out(incident)
+
+
+def _incident_in_scope(iid: int) -> tuple[Incident, Sitting]:
+    incident = db.session.get(Incident, iid)
+    if incident is None:
+        raise ApiError(404, "incident_not_found", f"no incident {iid}")
+    sitting = access.require_sitting(incident.sitting_id)
+    access.require_room(sitting, incident.room_id)
+    return incident, sitting
+
+
+@endpoint(bp, "GET", "/incidents/<id:iid>", summary="One incident with parties and decisions",
+          tag="incidents", responses={200: IncidentOut}, roles=ALL_ROLES)
+def get_incident(iid: int) -> IncidentOut:
+    return incident_out(_incident_in_scope(iid)[0])
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/incidents", summary="Incidents of a sitting",
+          tag="incidents", responses={200: IncidentsOut}, roles=ALL_ROLES)
+def list_incidents(sid: int) -> IncidentsOut:
+    access.require_sitting(sid)
+    who = access.user()
+    stmt = db.select(Incident).where(Incident.sitting_id == sid).order_by(Incident.id.desc())
+    if not (access.is_authority(who) or access.is_chief_of(who, sid)):
+        stmt = stmt.where(Incident.room_id.in_(access.rooms_of(who, sid)))
+    return IncidentsOut([incident_out(i) for i in db.session.scalars(stmt)])
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/decision", summary="Confirm or dismiss an incident",
+          tag="incidents", body=DecisionIn, responses={200: IncidentOut}, roles=MANAGERS)
+def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
+    incident = db.session.get(Incident, iid)
+    if incident is None:
+        raise ApiError(404, "incident_not_found", f"no incident {iid}")
+    access.require_manager(incident.sitting_id)
+    decide_incident(incident, body.decision, body.severity, body.note, access.user())
+    db.session.commit()
+    return incident_out(incident)
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/candidates/<ticket_no>/sanctions",
+          summary="What the confirmed incidents mean for this candidate", tag="incidents",
+          responses={200: SanctionsOut}, roles=ALL_ROLES)
+def get_sanctions(sid: int, ticket_no: str) -> SanctionsOut:
+    sitting = access.require_sitting(sid)
+    candidate = candidate_by_ticket(sitting, ticket_no, "path")
+    access.require_room(sitting, floor.room_of(candidate))
+    result = sanction_for_person(candidate.person_id)
+    outcome = result.outcome_for(sid)
+    ban = next((b for b in result.bans if sid in b.sitting_ids), None)
+    return SanctionsOut(
+        ticket_no=ticket_no, voided_subjects=sorted(outcome.voided_subjects),
+        all_subjects_voided=outcome.all_subjects_voided,
+        ban=BanPeriodOut(from_=ban.start, until=ban.until, tier=int(ban.tier),
+                         rule_codes=list(ban.rule_codes), referral=ban.referral) if ban else None,
+        certificate_revoked=outcome.certificate_revoked, incidents=list(outcome.incident_ids),
+        explanations=[ExplanationOut(incident_id=e.incident_id, rule_code=e.rule_code, zh=e.zh,
+                                     en=e.en)
+                      for e in result.explanations if e.incident_id in outcome.incident_ids])

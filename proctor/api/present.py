@@ -1,0 +1,77 @@
+"""Rows into response models (ID numbers masked for invigilators)."""
+
+from __future__ import annotations
+
+from proctor.api.schemas import (
+    CandidateOut,
+    DecisionOut,
+    IncidentOut,
+    PartyOut,
+    RoomOut,
+    SeatOut,
+    SittingOut,
+    SubjectOut,
+    WarningOut,
+)
+from proctor.extensions import db
+from proctor.models import Candidate, CandidateWarning, Incident, Room, Sitting, User
+from proctor.services.access import shown_id_number
+from proctor.services.floor import seat_of
+from proctor.services.people import subject_codes
+
+
+def room_out(room: Room) -> RoomOut:
+    return RoomOut(id=room.id, sitting_id=room.sitting_id, name=room.name, rows=room.rows,
+                   cols=room.cols, seats=room.seat_count, camera_source=room.camera_source)
+
+
+def sitting_out(sitting: Sitting) -> SittingOut:
+    return SittingOut(
+        id=sitting.id, occupation=sitting.occupation, level=sitting.level, date=sitting.date,
+        subjects=[SubjectOut(code=s.code, name=s.name, starts_at=s.starts_at, ends_at=s.ends_at)
+                  for s in sitting.subjects],
+        rooms=[room_out(room) for room in sitting.rooms])
+
+
+def candidate_out(candidate: Candidate, sitting: Sitting) -> CandidateOut:
+    seat = seat_of(candidate)
+    return CandidateOut(
+        id=candidate.id, sitting_id=candidate.sitting_id, ticket_no=candidate.ticket_no,
+        name=candidate.person.name, id_number=shown_id_number(candidate.person.id_number),
+        subjects=subject_codes(candidate, sitting), application=candidate.application,
+        training_body=candidate.training_body,
+        seat=SeatOut(room_id=seat.room_id, seat_no=seat.seat_no) if seat else None)
+
+
+def warning_out(warning: CandidateWarning) -> WarningOut:
+    return WarningOut(
+        id=warning.id, client_id=warning.client_id, sitting_id=warning.candidate.sitting_id,
+        ticket_no=warning.candidate.ticket_no, subject=warning.subject.code,
+        rule_code=warning.rule_code, outcome=warning.outcome, note=warning.note,
+        observed_at=warning.observed_at, recorded_at=warning.recorded_at,
+        incident_id=warning.incident_id)
+
+
+def _username(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.username if user else str(user_id)
+
+
+def incident_out(incident: Incident) -> IncidentOut:
+    return IncidentOut(
+        id=incident.id, client_id=incident.client_id, sitting_id=incident.sitting_id,
+        rule_code=incident.rule_code, tier=incident.tier,
+        rulebook_version=incident.rulebook_version,
+        subject=incident.subject.code if incident.subject else None, room_id=incident.room_id,
+        status=incident.status, severity=incident.severity,
+        proposed_severity=incident.proposed_severity, description=incident.description,
+        discovered_after_exam=incident.discovered_after_exam,
+        observed_at=incident.observed_at, recorded_at=incident.recorded_at,
+        reported_by=_username(incident.reported_by), warning_id=incident.warning_id,
+        parties=[PartyOut(role=p.role, name=p.name_as_given or p.person.name,
+                          id_number=shown_id_number(p.person.id_number),
+                          ticket_no=p.candidate.ticket_no if p.candidate else None)
+                 for p in incident.parties],
+        decisions=[DecisionOut(decision=d.decision, severity=d.severity, note=d.note,
+                               decided_by=_username(d.decided_by), decided_at=d.decided_at)
+                   for d in incident.decisions])

@@ -1,0 +1,140 @@
+"""Sittings, rooms, staff, candidates and the roster (set up by the evaluation body)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from proctor.api import bp
+from proctor.api.auth_views import ALL_ROLES
+from proctor.api.present import candidate_out, room_out, sitting_out
+from proctor.api.schemas import (
+    CandidateIn,
+    CandidateOut,
+    CandidatesOut,
+    EventsOut,
+    EventsQuery,
+    RoomIn,
+    RoomOut,
+    RosterOut,
+    SittingIn,
+    SittingOut,
+    SittingsOut,
+    StaffIn,
+    StaffOut,
+)
+from proctor.api.spec import endpoint
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import Candidate, Role, SeatAssignment
+from proctor.realtime import events_after
+from proctor.services import access, roster, sittings
+from proctor.services.people import candidate_by_ticket, register_candidate
+
+AUTHORITY = [Role.AUTHORITY.value]
+
+
+@endpoint(bp, "GET", "/sittings", summary="The sittings you may open", tag="sittings",
+          responses={200: SittingsOut}, roles=ALL_ROLES)
+def list_sittings() -> SittingsOut:
+    ids = access.sitting_ids_of(access.user())
+    return SittingsOut([sitting_out(access.get_sitting(sid)) for sid in ids])
+
+
+@endpoint(bp, "POST", "/sittings", summary="Create a sitting with its subjects", tag="sittings",
+          body=SittingIn, responses={201: SittingOut}, roles=AUTHORITY)
+def create_sitting(body: SittingIn):  # type: ignore[no-untyped-def]
+    sitting = sittings.create_sitting(
+        body.occupation, body.level, body.date,
+        [(s.code, s.name, s.starts_at, s.ends_at) for s in body.subjects])
+    db.session.commit()
+    return sitting_out(sitting), 201
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>", summary="One sitting", tag="sittings",
+          responses={200: SittingOut}, roles=ALL_ROLES)
+def get_sitting(sid: int) -> SittingOut:
+    return sitting_out(access.require_sitting(sid))
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/rooms", summary="Add a room with its seat grid",
+          tag="sittings", body=RoomIn, responses={201: RoomOut}, roles=AUTHORITY)
+def create_room(sid: int, body: RoomIn):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    room = sittings.add_room(sitting, body.name, body.rows, body.cols, body.camera_source)
+    db.session.commit()
+    return room_out(room), 201
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/staff", summary="Assign a chief or an invigilator",
+          tag="sittings", body=StaffIn, responses={201: StaffOut}, roles=AUTHORITY)
+def assign_staff(sid: int, body: StaffIn):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    row = sittings.assign_staff(sitting, body.username, body.role, body.room_id)
+    db.session.commit()
+    return StaffOut(id=row.id, sitting_id=sid, username=body.username, role=row.role,
+                    room_id=row.room_id), 201
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/candidates", summary="Register a candidate",
+          tag="candidates", body=CandidateIn, responses={201: CandidateOut, 200: CandidateOut},
+          roles=AUTHORITY)
+def create_candidate(sid: int, body: CandidateIn):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    candidate, outcome = register_candidate(sitting, body.ticket_no, body.name, body.id_number,
+                                            body.subjects, body.application, body.training_body)
+    db.session.commit()
+    return candidate_out(candidate, sitting), 201 if outcome == "created" else 200
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/candidates", summary="Candidates you may see",
+          tag="candidates", responses={200: CandidatesOut}, roles=ALL_ROLES)
+def list_candidates(sid: int) -> CandidatesOut:
+    sitting = access.require_sitting(sid)
+    stmt = db.select(Candidate).where(Candidate.sitting_id == sid).order_by(Candidate.ticket_no)
+    who = access.user()
+    if who.role == Role.INVIGILATOR:
+        stmt = stmt.join(SeatAssignment, SeatAssignment.candidate_id == Candidate.id).where(
+            SeatAssignment.room_id.in_(access.rooms_of(who, sid)))
+    return CandidatesOut([candidate_out(c, sitting) for c in db.session.scalars(stmt)])
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/candidates/<ticket_no>", summary="One candidate",
+          tag="candidates", responses={200: CandidateOut}, roles=ALL_ROLES)
+def get_candidate(sid: int, ticket_no: str) -> CandidateOut:
+    sitting = access.require_sitting(sid)
+    candidate = candidate_by_ticket(sitting, ticket_no, "path")
+    from proctor.services.floor import room_of
+
+    access.require_room(sitting, room_of(candidate))
+    return candidate_out(candidate, sitting)
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/roster", summary="Import a roster (.csv or .xlsx)",
+          tag="candidates", responses={200: RosterOut}, roles=AUTHORITY,
+          multipart={"file": "the roster: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx"})
+def import_roster(sid: int):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(422, "file_required", "Send the roster as multipart field 'file'.",
+                       "file")
+    result = roster.import_roster(sitting, upload.read(), upload.filename)
+    if result.errors:
+        db.session.rollback()
+        rows = [e.model_dump(exclude_none=True) for e in result.errors]
+        raise ApiError(422, "roster_invalid",
+                       f"{len(rows)} problem(s) in the file; nothing was imported.",
+                       "file", {"rows": rows, "created": 0, "updated": 0, "errors": rows})
+    db.session.commit()
+    return RosterOut(created=result.created, updated=result.updated, unchanged=result.unchanged,
+                     errors=[])
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/events", summary="Live events after a sequence number",
+          tag="live", query=EventsQuery, responses={200: EventsOut}, roles=ALL_ROLES)
+def list_events(sid: int, query: EventsQuery) -> EventsOut:
+    access.require_sitting(sid)
+    who = access.user()
+    rooms = None if access.is_authority(who) or access.is_chief_of(who, sid) \
+        else access.rooms_of(who, sid)
+    return EventsOut(events_after(sid, query.after_seq, rooms))

@@ -1,0 +1,142 @@
+"""Routes that validate their input with pydantic and describe themselves in the OpenAPI document.
+
+`@endpoint(...)` registers a Flask route on the API blueprint, validates the JSON body and the
+query string with pydantic models (errors answer 400/422 in the contract's format), renders a
+pydantic response model, and records the operation so `/api/v1/openapi.json` is built from the
+very models that validate the requests.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from proctor.errors import ApiError
+
+JSON = "application/json"
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    responses: dict[int, type[BaseModel] | str | None]
+    roles: frozenset[str] | None
+    public: bool
+    multipart: dict[str, str] | None = None
+    errors: tuple[int, ...] = ()
+
+
+@dataclass
+class Registry:
+    operations: list[Operation] = field(default_factory=list)
+
+
+registry = Registry()
+
+
+def _field_of(error: dict[str, Any]) -> str | None:
+    loc = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+    return ".".join(loc) or None
+
+
+def validation_failed(exc: ValidationError, where: str) -> ApiError:
+    first = exc.errors(include_url=False)[0]
+    name = _field_of(first)
+    message = f"{name}: {first['msg']}" if name else str(first["msg"])
+    return ApiError(422, "validation_error", message, name,
+                    {"details": [{"field": _field_of(e), "message": e["msg"]}
+                                 for e in exc.errors(include_url=False)][:20], "in": where})
+
+
+def parse_body(model: type[BaseModel]) -> BaseModel:
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ApiError(400, "invalid_json", "The body is not valid JSON.")
+    if not isinstance(payload, dict):
+        raise ApiError(422, "validation_error", "The body must be a JSON object.")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise validation_failed(exc, "body") from None
+
+
+def parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise validation_failed(exc, "query") from None
+
+
+def render(result: Any) -> Any:
+    """A view returns a model, (model, status), a list of models, or a ready Response."""
+    status = 200
+    if isinstance(result, tuple):
+        result, status = result
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, BaseModel):
+        return jsonify(result.model_dump(mode="json", by_alias=True)), status
+    if isinstance(result, list):
+        return jsonify([item.model_dump(mode="json", by_alias=True) if isinstance(item, BaseModel)
+                        else item for item in result]), status
+    return jsonify(result), status
+
+
+def endpoint(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
+             body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             responses: dict[int, type[BaseModel] | str | None] | None = None,
+             roles: Iterable[str] | None = None, public: bool = False,
+             multipart: dict[str, str] | None = None,
+             errors: Iterable[int] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `method rule` on `bp`; roles=None with public=False means nobody (deny)."""
+    op = Operation(method.upper(), rule, summary, tag, body, query, responses or {200: None},
+                   frozenset(roles) if roles is not None else None, public, multipart,
+                   tuple(errors))
+    registry.operations.append(op)
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(**path: Any) -> Any:
+            kwargs = dict(path)
+            if body is not None:
+                kwargs["body"] = parse_body(body)
+            if query is not None:
+                kwargs["query"] = parse_query(query)
+            return render(view(**kwargs))
+
+        wrapper.public = public  # type: ignore[attr-defined]
+        wrapper.roles = op.roles  # type: ignore[attr-defined]
+        bp.add_url_rule(rule, view.__name__, wrapper, methods=[op.method])
+        return wrapper
+
+    return decorate
+
+
+def openapi_path(rule: str) -> str:
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
+
+
+def path_parameters(rule: str) -> list[dict[str, Any]]:
+    params = []
+    for converter, name in _PATH_PARAM.findall(rule):
+        schema: dict[str, Any]
+        if converter == "id":
+            schema = {"type": "integer", "minimum": 1, "maximum": 2**53}
+        else:
+            schema = {"type": "string", "minLength": 1, "maxLength": 64}
+        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+    return params

@@ -1,0 +1,142 @@
+"""Server-side sessions on top of Flask-Login, so the server can end a session at once.
+
+The signed cookie carries only a random session token. Each request looks the token's hash up in
+`user_sessions`: a logout, a disabled account or an administrator's "end sessions" marks the row
+ended and the very next request is anonymous. Idle and absolute timeouts are checked here too,
+because tablets are shared. Bearer tokens (for other systems) are checked by the request loader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import Flask, current_app, g, request
+from flask_login import LoginManager, login_user, logout_user
+from sqlalchemy import update
+
+from proctor.database import reset_read_only, set_read_only, utcnow
+from proctor.extensions import db
+from proctor.models import ApiToken, User, UserSession
+
+# Touch last_seen_at at most this often: a write per request would serialise every GET.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def init_login(app: Flask, manager: LoginManager) -> None:
+    manager.init_app(app)
+    manager.session_protection = None  # the server-side session row is the protection
+    manager.user_loader(load_session_user)
+    manager.request_loader(load_bearer_user)
+
+    @manager.unauthorized_handler
+    def _unauthorized():  # type: ignore[no-untyped-def]
+        from flask import redirect, url_for
+
+        from proctor.errors import ApiError, wants_json
+
+        if wants_json():
+            raise ApiError(401, "unauthenticated", "Log in or send a bearer token.")
+        return redirect(url_for("auth.login_page", next=request.full_path))
+
+
+def load_session_user(token: str) -> User | None:
+    row = db.session.scalar(
+        db.select(UserSession).where(UserSession.token_hash == token_hash(token))
+    )
+    if row is None or row.ended_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        g.expired_session_id = row.id
+        return None
+    if now - row.last_seen_at > _TOUCH_EVERY:
+        g.touch_session_id = row.id
+    user = row.user
+    user.current_session_token = token
+    g.auth_method = "session"
+    return user
+
+
+def load_bearer_user(req) -> User | None:  # type: ignore[no-untyped-def]
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    user = bearer_user(header[len("Bearer "):].strip())
+    if user is not None:
+        g.auth_method = "bearer"
+    return user
+
+
+def bearer_user(token: str) -> User | None:
+    """The active user an unrevoked API token belongs to."""
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    return row.user
+
+
+def start_session(user: User) -> str:
+    """Create the server-side session for a successful login and log the user in."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(
+        token_hash=token_hash(token), user_id=user.id,
+        remote_addr=request.remote_addr, user_agent=(request.user_agent.string or "")[:255],
+    ))
+    user.current_session_token = token
+    login_user(user)
+    return token
+
+
+def end_current_session(user: User, reason: str = "logout") -> None:
+    if user.current_session_token:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == token_hash(user.current_session_token))
+            .where(UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason)
+        )
+    logout_user()
+
+
+def end_all_sessions(user_id: int, reason: str) -> int:
+    """End every open session of a user (account disabled, administrator's order)."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def touch_after_request() -> None:
+    """Record activity (idle timeout) or the end of an expired session, in its own commit."""
+    expired = g.pop("expired_session_id", None)
+    touched = g.pop("touch_session_id", None)
+    if expired is None and touched is None:
+        return
+    # A fresh write transaction: a read transaction that turns into a write can fail at once.
+    db.session.rollback()
+    token = set_read_only(False)
+    try:
+        _end_or_touch(expired, touched)
+    finally:
+        reset_read_only(token)
+
+
+def _end_or_touch(expired: int | None, touched: int | None) -> None:
+    if expired is not None:
+        db.session.execute(update(UserSession).where(UserSession.id == expired)
+                           .where(UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow(), end_reason="timeout"))
+    if touched is not None:
+        db.session.execute(update(UserSession).where(UserSession.id == touched)
+                           .values(last_seen_at=utcnow()))
+    db.session.commit()

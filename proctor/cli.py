@@ -1,0 +1,132 @@
+"""Command line: `flask --app proctor users …`, `audit verify`, `demo seed`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from proctor.errors import ApiError
+from proctor.extensions import db
+
+users = AppGroup("users", help="Staff accounts and API tokens.")
+audit_cli = AppGroup("audit", help="The hash-chained audit log.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+def _user_or_exit(name: str):  # type: ignore[no-untyped-def]
+    from proctor.services.accounts import find_user
+
+    user = find_user(name)
+    if user is None:
+        raise click.ClickException(f"no user {name!r}")
+    return user
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["invigilator", "chief", "authority"]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default="")
+def users_create(name: str, role: str, password: str, display_name: str) -> None:
+    """Create an account (argon2id password hash)."""
+    from proctor.services.accounts import create_user
+
+    try:
+        create_user(name, role, password, display_name)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"created {role} {name}")
+
+
+@users.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Make a bearer API token for NAME; it is printed once, as the last line."""
+    from proctor.services.accounts import create_api_token
+
+    token = create_api_token(_user_or_exit(name))
+    db.session.commit()
+    click.echo("Keep this token secret; only its hash is stored:", err=True)
+    click.echo(token)
+
+
+@users.command("disable")
+@click.argument("name")
+def users_disable(name: str) -> None:
+    """Disable an account; its sessions end at once."""
+    from proctor.services.accounts import set_active
+
+    ended = set_active(_user_or_exit(name), False)
+    db.session.commit()
+    click.echo(f"disabled {name}; ended {ended} session(s)")
+
+
+@users.command("enable")
+@click.argument("name")
+def users_enable(name: str) -> None:
+    from proctor.services.accounts import set_active
+
+    set_active(_user_or_exit(name), True)
+    db.session.commit()
+    click.echo(f"enabled {name}")
+
+
+@users.command("end-sessions")
+@click.argument("name")
+def users_end_sessions(name: str) -> None:
+    """End every open session of NAME (a lost tablet)."""
+    from proctor.services.accounts import end_sessions
+
+    ended = end_sessions(_user_or_exit(name))
+    db.session.commit()
+    click.echo(f"ended {ended} session(s) of {name}")
+
+
+@users.command("revoke-tokens")
+@click.argument("name")
+def users_revoke_tokens(name: str) -> None:
+    from proctor.services.accounts import revoke_tokens
+
+    revoke_tokens(_user_or_exit(name))
+    db.session.commit()
+    click.echo(f"revoked the API tokens of {name}")
+
+
+@users.command("list")
+def users_list() -> None:
+    from proctor.models import User
+
+    for user in db.session.scalars(db.select(User).order_by(User.username)):
+        click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Re-hash the whole chain; exit 1 if any entry was edited, deleted or inserted."""
+    from proctor.services.audit import verify_chain
+
+    report = verify_chain()
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    click.echo(f"{'ok' if report.ok else 'BROKEN'}: {report.entries} entries, head {report.head}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Seed the demo sitting (once) and print the logins."""
+    from proctor.services.demo import print_logins, seed_demo
+
+    logins = seed_demo()
+    print_logins(logins, click.echo)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,84 @@
+"""Configuration: defaults, overridden by PROCTOR_* environment variables, then by test_config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "PROCTOR_"
+
+# name -> (config key, parser)
+_ENV: dict[str, tuple[str, type]] = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "DATA_DIR": ("DATA_DIR", str),
+    "MESSAGE_QUEUE": ("MESSAGE_QUEUE", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "TIMEZONE": ("TIMEZONE", str),
+    "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
+    "SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", int),
+    "LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
+    "LOGIN_LIMIT_PER_ADDRESS": ("LOGIN_LIMIT_PER_ADDRESS", str),
+    "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
+    "SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+}
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "DATA_DIR": instance_path,
+        "SQLALCHEMY_DATABASE_URI": None,  # filled from DATA_DIR below
+        "MESSAGE_QUEUE": None,
+        "TIMEZONE": "Asia/Shanghai",
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 12,
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 5 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SQLITE_BUSY_TIMEOUT_MS": 15000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "proctor_session",
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in before_request unless bearer-authenticated
+        "WTF_CSRF_TIME_LIMIT": None,  # bound to the session, which has its own timeouts
+        "WTF_CSRF_HEADERS": ["X-CSRFToken", "X-CSRF-Token"],
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, (key, parse) in _ENV.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw not in (None, ""):
+            found[key] = parse(raw)  # type: ignore[operator]
+    return found
+
+
+def secret_key_for(data_dir: str) -> str:
+    """The secret key kept in the data folder, generated on first use (file mode 0600)."""
+    path = Path(data_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def sqlite_url(data_dir: str) -> str:
+    return "sqlite:///" + str(Path(data_dir) / "proctor.sqlite3")

@@ -1,0 +1,37 @@
+"""The tables of exam day, one module per group. Import from here."""
+
+from proctor.models.accounts import ApiToken, Role, StaffAssignment, StaffRole, User, UserSession
+from proctor.models.audit import AuditEntry, AuditHead
+from proctor.models.events import LiveEvent
+from proctor.models.floor import Attendance, CandidateWarning, RoomLogEntry, SeatAssignment
+from proctor.models.incidents import Decision, Incident, IncidentParty
+from proctor.models.people import Candidate, CandidateSubject, Person
+from proctor.models.sanctions import BanRecord, CandidateSanction
+from proctor.models.sittings import Room, Sitting, Subject
+
+__all__ = [
+    "ApiToken",
+    "Attendance",
+    "AuditEntry",
+    "AuditHead",
+    "CandidateWarning",
+    "BanRecord",
+    "Candidate",
+    "CandidateSanction",
+    "CandidateSubject",
+    "Decision",
+    "Incident",
+    "IncidentParty",
+    "LiveEvent",
+    "Person",
+    "Role",
+    "Room",
+    "RoomLogEntry",
+    "SeatAssignment",
+    "Sitting",
+    "StaffAssignment",
+    "StaffRole",
+    "Subject",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,71 @@
+"""Incidents, the people involved, and the decisions on them (never deleted)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from proctor.database import UTCDateTime, utcnow
+from proctor.extensions import db
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subjects.id"))
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"), index=True)
+    rule_code: Mapped[str] = mapped_column(String(8))
+    tier: Mapped[int]
+    rulebook_version: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="reported", index=True)
+    proposed_severity: Mapped[str | None] = mapped_column(String(8))
+    severity: Mapped[str | None] = mapped_column(String(8))
+    discovered_after_exam: Mapped[bool] = mapped_column(default=False)
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id", use_alter=True))
+    reported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    witness_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parties: Mapped[list[IncidentParty]] = relationship(
+        back_populates="incident", order_by="IncidentParty.id"
+    )
+    decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id")
+    subject = relationship("Subject")
+
+
+class IncidentParty(db.Model):
+    """A person involved: principal, accomplice (the helper) or impostor."""
+
+    __tablename__ = "incident_parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
+    role: Mapped[str] = mapped_column(String(16), default="principal")
+    name_as_given: Mapped[str | None] = mapped_column(String(64))
+
+    incident: Mapped[Incident] = relationship(back_populates="parties")
+    person = relationship("Person")
+    candidate = relationship("Candidate")
+
+
+class Decision(db.Model):
+    """A chief examiner's (or the evaluation body's) decision: confirm or dismiss."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

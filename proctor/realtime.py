@@ -1,0 +1,172 @@
+"""The one publisher, and the Socket.IO handlers.
+
+Every change that others must see calls `publish(...)` inside its transaction: the event gets the
+sitting's next sequence number and is stored with the change, then emitted only after the
+transaction commits (a rolled-back change is never announced). Channel names come only from the
+helpers below. Server → client events are past tense; client → server ones imperative.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_socketio import disconnect, join_room
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
+
+from proctor.database import utcnow
+from proctor.extensions import db, socketio
+from proctor.models import LiveEvent, Sitting, User
+
+EVENTS = (
+    "attendance_recorded",
+    "seat_changed",
+    "candidate_registered",
+    "warning_recorded",
+    "warning_resolved",
+    "incident_reported",
+    "incident_decided",
+    "evidence_added",
+    "room_log_added",
+)
+
+
+def room_channel(room_id: int) -> str:
+    return f"room:{room_id}"
+
+
+def sitting_channel(sitting_id: int) -> str:
+    """Chief examiners and the evaluation body: every room of the sitting."""
+    return f"sitting:{sitting_id}"
+
+
+def publish(event_type: str, sitting_id: int, room_id: int | None,
+            data: dict[str, Any]) -> dict[str, Any]:
+    """Store the event in the current transaction; emit it once the transaction commits."""
+    if event_type not in EVENTS:
+        raise ValueError(f"unknown live event {event_type!r}")
+    seq = db.session.execute(
+        update(Sitting).where(Sitting.id == sitting_id)
+        .values(event_seq=Sitting.event_seq + 1).returning(Sitting.event_seq)
+    ).scalar_one()
+    row = LiveEvent(sitting_id=sitting_id, seq=seq, type=event_type, room_id=room_id,
+                    at=utcnow(), data=data)
+    db.session.add(row)
+    payload = event_payload(row)
+    db.session.info.setdefault("pending_events", []).append(payload)
+    return payload
+
+
+def event_payload(row: LiveEvent) -> dict[str, Any]:
+    return {"seq": row.seq, "type": row.type, "sitting_id": row.sitting_id,
+            "room_id": row.room_id, "at": row.at.isoformat(), "data": row.data}
+
+
+def _emit_pending(session: Session) -> None:
+    pending = session.info.pop("pending_events", [])
+    for payload in pending:
+        channels = [sitting_channel(payload["sitting_id"])]
+        if payload["room_id"] is not None:
+            channels.append(room_channel(payload["room_id"]))
+        socketio.emit(payload["type"], payload, to=channels)
+
+
+def _drop_pending(session: Session) -> None:
+    session.info.pop("pending_events", None)
+
+
+def events_after(sitting_id: int, after_seq: int, rooms: set[int] | None,
+                 limit: int = 1000) -> list[dict[str, Any]]:
+    """Events of the sitting after `after_seq`, in order; rooms=None means every room."""
+    stmt = (db.select(LiveEvent).where(LiveEvent.sitting_id == sitting_id,
+                                       LiveEvent.seq > after_seq)
+            .order_by(LiveEvent.seq).limit(limit))
+    if rooms is not None:
+        stmt = stmt.where(LiveEvent.room_id.in_(rooms))
+    return [event_payload(row) for row in db.session.scalars(stmt)]
+
+
+def init_app(app: Flask) -> None:
+    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"),
+                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+                      cors_allowed_origins=None, manage_session=False)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.get("pending_events"):
+        _emit_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous: Any) -> None:
+    _drop_pending(session)
+
+
+# Socket clients that connected with `auth: {token}` (other systems), by Socket.IO sid.
+_bearer_tokens: dict[str, str] = {}
+
+
+def _socket_user() -> User | None:
+    """The user behind this socket event, re-checked on every event (sessions can end)."""
+    from proctor.auth.sessions import bearer_user
+
+    if current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    token = _bearer_tokens.get(request.sid)  # type: ignore[attr-defined]
+    return bearer_user(token) if token else None
+
+
+def _visible_rooms(who: User, sitting_id: int) -> set[int] | None:
+    from proctor.services import access
+
+    if access.is_authority(who) or access.is_chief_of(who, sitting_id):
+        return None
+    return access.rooms_of(who, sitting_id)
+
+
+@socketio.on("connect")
+def on_connect(auth: dict[str, Any] | None = None) -> bool:
+    from proctor.services import access
+
+    if not current_user.is_authenticated and isinstance(auth, dict) and auth.get("token"):
+        _bearer_tokens[request.sid] = str(auth["token"])  # type: ignore[attr-defined]
+    who = _socket_user()
+    if who is None:
+        _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
+        return False
+    for sitting_id in access.sitting_ids_of(who):
+        rooms = _visible_rooms(who, sitting_id)
+        if rooms is None:
+            join_room(sitting_channel(sitting_id))
+        for room_id in rooms or ():
+            join_room(room_channel(room_id))
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args: Any) -> None:
+    _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
+
+
+@socketio.on("catch_up")
+def on_catch_up(message: Any) -> dict[str, Any]:
+    """Everything after `after_seq` that this user may see, in order."""
+    from proctor.services import access
+
+    who = _socket_user()
+    if who is None:
+        disconnect()
+        return {"error": {"code": "unauthenticated", "message": "the session has ended"}}
+    try:
+        sitting_id = int(message["sitting_id"])
+        after_seq = int(message.get("after_seq", 0))
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return {"error": {"code": "validation_error",
+                          "message": "send {sitting_id, after_seq} as integers"}}
+    if sitting_id not in access.sitting_ids_of(who):
+        return {"error": {"code": "forbidden", "message": "not one of your sittings"}}
+    return {"sitting_id": sitting_id,
+            "events": events_after(sitting_id, after_seq, _visible_rooms(who, sitting_id))}

@@ -1,0 +1,101 @@
+"""Who may see and change what: roles, sittings and rooms, checked on every route.
+
+Deny by default: a chief examiner reaches only the sittings they are assigned to, an
+invigilator only their rooms, and every refusal is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.idnumber import mask_id_number
+from proctor.models import Role, Room, Sitting, StaffAssignment, StaffRole, User
+from proctor.services import audit
+
+
+def deny(reason: str, code: str = "forbidden", **data: object) -> ApiError:
+    """Audit a refused permission check (committed on its own) and build the 403."""
+    db.session.rollback()
+    audit.record("permission_denied", reason=reason, **data)
+    db.session.commit()
+    return ApiError(403, code, reason)
+
+
+def user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def is_authority(who: User | None = None) -> bool:
+    return (who or user()).role == Role.AUTHORITY
+
+
+def assignments(who: User, sitting_id: int | None = None) -> list[StaffAssignment]:
+    stmt = db.select(StaffAssignment).where(StaffAssignment.user_id == who.id)
+    if sitting_id is not None:
+        stmt = stmt.where(StaffAssignment.sitting_id == sitting_id)
+    return list(db.session.scalars(stmt))
+
+
+def is_chief_of(who: User, sitting_id: int) -> bool:
+    return who.role == Role.CHIEF and any(
+        a.role == StaffRole.CHIEF for a in assignments(who, sitting_id))
+
+
+def rooms_of(who: User, sitting_id: int) -> set[int]:
+    """The rooms of the sitting this invigilator is assigned to."""
+    return {a.room_id for a in assignments(who, sitting_id)
+            if a.role == StaffRole.INVIGILATOR and a.room_id is not None}
+
+
+def sitting_ids_of(who: User) -> list[int]:
+    if who.role == Role.AUTHORITY:
+        return list(db.session.scalars(db.select(Sitting.id).order_by(Sitting.date.desc())))
+    return sorted({a.sitting_id for a in assignments(who)})
+
+
+def get_sitting(sitting_id: int) -> Sitting:
+    sitting = db.session.get(Sitting, sitting_id)
+    if sitting is None:
+        raise ApiError(404, "sitting_not_found", f"no sitting {sitting_id}")
+    return sitting
+
+
+def require_sitting(sitting_id: int, *, staff: bool = True) -> Sitting:
+    """The sitting, if the user is the evaluation body, its chief, or (staff=True) its staff."""
+    sitting = get_sitting(sitting_id)
+    who = user()
+    if is_authority(who) or is_chief_of(who, sitting_id):
+        return sitting
+    if staff and who.role == Role.INVIGILATOR and rooms_of(who, sitting_id):
+        return sitting
+    raise deny(f"not assigned to sitting {sitting_id}", sitting_id=sitting_id)
+
+
+def require_manager(sitting_id: int) -> Sitting:
+    """Only the evaluation body or the sitting's chief examiner."""
+    return require_sitting(sitting_id, staff=False)
+
+
+def require_room(sitting: Sitting, room_id: int | None) -> None:
+    """Invigilators act only in their own rooms; chiefs and the evaluation body anywhere."""
+    who = user()
+    if is_authority(who) or is_chief_of(who, sitting.id):
+        return
+    if room_id is None or room_id not in rooms_of(who, sitting.id):
+        raise deny(f"room {room_id} is not one of your rooms", sitting_id=sitting.id,
+                   room_id=room_id)
+
+
+def get_room(sitting: Sitting, room_id: int) -> Room:
+    room = db.session.get(Room, room_id)
+    if room is None or room.sitting_id != sitting.id:
+        raise ApiError(404, "room_not_found", f"no room {room_id} in sitting {sitting.id}",
+                       "room_id")
+    return room
+
+
+def shown_id_number(number: str) -> str:
+    """Invigilators see ID numbers masked, in every answer."""
+    return mask_id_number(number) if user().role == Role.INVIGILATOR else number

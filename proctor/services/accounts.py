@@ -1,0 +1,104 @@
+"""Accounts: argon2id password hashes, API tokens (stored as hashes), disabling, ending sessions."""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from proctor.auth.sessions import end_all_sessions, token_hash
+from proctor.database import utcnow
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import ApiToken, Role, User
+from proctor.services import audit
+
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    # argon2-cffi's PasswordHasher uses Argon2id.
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _dummy_hash() -> str:
+    cfg = current_app.config
+    key = (cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[key]
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with that password, or None. Unknown names cost as much as known ones."""
+    user = find_user(username)
+    hasher = _hasher()
+    try:
+        hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_user(username: str, role: str, password: str, display_name: str = "") -> User:
+    if role not in {r.value for r in Role}:
+        raise ApiError(422, "validation_error", f"unknown role {role!r}", "role")
+    if len(password) < 8:
+        raise ApiError(422, "weak_password", "A password needs at least 8 characters.",
+                       "password")
+    if find_user(username) is not None:
+        raise ApiError(409, "username_taken", f"user {username!r} exists already", "username")
+    user = User(username=username, role=role, display_name=display_name or username,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", "user", user.id, username=username, role=role)
+    return user
+
+
+def create_api_token(user: User) -> str:
+    """A new bearer token for the user; only its SHA-256 is kept, so show it once."""
+    token = "pt_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=token_hash(token), prefix=token[:10])
+    db.session.add(row)
+    db.session.flush()
+    audit.record("api_token_created", "api_token", row.id, username=user.username,
+                 prefix=row.prefix)
+    return token
+
+
+def set_active(user: User, active: bool) -> int:
+    """Enable or disable an account; disabling ends its sessions at once."""
+    user.active = active
+    ended = 0 if active else end_all_sessions(user.id, "account_disabled")
+    audit.record("user_enabled" if active else "user_disabled", "user", user.id,
+                 username=user.username, sessions_ended=ended)
+    return ended
+
+
+def end_sessions(user: User) -> int:
+    ended = end_all_sessions(user.id, "ended_by_administrator")
+    audit.record("sessions_ended", "user", user.id, username=user.username, count=ended)
+    return ended
+
+
+def revoke_tokens(user: User) -> None:
+    for row in db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                            ApiToken.revoked_at.is_(None))):
+        row.revoked_at = utcnow()
+    audit.record("api_tokens_revoked", "user", user.id, username=user.username)

@@ -1,0 +1,89 @@
+"""Demo data: one realistic sitting on today's date, seeded once, with printed logins."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+from collections.abc import Callable
+from datetime import date, time
+from pathlib import Path
+
+from flask import current_app
+
+from proctor.extensions import db
+from proctor.idnumber import make_id_number
+from proctor.models import Sitting
+from proctor.services import accounts, audit, sittings
+from proctor.services.floor import set_seat
+from proctor.services.people import register_candidate
+
+OCCUPATION = "人工智能训练师"
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红"
+REGIONS = ("310101", "310104", "310105", "310106", "310107", "310110", "310112", "310115")
+STAFF = (
+    ("inv1", "invigilator", "监考员 张明", "A"),
+    ("inv2", "invigilator", "监考员 李华", "A"),
+    ("inv3", "invigilator", "监考员 王芳", "B"),
+    ("inv4", "invigilator", "监考员 陈静", "B"),
+    ("chief", "chief", "主考 刘强", None),
+    ("authority", "authority", "评价机构 周洁", None),
+)
+
+
+def _logins_file() -> Path:
+    return Path(current_app.config["DATA_DIR"]) / "demo-logins.json"
+
+
+def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]]:
+    """Seed the demo once; later calls only return the logins kept in the data folder."""
+    path = _logins_file()
+    if path.exists():
+        return list(json.loads(path.read_text()))
+    rng = random.Random(seed)
+    logins = [{"username": name, "role": role, "password": secrets.token_urlsafe(9)}
+              for name, role, _, _ in STAFF]
+    users = {login["username"]: accounts.create_user(login["username"], login["role"],
+                                                     login["password"], display)
+             for login, (_, _, display, _) in zip(logins, STAFF, strict=True)}
+    today = sittings.venue_today()
+    sitting = sittings.create_sitting(OCCUPATION, 4, today, [
+        ("theory", "理论知识", time(9, 0), time(10, 30)),
+        ("practical", "操作技能", time(13, 30), time(15, 30)),
+    ])
+    rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, None),
+             "B": sittings.add_room(sitting, "第二考场", 5, 6, None)}
+    for name, role, _, room_key in STAFF:
+        if role != "authority":
+            sittings.assign_staff(sitting, name, role, rooms[room_key].id if room_key else None)
+    _register_candidates(sitting, rooms, candidates, rng, today, users["authority"])
+    audit.record("demo_seeded", "sitting", sitting.id, actor="system", candidates=candidates)
+    db.session.commit()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(logins, handle, ensure_ascii=False, indent=1)
+    return logins
+
+
+def _register_candidates(sitting: Sitting, rooms: dict, count: int, rng: random.Random,
+                         today: date, seater) -> None:  # type: ignore[no-untyped-def]
+    room_list = list(rooms.values())
+    for index in range(count):
+        birth = date(rng.randint(1970, 2004), rng.randint(1, 12), rng.randint(1, 28))
+        number = make_id_number(rng.choice(REGIONS), birth, index)
+        name = rng.choice(FAMILY) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
+        retake = index % 9 == 8
+        candidate, _ = register_candidate(
+            sitting, f"{today:%y%m}04{index + 1:04d}", name, number,
+            ["practical"] if retake else None,
+            "group" if index % 3 else "individual", "上海某职业技能培训中心" if index % 3 else None)
+        room = room_list[index % len(room_list)]
+        set_seat(sitting, candidate, room, index // len(room_list) + 1, False, seater)
+
+
+def print_logins(logins: list[dict[str, str]], echo: Callable[[str], None]) -> None:
+    echo("Demo logins (kept in the data folder, demo-logins.json):")
+    for login in logins:
+        echo(f"  {login['role']:<12} {login['username']:<10} password: {login['password']}")

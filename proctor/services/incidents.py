@@ -1,0 +1,160 @@
+"""Incidents: reporting (checked by the rules engine), resolving reminders, deciding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+import incidents as rules
+from proctor import realtime
+from proctor.database import utcnow
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import (
+    Candidate,
+    CandidateWarning,
+    Decision,
+    Incident,
+    IncidentParty,
+    Sitting,
+    Subject,
+    User,
+)
+from proctor.services import audit
+from proctor.services.floor import room_of, warning_data
+from proctor.services.people import person_for, valid_id_number
+from proctor.services.sanctions import recompute_for_incident
+
+
+@dataclass(frozen=True)
+class Party:
+    """A party as the API names it: a candidate of the sitting, or a person by name and ID."""
+
+    role: str
+    candidate: Candidate | None = None
+    name: str | None = None
+    id_number: str | None = None
+
+
+def rule_error(exc: rules.RuleError) -> ApiError:
+    return ApiError(422, exc.code, str(exc), exc.field)
+
+
+def find_incident(client_id: str) -> Incident | None:
+    return db.session.scalar(db.select(Incident).where(Incident.client_id == client_id))
+
+
+def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject: Subject | None,
+                    observed_at: datetime, description: str, parties: list[Party],
+                    severity: str | None, discovered_after_exam: bool, who: User,
+                    warning: CandidateWarning | None = None) -> tuple[Incident, bool]:
+    """Record a reported incident; returns (incident, created). Nothing counts until decided."""
+    try:
+        rule = rules.check_report(rule_code, subject=subject.code if subject else None,
+                                  from_refused_warning=warning is not None,
+                                  party_count=len(parties))
+        if severity is not None:
+            rules.check_decision(rule_code, confirm=True, severity=rules.Severity(severity))
+    except rules.RuleError as exc:
+        raise rule_error(exc) from None
+    book = rules.default_rulebook()
+    room_id = next((room_of(p.candidate) for p in parties if p.candidate), None)
+    incident = Incident(
+        client_id=client_id, sitting_id=sitting.id, subject_id=subject.id if subject else None,
+        room_id=room_id, rule_code=rule.code, tier=int(rule.tier), rulebook_version=book.version,
+        description=description, proposed_severity=severity,
+        discovered_after_exam=discovered_after_exam, reported_by=who.id,
+        observed_at=observed_at, warning_id=warning.id if warning else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(incident)
+    except IntegrityError:
+        existing = find_incident(client_id)
+        if existing is None:
+            raise
+        return existing, False
+    for party in parties:
+        _add_party(incident, party)
+    db.session.flush()
+    audit.record("incident_reported", "incident", incident.id, sitting_id=sitting.id,
+                 rule_code=rule.code, tier=int(rule.tier), client_id=client_id,
+                 parties=[(p.role, p.candidate.ticket_no if p.candidate else p.id_number)
+                          for p in parties], rulebook_version=book.version)
+    realtime.publish("incident_reported", sitting.id, room_id, incident_event(incident))
+    return incident, True
+
+
+def _add_party(incident: Incident, party: Party) -> None:
+    if party.candidate is not None:
+        person_id, name_given = party.candidate.person_id, None
+    else:
+        number = valid_id_number(party.id_number or "", "parties.id_number")
+        person = person_for(number, party.name or "")
+        person_id, name_given = person.id, party.name
+    if any(p.person_id == person_id for p in incident.parties):
+        raise ApiError(422, "duplicate_party", "the same person is named twice", "parties")
+    incident.parties.append(IncidentParty(person_id=person_id, role=party.role,
+                                          candidate_id=party.candidate.id if party.candidate
+                                          else None, name_as_given=name_given))
+
+
+def incident_event(incident: Incident) -> dict[str, object]:
+    return {"id": incident.id, "rule_code": incident.rule_code, "tier": incident.tier,
+            "status": incident.status, "severity": incident.severity,
+            "subject": incident.subject.code if incident.subject else None,
+            "tickets": [p.candidate.ticket_no for p in incident.parties if p.candidate],
+            "observed_at": incident.observed_at.isoformat()}
+
+
+def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
+                    note: str | None, who: User) -> CandidateWarning:
+    """Complied: nothing follows. Refused: the Tier-1 incident is raised (经提醒拒不改正)."""
+    if warning.outcome != "pending":
+        if warning.outcome == outcome:
+            return warning  # a replay from a tablet's outbox
+        raise ApiError(409, "warning_already_resolved",
+                       f"this reminder was already recorded as {warning.outcome}", "outcome")
+    warning.outcome, warning.resolved_at, warning.resolved_by = outcome, utcnow(), who.id
+    if note:
+        warning.note = f"{warning.note}\n{note}" if warning.note else note
+    if outcome == "refused":
+        text = f"经提醒拒不改正 / refused to correct after a reminder ({warning.rule_code})"
+        incident, _ = report_incident(
+            sitting, client_id=f"warning-{warning.id}-refused", rule_code=warning.rule_code,
+            subject=warning.subject, observed_at=utcnow(), description=text,
+            parties=[Party("principal", candidate=warning.candidate)], severity=None,
+            discovered_after_exam=False, who=who, warning=warning)
+        warning.incident_id = incident.id
+    db.session.flush()
+    audit.record("warning_resolved", "warning", warning.id, outcome=outcome,
+                 incident_id=warning.incident_id)
+    realtime.publish("warning_resolved", sitting.id, warning.room_id, warning_data(warning))
+    return warning
+
+
+def decide_incident(incident: Incident, decision: str, severity: str | None, note: str | None,
+                    who: User) -> Incident:
+    """Confirm or dismiss a reported incident; sanctions are recomputed from the engine."""
+    if incident.reported_by == who.id:
+        raise ApiError(403, "separation_of_duties",
+                       "Nobody decides an incident they reported themselves.")
+    if incident.status != "reported":
+        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+    try:
+        rules.check_decision(incident.rule_code, confirm=decision == "confirm",
+                             severity=rules.Severity(severity) if severity else None)
+    except rules.RuleError as exc:
+        raise rule_error(exc) from None
+    incident.status = "confirmed" if decision == "confirm" else "dismissed"
+    incident.severity = severity if decision == "confirm" else None
+    db.session.add(Decision(incident_id=incident.id, decision=decision, severity=severity,
+                            note=note, decided_by=who.id))
+    db.session.flush()
+    recompute_for_incident(incident)
+    audit.record("incident_decided", "incident", incident.id, decision=decision,
+                 severity=severity, note=note, rule_code=incident.rule_code)
+    realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
+                     incident_event(incident))
+    return incident

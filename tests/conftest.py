@@ -1,0 +1,226 @@
+"""Fixtures: an app per test on SQLite (and on PostgreSQL when PROCTOR_TEST_DATABASE_URL is set),
+an `auth` helper, and factories that return callables."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from proctor import MIGRATIONS_DIR, create_app
+from proctor.idnumber import make_id_number
+
+PG_URL = os.environ.get("PROCTOR_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+PASSWORD = "correct horse battery"
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
+
+
+def base_config(data_dir: Path, url: str) -> dict[str, Any]:
+    return {"TESTING": True, "DATA_DIR": str(data_dir), "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret", **FAST_HASHING}
+
+
+def _migrate(url: str, data_dir: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(data_dir, url))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        from proctor.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file; each test gets a copy (fast, and the real migrations)."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "proctor.sqlite3"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    if not PG_URL:
+        return None
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
+    return PG_URL
+
+
+def _truncate_pg(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        tables = [row[0] for row in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        # Test isolation only: the append-only triggers are bypassed for the cleanup.
+        conn.execute(text("SET session_replication_role = replica"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "proctor.sqlite3"
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return str(url)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(base_config(tmp_path, database_url))
+    with app.app_context():
+        yield app
+        from proctor.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+def cid() -> str:
+    return uuid.uuid4().hex
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class Auth:
+    """Log users in on their own test clients: auth.login("inv1") -> an ApiClient."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def client(self) -> ApiClient:
+        return ApiClient(self.app.test_client())
+
+    def login(self, username: str, password: str = PASSWORD) -> ApiClient:
+        api = self.client()
+        response = api.raw.post("/api/v1/auth/login",
+                                json={"username": username, "password": password})
+        assert response.status_code == 200, response.get_json()
+        api.csrf = response.get_json()["csrf_token"]
+        return api
+
+
+class ApiClient:
+    """A test client that sends the CSRF header on writes, as the tablets do."""
+
+    def __init__(self, raw: FlaskClient) -> None:
+        self.raw = raw
+        self.csrf: str | None = None
+
+    def _headers(self) -> dict[str, str]:
+        return {"X-CSRFToken": self.csrf} if self.csrf else {}
+
+    def get(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.raw.get(url, **kw)
+
+    def post(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.raw.post(url, headers={**self._headers(), **kw.pop("headers", {})}, **kw)
+
+    def put(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
+        return self.raw.put(url, headers={**self._headers(), **kw.pop("headers", {})}, **kw)
+
+
+@pytest.fixture
+def auth(app: Flask) -> Auth:
+    return Auth(app)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Any]:
+    from proctor.extensions import db
+    from proctor.services.accounts import create_user
+
+    def make(username: str, role: str, password: str = PASSWORD) -> Any:
+        user = create_user(username, role, password)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def id_number(index: int) -> str:
+    return make_id_number("310101", date(1990, 1, 1 + index % 28), index)
+
+
+@pytest.fixture
+def make_sitting(app: Flask, make_user: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+    """A sitting with theory and practical, two 5×6 rooms, staff and candidates seated.
+
+    Users: authority `body`, chief `chief`, invigilators `inv1`+`inv2` (room A), `inv3` (room B).
+    Candidates: tickets T001.. alternate between rooms A and B.
+    """
+    from proctor.extensions import db
+    from proctor.models import User
+    from proctor.services import sittings
+    from proctor.services.floor import set_seat
+    from proctor.services.people import register_candidate
+
+    def make(candidates: int = 6, day: date | None = None) -> dict[str, Any]:
+        from datetime import time
+
+        if db.session.scalar(db.select(User).where(User.username == "body")) is None:
+            for name, role in (("body", "authority"), ("chief", "chief"),
+                               ("inv1", "invigilator"), ("inv2", "invigilator"),
+                               ("inv3", "invigilator"), ("chief2", "chief")):
+                make_user(name, role)
+        body = db.session.scalar(db.select(User).where(User.username == "body"))
+        sitting = sittings.create_sitting("人工智能训练师", 4, day or date(2025, 6, 28), [
+            ("theory", "理论知识", time(9, 0), time(10, 30)),
+            ("practical", "操作技能", time(13, 30), time(15, 30))])
+        room_a = sittings.add_room(sitting, "A", 5, 6, None)
+        room_b = sittings.add_room(sitting, "B", 5, 6, None)
+        sittings.assign_staff(sitting, "chief", "chief", None)
+        for name, room in (("inv1", room_a), ("inv2", room_a), ("inv3", room_b)):
+            sittings.assign_staff(sitting, name, "invigilator", room.id)
+        tickets = []
+        for index in range(candidates):
+            ticket = f"T{sitting.id:02d}{index + 1:03d}"
+            candidate, _ = register_candidate(sitting, ticket, f"考生{index + 1}",
+                                              id_number(sitting.id * 100 + index), None)
+            room = room_a if index % 2 == 0 else room_b
+            set_seat(sitting, candidate, room, index // 2 + 1, False, body)
+            tickets.append(ticket)
+        db.session.commit()
+        return {"id": sitting.id, "rooms": [room_a.id, room_b.id], "tickets": tickets,
+                "date": sitting.date}
+
+    return make
