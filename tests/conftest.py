@@ -51,23 +51,29 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> str | None:
+def pg_migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """A schema of its own for this test run (runs side by side do not collide), migrated."""
     if not PG_URL:
-        return None
+        yield None
+        return
+    schema = f"proctor_test_{os.getpid()}"
     engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    _migrate(url, tmp_path_factory.mktemp("pg"))
+    yield url
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
     engine.dispose()
-    _migrate(PG_URL, tmp_path_factory.mktemp("pg"))
-    return PG_URL
 
 
 def _truncate_pg(url: str) -> None:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         tables = [row[0] for row in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
             "AND tablename <> 'alembic_version'"))]
         # Test isolation only: the append-only triggers are bypassed for the cleanup.
         conn.execute(text("SET session_replication_role = replica"))
@@ -94,12 +100,14 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app, with NO app context pushed: each test-client request gets its own context
+    (and its own `g` and database session), as in production. Code that touches the
+    database directly wraps itself in `with app.app_context():`."""
     app = create_app(base_config(tmp_path, database_url))
+    yield app
     with app.app_context():
-        yield app
         from proctor.extensions import db
 
-        db.session.remove()
         db.engine.dispose()
 
 
@@ -169,10 +177,12 @@ def make_user(app: Flask) -> Callable[..., Any]:
     from proctor.extensions import db
     from proctor.services.accounts import create_user
 
-    def make(username: str, role: str, password: str = PASSWORD) -> Any:
-        user = create_user(username, role, password)
-        db.session.commit()
-        return user
+    def make(username: str, role: str, password: str = PASSWORD) -> int:
+        """Create the account; returns its id."""
+        with app.app_context():
+            user = create_user(username, role, password)
+            db.session.commit()
+            return user.id
 
     return make
 
@@ -191,17 +201,22 @@ def make_sitting(app: Flask, make_user: Callable[..., Any]) -> Callable[..., dic
     from proctor.extensions import db
     from proctor.models import User
     from proctor.services import sittings
+    from proctor.services.accounts import create_user
     from proctor.services.floor import set_seat
     from proctor.services.people import register_candidate
 
     def make(candidates: int = 6, day: date | None = None) -> dict[str, Any]:
+        with app.app_context():
+            return _make(candidates, day)
+
+    def _make(candidates: int, day: date | None) -> dict[str, Any]:
         from datetime import time
 
         if db.session.scalar(db.select(User).where(User.username == "body")) is None:
             for name, role in (("body", "authority"), ("chief", "chief"),
                                ("inv1", "invigilator"), ("inv2", "invigilator"),
                                ("inv3", "invigilator"), ("chief2", "chief")):
-                make_user(name, role)
+                create_user(name, role, PASSWORD)
         body = db.session.scalar(db.select(User).where(User.username == "body"))
         sitting = sittings.create_sitting("人工智能训练师", 4, day or date(2025, 6, 28), [
             ("theory", "理论知识", time(9, 0), time(10, 30)),

@@ -37,9 +37,15 @@ def _request_guards() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "exempt_csrf", False):
         return
-    _ = current_user.is_authenticated  # loads the user; sets g.auth_method
-    if g.get("auth_method") != "bearer":
-        csrf.protect()
+    authenticated = current_user.is_authenticated  # loads the user; sets g.auth_method
+    if g.get("auth_method") == "bearer":
+        return
+    if not authenticated and request.path.startswith("/api/"):
+        # No session and no valid token: there is no ambient authority a forged request could
+        # borrow, and the API's guard answers 401 (a revoked token must not look like a CSRF
+        # problem). Pages (the login form) keep their CSRF check.
+        return
+    csrf.protect()
 
 
 @bp.after_app_request

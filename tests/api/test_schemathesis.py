@@ -1,0 +1,134 @@
+"""Property-based API tests: schemathesis fuzzes every operation of /api/v1/openapi.json.
+
+The app holds demo-like data (two `make_sitting` sittings, a reminder, incidents, one of them a
+confirmed serious Tier-3 case so that bans, revocations and sanctions have rows) and every
+generated request carries the bearer token of the evaluation body (`body`, who may call every
+operation). Each response must not be a 5xx and must match the document: status code, content
+type, body schema, headers. On SQLite, and on PostgreSQL when PROCTOR_TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
+
+MAX_EXAMPLES = 30
+
+
+def _document() -> dict[str, Any]:
+    """The document as the app serves it (built from the endpoint registry, no app needed)."""
+    import proctor.api  # noqa: F401  (the views register their endpoints on import)
+    from proctor.api.openapi import build_document
+
+    return build_document("/api/v1")
+
+
+class _ServedApp:
+    """The WSGI app schemathesis calls: forwards to the app of the running test."""
+
+    app: Flask | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        assert self.app is not None, "the served_app fixture is not active"
+        return self.app(environ, start_response)
+
+
+SERVED = _ServedApp()
+
+# Loaded at import so pytest gets one test per operation (and per backend).
+# `schemathesis.pytest.from_fixture` would load it from a fixture instead, but it does not work
+# with pytest 9.2 (it sets `request.node._nodeid`, which pytest no longer has).
+schema = schemathesis.openapi.from_dict(_document())
+# Set before parametrize: the operations, and the checks' own probes ("is auth ignored?"), copy
+# the app from the schema.
+schema.app = SERVED
+
+
+def _login(app: Flask, username: str) -> tuple[Any, dict[str, str]]:
+    from conftest import PASSWORD
+
+    client = app.test_client()
+    response = client.post("/api/v1/auth/login", json={"username": username,
+                                                       "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return client, {"X-CSRFToken": response.get_json()["csrf_token"]}
+
+
+def _post(who: tuple[Any, dict[str, str]], url: str, payload: dict[str, Any],
+          status: int = 201) -> dict[str, Any]:
+    client, headers = who
+    response = client.post(url, json=payload, headers=headers)
+    assert response.status_code == status, (url, response.get_json())
+    return dict(response.get_json())
+
+
+def _seed(app: Flask, make_sitting: Callable[..., dict[str, Any]]) -> str:
+    """Demo-like data, written through the API; returns the evaluation body's bearer token."""
+    from proctor.extensions import db
+    from proctor.models import User
+    from proctor.services.accounts import create_api_token
+
+    first = make_sitting()
+    make_sitting(candidates=4)
+    sid, tickets = first["id"], first["tickets"]
+    now = datetime.now(UTC).isoformat()
+    inv1, chief = _login(app, "inv1"), _login(app, "chief")
+    warning = _post(inv1, f"/api/v1/sittings/{sid}/warnings", {
+        "client_id": uuid.uuid4().hex, "ticket_no": tickets[0], "subject": "theory",
+        "rule_code": "T1.1", "observed_at": now})
+    _post(inv1, f"/api/v1/warnings/{warning['id']}/outcome", {"outcome": "refused"}, 200)
+    copying = _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
+        "client_id": uuid.uuid4().hex, "rule_code": "T2.2", "subject": "theory",
+        "observed_at": now, "description": "copying from a neighbour",
+        "parties": [{"ticket_no": tickets[2]}]})
+    _post(chief, f"/api/v1/incidents/{copying['id']}/decision", {"decision": "confirm"}, 200)
+    impostor = _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
+        "client_id": uuid.uuid4().hex, "rule_code": "T3.4", "subject": "theory",
+        "observed_at": now, "description": "someone else sat for the candidate",
+        "parties": [{"ticket_no": tickets[4]},
+                    {"name": "替考者", "id_number": "310101199001011234",
+                     "role": "impostor"}]}, 201)
+    _post(chief, f"/api/v1/incidents/{impostor['id']}/decision",
+          {"decision": "confirm", "severity": "serious"}, 200)
+    _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
+        "client_id": uuid.uuid4().hex, "rule_code": "T2.1", "subject": "practical",
+        "observed_at": now, "parties": [{"ticket_no": tickets[0]}]})
+    with app.app_context():
+        body = db.session.scalar(db.select(User).where(User.username == "body"))
+        token = create_api_token(body)
+        db.session.commit()
+    return token
+
+
+@pytest.fixture
+def served_app(app: Flask, make_sitting: Callable[..., dict[str, Any]]) -> Iterator[str]:
+    token = _seed(app, make_sitting)
+    SERVED.app = app
+    try:
+        yield token
+    finally:
+        SERVED.app = None
+
+
+def test_served_document_is_the_tested_one(client: Any) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.get_json() == _document()
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+          # served_app is set up once per operation and shared by its examples, on purpose.
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_api_conforms_to_its_document(case: Any, served_app: str) -> None:
+    case.call_and_validate(headers={"Authorization": f"Bearer {served_app}"},
+                           excluded_checks=[positive_data_acceptance])
