@@ -17,6 +17,7 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, errors, commands."""
     app = Flask(__name__, instance_relative_config=True)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
     configure(app, test_config)
     register_extensions(app)
     register_blueprints(app)

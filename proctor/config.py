@@ -50,7 +50,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
-        "JSON_SORT_KEYS": False,
     }
 
 

@@ -1,0 +1,121 @@
+"""The ban registry: JSON, CSV and XLSX exports with a checkable digest; eligibility."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+
+from conftest import cid, id_number, now_iso
+
+COLUMNS = ["name", "id_number", "from", "until", "tier", "rule_codes", "referral", "sitting_id",
+           "incident_ids"]
+
+
+def banned_sitting(make_sitting, auth):
+    s = make_sitting(candidates=4)
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    for ticket, rule, severity in ((s["tickets"][0], "T2.1", None),
+                                   (s["tickets"][2], "T3.2", "serious")):
+        made = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
+            "client_id": cid(), "rule_code": rule, "observed_at": now_iso(),
+            "parties": [{"ticket_no": ticket}]}).get_json()
+        decided = chief.post(f"/api/v1/incidents/{made['id']}/decision",
+                             json={"decision": "confirm", "severity": severity})
+        assert decided.status_code == 200, decided.get_json()
+    return s
+
+
+def digest_of(rows):
+    hasher = hashlib.sha256()
+    for row in rows:
+        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
+                                 separators=(",", ":")).encode() + b"\n")
+    return hasher.hexdigest()
+
+
+def test_json_export_digest_matches_rows(make_sitting, auth):
+    banned_sitting(make_sitting, auth)
+    body = auth.login("body")
+    data = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
+    assert data["count"] == 2 and len(data["bans"]) == 2
+    assert data["digest"] == digest_of(data["bans"])
+    assert {b["rule_codes"][0] for b in data["bans"]} == {"T2.1", "T3.2"}
+    assert list(data["bans"][0]) == COLUMNS
+    # On 2026-01-01 the Tier-2 ban is over; the serious Tier-3 one runs to 2030-06-27.
+    later = body.get("/api/v1/bans?as_of=2026-01-01").get_json()
+    assert [b["until"] for b in later["bans"]] == ["2030-06-27"]
+    assert later["bans"][0]["referral"] is True
+
+
+def test_csv_opens_in_excel_and_python(make_sitting, auth):
+    banned_sitting(make_sitting, auth)
+    body = auth.login("body")
+    response = body.get("/api/v1/bans?as_of=2025-07-01&format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 4 and rows[-1][0] == "# rows=2"
+    json_rows = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
+    assert rows[-1][1] == f"sha256={json_rows['digest']}"
+    assert {r[1] for r in rows[1:3]} == {b["id_number"] for b in json_rows["bans"]}
+
+
+def test_xlsx_reads_back_to_the_same_rows(make_sitting, auth):
+    banned_sitting(make_sitting, auth)
+    body = auth.login("body")
+    response = body.get("/api/v1/bans?as_of=2025-07-01&format=xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    rows = [list(r) for r in book["bans"].iter_rows(values_only=True)]
+    assert rows[0] == COLUMNS and len(rows) == 3
+    manifest = dict(book["manifest"].iter_rows(values_only=True))
+    json_rows = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
+    assert manifest["rows"] == 2 and manifest["sha256"] == json_rows["digest"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(b["id_number"] for b in json_rows["bans"])
+
+
+def test_masked_export_holds_no_full_id_number(make_sitting, auth):
+    banned_sitting(make_sitting, auth)
+    body = auth.login("body")
+    for fmt in ("json", "csv"):
+        text = body.get(f"/api/v1/bans?as_of=2025-07-01&format={fmt}&masked=1").get_data(
+            as_text=True)
+        assert not re.search(r"\d{17}[\dX]", text), text
+        assert re.search(r"\d{3}\*{11}\d{3}[\dX]", text)
+
+
+def test_eligibility_single_and_batch(make_sitting, auth):
+    s = banned_sitting(make_sitting, auth)
+    body = auth.login("body")
+    banned, clear = id_number(s["id"] * 100), id_number(s["id"] * 100 + 1)
+    one = body.get(f"/api/v1/eligibility?id_number={banned}&date=2025-08-01").get_json()
+    assert one["eligible"] is False and one["bans"][0]["tier"] == 2
+    batch = body.post("/api/v1/eligibility", json={"id_numbers": [banned, clear],
+                                                   "date": "2025-08-01"})
+    assert batch.status_code == 200
+    assert [r["eligible"] for r in batch.get_json()["results"]] == [False, True]
+    bad = body.post("/api/v1/eligibility", json={"id_numbers": [banned, "123"]})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "id_numbers.1"
+    too_many = body.post("/api/v1/eligibility", json={"id_numbers": [clear] * 1001})
+    assert too_many.status_code == 422
+    bad_date = body.get(f"/api/v1/eligibility?id_number={banned}&date=2025-13-01")
+    assert bad_date.status_code == 422
+
+
+def test_registry_is_for_the_evaluation_body(make_sitting, auth):
+    make_sitting()
+    for name in ("inv1", "chief"):
+        api = auth.login(name)
+        for url in ("/api/v1/bans", "/api/v1/eligibility?id_number=x",
+                    "/api/v1/certificates/revoked", "/api/v1/audit/verify"):
+            response = api.get(url)
+            assert response.status_code == 403, (name, url)
+            assert response.get_json()["error"]["code"] == "forbidden"
