@@ -26,6 +26,14 @@ ERROR_SCHEMA: dict[str, Any] = {
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 204: "No content"}
 
+# A `format` query parameter picks the representation of the 200 answer (exports): each value
+# it may take is documented as a content type of that answer.
+_FORMAT_MEDIA: dict[str, tuple[str, dict[str, Any]]] = {
+    "csv": ("text/csv", {"type": "string", "description": "UTF-8 CSV with a BOM, same columns"}),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             {"type": "string", "format": "binary", "description": "XLSX workbook"}),
+}
+
 
 class _Components:
     def __init__(self) -> None:
@@ -40,13 +48,34 @@ class _Components:
         return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _without_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """`X | None = None` in a query model: the parameter is absent or an X, never a JSON null."""
+    branches = prop.get("anyOf")
+    if not branches:
+        return prop
+    kept = [b for b in branches if b != {"type": "null"}]
+    rest = {key: value for key, value in prop.items() if key != "anyOf"}
+    if rest.get("default", ...) is None:
+        del rest["default"]
+    return {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+
 def _query_parameters(model: type[BaseModel], components: _Components) -> list[dict[str, Any]]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
         components.schemas.setdefault(name, sub)
     required = set(schema.get("required", []))
-    return [{"name": name, "in": "query", "required": name in required, "schema": prop}
+    return [{"name": name, "in": "query", "required": name in required,
+             "schema": _without_null(prop)}
             for name, prop in schema.get("properties", {}).items()]
+
+
+def _formats(op: Operation) -> list[str]:
+    """The values of the operation's `format` query parameter, if it has one."""
+    if op.query is None or "format" not in op.query.model_fields:
+        return []
+    prop = op.query.model_json_schema()["properties"]["format"]
+    return [str(value) for value in prop.get("enum", [])]
 
 
 def _responses(op: Operation, components: _Components) -> dict[str, Any]:
@@ -58,9 +87,15 @@ def _responses(op: Operation, components: _Components) -> dict[str, Any]:
                                                                               "serialization")}}
         elif isinstance(model, str):
             entry["content"] = {model: {"schema": {"type": "string"}}}
+        elif status != 204:
+            entry["content"] = {"application/json": {"schema": {"type": "object"}}}
+        if status == 200:
+            for name in _formats(op):
+                if name in _FORMAT_MEDIA:
+                    media, schema = _FORMAT_MEDIA[name]
+                    entry.setdefault("content", {})[media] = {"schema": schema}
         out[str(status)] = entry
-    error = {"description": "Error", "content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    error = {"$ref": "#/components/responses/Error"}
     for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, *op.errors):
         out.setdefault(str(status), error)
     return out
@@ -104,6 +139,10 @@ def build_document(server_url: str = "/api/v1") -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": components.schemas,
+            "responses": {"Error": {
+                "description": "The contract's error: {error: {code, message, field?}}",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "proctor_session"},

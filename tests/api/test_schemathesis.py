@@ -9,6 +9,7 @@ type, body schema, headers. On SQLite, and on PostgreSQL when PROCTOR_TEST_DATAB
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "30"))
 
 
 def _document() -> dict[str, Any]:

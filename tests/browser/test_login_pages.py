@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-# username -> (display name, role heading zh, role heading en, rooms shown, rooms not shown)
+# username -> (display name, role zh, role en, rooms shown, rooms not shown)
 ROLES = {
     "inv1": ("监考员 张明", "监考员", "Invigilator", ["第一考场"], ["第二考场"]),
     "inv3": ("监考员 王芳", "监考员", "Invigilator", ["第二考场"], ["第一考场"]),
@@ -66,7 +66,8 @@ def test_each_role_sees_its_home_page(tablet: Tablet, username: str) -> None:
     tablet.login(username)
     page = tablet.page
     assert page.url == tablet.server.url + "/"
-    assert page.inner_text("h1") == f"{heading_zh}：{display}"
+    assert page.inner_text("h1") == display
+    assert page.inner_text(".hero .eyebrow") == heading_zh
     assert display in page.inner_text("header")
     assert "退出登录" in page.inner_text("header")
     main = page.inner_text("main")
@@ -79,7 +80,8 @@ def test_each_role_sees_its_home_page(tablet: Tablet, username: str) -> None:
 
     tablet.switch_language("English")
     assert page.url == tablet.server.url + "/"
-    assert page.inner_text("h1") == f"{heading_en}: {display}"
+    assert page.inner_text("h1") == display
+    assert page.inner_text(".hero .eyebrow") == heading_en
     assert "Log out" in page.inner_text("header")
     main = page.inner_text("main")
     for room in shown:
@@ -96,7 +98,7 @@ def test_english_persists_across_pages(tablet: Tablet) -> None:
     tablet.login("chief")
     assert page.get_attribute("html", "lang") == "en"
     assert "Log out" in page.inner_text("header")
-    assert page.inner_text("h1").startswith("Chief examiner")
+    assert page.inner_text(".hero .eyebrow") == "Chief examiner"
 
     tablet.open("/login")  # logged in: sent on to the home page, still in English
     assert page.url == tablet.server.url + "/"
@@ -104,6 +106,7 @@ def test_english_persists_across_pages(tablet: Tablet) -> None:
 
     response = tablet.open("/no-such-page")
     assert response is not None and response.status == 404
+    assert page.inner_text("h1") == "This page does not exist."
     assert "Back to the start page" in tablet.text()
     tablet.shoot("error-404-en")
     tablet.check_layout()
@@ -133,6 +136,7 @@ def test_logout_returns_to_login_and_home_then_redirects(tablet: Tablet) -> None
 def test_error_page_fits_the_tablet(tablet: Tablet) -> None:
     response = tablet.open("/no-such-page")
     assert response is not None and response.status == 404
+    assert tablet.page.inner_text("h1") == "页面不存在。"
     assert "返回首页" in tablet.text()
     tablet.shoot("error-404-zh")
     tablet.check_layout()
