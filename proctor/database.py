@@ -40,6 +40,11 @@ def reset_read_only(token: contextvars.Token[bool]) -> None:
     _read_only.reset(token)
 
 
+def is_read_only() -> bool:
+    """Whether SQLite transactions begun now would be DEFERRED (a GET request)."""
+    return _read_only.get()
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     """Install the per-connection SQLite settings and the BEGIN IMMEDIATE hook."""
     if engine.dialect.name != "sqlite":

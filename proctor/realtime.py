@@ -51,8 +51,10 @@ def publish(event_type: str, sitting_id: int, room_id: int | None,
         update(Sitting).where(Sitting.id == sitting_id)
         .values(event_seq=Sitting.event_seq + 1).returning(Sitting.event_seq)
     ).scalar_one()
+    from proctor.services.audit import current_actor
+
     row = LiveEvent(sitting_id=sitting_id, seq=seq, type=event_type, room_id=room_id,
-                    at=utcnow(), data=data)
+                    at=utcnow(), data={**data, "by": current_actor()})
     db.session.add(row)
     payload = event_payload(row)
     db.session.info.setdefault("pending_events", []).append(payload)

@@ -56,6 +56,7 @@ from proctor.api import (  # noqa: E402,F401  (the views register themselves on 
     floor_views,
     incident_views,
     registry_views,
+    room_views,
     rules_views,
     sitting_views,
 )

@@ -443,3 +443,71 @@ class EventOut(Out):
 
 class EventsOut(RootModel[list[EventOut]]):
     pass
+
+
+# -- rooms on exam day ----------------------------------------------------------------------
+class RoomLogIn(In):
+    client_id: ClientId
+    kind: Literal["subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
+                  "evacuation", "equipment_fault", "other"]
+    note: Note | None = None
+    subject: Code | None = None
+    observed_at: AwareDatetime
+
+
+class RoomLogOut(Out):
+    id: int
+    kind: str
+    note: str | None
+    subject: str | None
+    observed_at: datetime
+
+
+class AttendanceMark(Out):
+    status: str
+    id_checked: bool
+    recorded_at: datetime
+
+
+class SeatWarning(Out):
+    id: int
+    rule_code: str
+    subject: str
+    outcome: str
+    incident_id: int | None
+    observed_at: datetime
+
+
+class SeatIncident(Out):
+    id: int
+    rule_code: str
+    tier: int
+    status: str
+    role: str
+    observed_at: datetime
+
+
+class SeatState(Out):
+    seat_no: int
+    ticket_no: str
+    name: str
+    id_number: str
+    subjects: list[str]
+    attendance: dict[str, AttendanceMark]
+    warnings: list[SeatWarning]
+    incidents: list[SeatIncident]
+
+
+class RoomBrief(Out):
+    id: int
+    name: str
+    rows: int
+    cols: int
+
+
+class RoomStateOut(Out):
+    sitting_id: int
+    room: RoomBrief
+    seats: list[SeatState]
+    log: list[RoomLogOut]
+    last_seq: int

@@ -48,6 +48,13 @@ def _request_guards() -> None:
     csrf.protect()
 
 
+@bp.teardown_app_request
+def _end_request_mode(_exc: BaseException | None = None) -> None:
+    # The DEFERRED mode of a GET must not leak into later work on this thread (a Socket.IO
+    # handler, a CLI command in tests): outside requests transactions begin IMMEDIATE.
+    set_read_only(False)
+
+
 @bp.after_app_request
 def _after(response):  # type: ignore[no-untyped-def]
     touch_after_request()

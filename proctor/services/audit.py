@@ -16,7 +16,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import update
 
-from proctor.database import utcnow
+from proctor.database import is_read_only, set_read_only, utcnow
 from proctor.extensions import db
 from proctor.models import AuditEntry, AuditHead
 
@@ -52,6 +52,7 @@ def record(action: str, object_type: str | None = None, object_id: Any = None,
     if has_request_context():
         data.setdefault("ip", request.remote_addr)
     data = json.loads(json.dumps(data, default=str, ensure_ascii=False))
+    _leave_read_only_transaction()
     head = _lock_head()
     at = utcnow()
     entry = AuditEntry(
@@ -64,6 +65,20 @@ def record(action: str, object_type: str | None = None, object_id: Any = None,
     head.seq, head.hash = entry.seq, entry.hash
     db.session.flush()
     return entry
+
+
+def _leave_read_only_transaction() -> None:
+    """A GET that is audited (an export, an eligibility check) began a DEFERRED transaction and
+    has read already; on SQLite such a transaction cannot wait for the write lock ("database is
+    locked" at once when another request writes). It has written nothing, so end it and go on
+    in a transaction that begins IMMEDIATE and waits its turn."""
+    if not is_read_only():
+        return
+    set_read_only(False)  # for the rest of this request (reset when the next one begins)
+    session = db.session()
+    if (session.in_transaction() and session.get_bind().dialect.name == "sqlite"
+            and not (session.new or session.dirty or session.deleted)):
+        session.rollback()
 
 
 def _lock_head() -> AuditHead:

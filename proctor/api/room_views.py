@@ -1,0 +1,52 @@
+"""A room on exam day: its state for the tablet, and its log."""
+
+from __future__ import annotations
+
+from proctor.api import bp
+from proctor.api.auth_views import ALL_ROLES
+from proctor.api.schemas import RoomLogIn, RoomLogOut, RoomStateOut
+from proctor.api.spec import endpoint
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import Role, Subject
+from proctor.services import access, room_log
+from proctor.services.room_state import room_state
+from proctor.services.sittings import subject_by_code
+
+FLOOR = [Role.INVIGILATOR.value, Role.CHIEF.value]
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/rooms/<id:rid>/state",
+          summary="Seats, attendance, reminders, incidents and log of a room", tag="floor",
+          responses={200: RoomStateOut}, roles=ALL_ROLES)
+def get_room_state(sid: int, rid: int) -> RoomStateOut:
+    sitting = access.require_sitting(sid)
+    room = access.get_room(sitting, rid)
+    access.require_room(sitting, room.id)
+    return RoomStateOut.model_validate(room_state(sitting, room))
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/rooms/<id:rid>/log",
+          summary="Add to the room log (start, end, illness, evacuation …)", tag="floor",
+          body=RoomLogIn, responses={201: RoomLogOut, 200: RoomLogOut}, roles=FLOOR)
+def post_room_log(sid: int, rid: int, body: RoomLogIn):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    room = access.get_room(sitting, rid)
+    access.require_room(sitting, room.id)
+    replay = room_log.find_entry(body.client_id)
+    if replay is not None:
+        if replay.room_id != room.id:
+            raise ApiError(409, "client_id_conflict",
+                           "This client_id belongs to another record.", "client_id")
+        return _out(replay, db.session.get(Subject, replay.subject_id)
+                    if replay.subject_id else None), 200
+    subject = subject_by_code(sitting, body.subject) if body.subject else None
+    entry, created = room_log.add_entry(room, body.kind, body.note, subject, body.observed_at,
+                                        body.client_id, access.user())
+    db.session.commit()
+    return _out(entry, subject), 201 if created else 200
+
+
+def _out(entry, subject) -> RoomLogOut:  # type: ignore[no-untyped-def]
+    return RoomLogOut(id=entry.id, kind=entry.kind, note=entry.note,
+                      subject=subject.code if subject else None, observed_at=entry.observed_at)
