@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
-MO      = proctor/translations/zh_CN/LC_MESSAGES/messages.mo
-PO      = proctor/translations/zh_CN/LC_MESSAGES/messages.po
+MO      = proctor/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
+PO      = proctor/translations/zh_Hans_CN/LC_MESSAGES/messages.po
 HOST   ?= 0.0.0.0
 PORT   ?= 5000
 

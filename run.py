@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
         "bind": f"{args.host}:{args.port}", "workers": 1, "worker_class": "gthread",
         "threads": args.threads, "timeout": 60, "graceful_timeout": 10, "accesslog": "-",
         "errorlog": "-", "loglevel": "info",
+        # No shared control socket in ~/.gunicorn: several servers may run on one machine.
+        "control_socket_disable": True,
     }
     if args.cert:
         options.update(certfile=args.cert, keyfile=args.key)

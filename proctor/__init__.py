@@ -74,10 +74,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from proctor.api import bp as api_bp
     from proctor.auth import bp as auth_bp
+    from proctor.floor import bp as floor_bp
     from proctor.health import bp as health_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(floor_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

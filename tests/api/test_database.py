@@ -119,7 +119,7 @@ def _read_then_write(app, deferred: bool, workers: int = 4, rounds: int = 3):  #
                 try:
                     db.session.scalar(db.select(db.func.count()).select_from(User))
                     try:
-                        barrier.wait(timeout=0.3)
+                        barrier.wait(timeout=0.15)
                     except threading.BrokenBarrierError:
                         pass
                     db.session.execute(text(

@@ -1,0 +1,87 @@
+"""The invigilators' tablet: the room screen, its service worker and its front-end libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_required
+
+import incidents
+from proctor.models import Role
+from proctor.services import access
+from proctor.services.sittings import venue_zone
+
+bp = Blueprint("floor", __name__)
+
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
+# Only these folders of node_modules are served (pinned in package.json / package-lock.json).
+VENDOR = {
+    "socket.io": NODE_MODULES / "socket.io-client" / "dist",
+    "idb": NODE_MODULES / "idb" / "build",
+}
+
+
+@bp.get("/floor/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    who = access.user()
+    for sid in access.sitting_ids_of(who):
+        rooms = access.rooms_of(who, sid) if who.role == Role.INVIGILATOR else None
+        sitting = access.get_sitting(sid)
+        targets = [r for r in sitting.rooms if rooms is None or r.id in rooms]
+        if targets:
+            return redirect(url_for("floor.room", sid=sid, rid=targets[0].id))
+    return redirect(url_for("auth.home"))
+
+
+@bp.get("/floor/sittings/<int:sid>/rooms/<int:rid>")
+@login_required
+def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
+    sitting = access.require_sitting(sid)
+    the_room = access.get_room(sitting, rid)
+    access.require_room(sitting, the_room.id)
+    book = incidents.default_rulebook()
+    rules = [{"code": r.code, "tier": int(r.tier), "title": {"zh": r.title.zh, "en": r.title.en},
+              "requires_refused_warning": r.requires_refused_warning,
+              "keywords": list(r.keywords_zh) + list(r.keywords_en)}
+             for r in book.rules.values() if r.code != "A0"]
+    subjects = [{"code": s.code, "name": s.name, "starts_at": s.starts_at.isoformat(),
+                 "ends_at": s.ends_at.isoformat()} for s in sitting.subjects]
+    return render_template("floor/room.html", sitting=sitting, room=the_room, rules=rules,
+                           subjects=subjects, zone=str(venue_zone()),
+                           rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)])
+
+
+def _can_open(sitting, room_id: int) -> bool:  # type: ignore[no-untyped-def]
+    who = access.user()
+    return (access.is_authority(who) or access.is_chief_of(who, sitting.id)
+            or room_id in access.rooms_of(who, sitting.id))
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    response = send_from_directory(current_app.static_folder or "", "js/sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/vendor/<lib>/<path:filename>")
+def vendor(lib: str, filename: str) -> Response:
+    folder = VENDOR.get(lib)
+    if folder is None or not filename.endswith((".js", ".map")):
+        abort(404)
+    if not folder.is_dir():
+        abort(404, description="front-end libraries are not installed: run `make setup`")
+    return send_from_directory(folder, filename, max_age=3600)
