@@ -15,6 +15,7 @@ from incidents.model import (
     Severity,
     Tier,
 )
+from incidents.preview import preview
 from incidents.records import (
     Ban,
     Explanation,
@@ -49,6 +50,7 @@ __all__ = [
     "compute_sanction",
     "default_rulebook",
     "load_rulebook",
+    "preview",
     "merge_bans",
     "suggest",
     "warning_rule_codes",

@@ -99,8 +99,8 @@ AFTER_EXAM = (
 )
 
 
-def explain(fact: IncidentFact, rule: Rule, consequence: Consequence) -> Explanation:
-    """Return the bilingual explanation of one confirmed incident's own sanction."""
+def result_phrases(fact: IncidentFact, rule: Rule, consequence: Consequence) -> tuple[str, str]:
+    """The sanction of one confirmed incident in plain words: (Chinese, English)."""
     phrases = [
         phrase
         for effect in Effect
@@ -108,16 +108,22 @@ def explain(fact: IncidentFact, rule: Rule, consequence: Consequence) -> Explana
     ]
     if fact.discovered_after_exam and Effect.REVOKE_CERTIFICATE not in rule.effects:
         phrases.append(AFTER_EXAM)
+    return "；".join(p[0] for p in phrases), "; ".join(p[1] for p in phrases)
+
+
+def explain(fact: IncidentFact, rule: Rule, consequence: Consequence) -> Explanation:
+    """Return the bilingual explanation of one confirmed incident's own sanction."""
+    result_zh, result_en = result_phrases(fact, rule, consequence)
     role_zh, role_en = ROLE_PHRASES[PartyRole(fact.role)]
     day = fact.sitting_date.isoformat()
     zh = (
         f"事件 #{fact.incident_id}（第 {fact.sitting_id} 场评价，{day}，{role_zh}）"
         f"适用 {rule.code}「{rule.title.zh}」：“{rule.text.zh}”。"
-        f"处理结果：{'；'.join(p[0] for p in phrases)}。"
+        f"处理结果：{result_zh}。"
     )
     en = (
         f"Incident #{fact.incident_id} (sitting {fact.sitting_id} on {day}, {role_en}) "
         f"under {rule.code} “{rule.title.en}”: “{rule.text.en}”. "
-        f"Result: {'; '.join(p[1] for p in phrases)}."
+        f"Result: {result_en}."
     )
     return Explanation(incident_id=fact.incident_id, rule_code=rule.code, zh=zh, en=en)

@@ -122,7 +122,14 @@ def demo_seed() -> None:
     """Seed the demo sitting (once) and print the logins."""
     from proctor.services.demo import print_logins, seed_demo
 
-    logins = seed_demo()
+    try:
+        logins = seed_demo()
+    except ApiError as exc:  # e.g. the accounts exist but demo-logins.json was removed
+        db.session.rollback()
+        raise click.ClickException(
+            f"cannot seed the demo: {exc.message} (the database already holds data the demo "
+            "would create; its logins file demo-logins.json is not in the data folder)"
+        ) from None
     print_logins(logins, click.echo)
 
 

@@ -20,6 +20,8 @@ from pydantic import BaseModel, ValidationError
 from proctor.errors import ApiError
 
 JSON = "application/json"
+# Database ids are INTEGER columns: on PostgreSQL a larger id cannot even be compared with them.
+MAX_DB_ID = 2**31 - 1
 _PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -135,7 +137,7 @@ def path_parameters(rule: str) -> list[dict[str, Any]]:
     for converter, name in _PATH_PARAM.findall(rule):
         schema: dict[str, Any]
         if converter == "id":
-            schema = {"type": "integer", "minimum": 1, "maximum": 2**53}
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID}
         else:
             schema = {"type": "string", "minLength": 1, "maxLength": 64}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})

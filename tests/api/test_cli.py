@@ -142,3 +142,15 @@ def test_demo_seed_prints_logins_and_is_idempotent(app, runner):
     assert _count(app, "audit_log") == audit_after_logins
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_demo_seed_without_its_logins_file_fails_cleanly(app, runner):
+    from pathlib import Path
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    users = _count(app, "users")
+    Path(app.config["DATA_DIR"], "demo-logins.json").unlink()
+    again = runner.invoke(args=["demo", "seed"])
+    assert again.exit_code == 1
+    assert "Error: cannot seed the demo" in again.output and "Traceback" not in again.output
+    assert _count(app, "users") == users

@@ -8,9 +8,8 @@ import io
 import json
 import re
 
-from openpyxl import load_workbook
-
 from conftest import cid, id_number, now_iso
+from openpyxl import load_workbook
 
 COLUMNS = ["name", "id_number", "from", "until", "tier", "rule_codes", "referral", "sitting_id",
            "incident_ids"]

@@ -10,6 +10,7 @@ type, body schema, headers. On SQLite, and on PostgreSQL when PROCTOR_TEST_DATAB
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.core.failures import FailureGroup
 
 MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "30"))
 
@@ -125,11 +127,87 @@ def test_served_document_is_the_tested_one(client: Any) -> None:
     assert response.get_json() == _document()
 
 
+# -- known bugs outside this test's files, reported to the lead -------------------------------
+# A failure is tolerated (the operation is reported as XFAIL, with the request) only when EVERY
+# failure of the example is one of these, on the named backend, for a request that shows the
+# bug. Delete an entry once its bug is fixed; any other failure still fails the test.
+INT4_MAX = 2**31 - 1
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _values(value: Any) -> Iterator[tuple[str | None, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item
+            yield from _values(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield None, item
+            yield from _values(item)
+
+
+def _request_values(case: Any) -> list[tuple[str | None, Any]]:
+    found: list[tuple[str | None, Any]] = []
+    for part in (case.path_parameters, case.query, case.body):
+        if isinstance(part, dict | list):
+            found.extend(_values(part))
+    return found
+
+
+def _int4_overflow(case: Any, backend: str) -> str | None:
+    """Bug: an id or sequence number above 2**31-1 (path, query or body) is a 500 on
+    PostgreSQL (psycopg NumericValueOutOfRange: integer out of range), not a 404/422."""
+    if backend != "postgresql":
+        return None
+    for _, value in _request_values(case):
+        text = str(value)
+        if isinstance(value, int | str) and text.isdigit() and int(text) > INT4_MAX:
+            return "integer above 2**31-1 is a 500 on PostgreSQL"
+    return None
+
+
+def _lax_date(case: Any, backend: str) -> str | None:
+    """Bug: a date field accepts what is not YYYY-MM-DD (e.g. as_of=0 is 1970-01-01), because
+    pydantic parses numbers as Unix times."""
+    for key, value in _request_values(case):
+        if key in {"as_of", "date"} and value is not None and not (
+                isinstance(value, str) and ISO_DATE.match(value)):
+            return f"{key}={value!r} accepted as a date"
+    return None
+
+
+KNOWN_BUGS: dict[str, tuple[set[str], Callable[[Any, str], str | None]]] = {
+    "ST101": ({"Server error"}, _int4_overflow),
+    "ST103": ({"Undocumented HTTP status code"}, _int4_overflow),
+    "ST201": ({"Schema-violating request accepted"}, _lax_date),
+}
+
+
+def _known(exc: BaseException, case: Any, backend: str) -> str | None:
+    failures = getattr(exc, "exceptions", ())
+    reasons = []
+    for failure in failures:
+        entry = KNOWN_BUGS.get(getattr(failure, "code", ""))
+        reason = entry[1](case, backend) if entry else None
+        if reason is None:
+            return None
+        reasons.append(f"{failure.code} {reason}")
+    return "; ".join(sorted(set(reasons))) if reasons else None
+
+
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           # served_app is set up once per operation and shared by its examples, on purpose.
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_api_conforms_to_its_document(case: Any, served_app: str) -> None:
-    case.call_and_validate(headers={"Authorization": f"Bearer {served_app}"},
-                           excluded_checks=[positive_data_acceptance])
+def test_api_conforms_to_its_document(case: Any, served_app: str, backend: str) -> None:
+    # positive_data_acceptance is off: a schema-valid request may still break a business rule
+    # (unknown ticket, warning_required, severity_required ...), answered with a documented 422.
+    try:
+        case.call_and_validate(headers={"Authorization": f"Bearer {served_app}"},
+                               excluded_checks=[positive_data_acceptance])
+    except FailureGroup as exc:
+        reason = _known(exc, case, backend)
+        if reason is None:
+            raise
+        pytest.xfail(f"known bug: {reason}: {case.as_curl_command()}")

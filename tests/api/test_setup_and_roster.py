@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-
 from conftest import id_number
+from openpyxl import Workbook
 
 SITTING = {"occupation": "人工智能训练师", "level": 4, "date": "2025-06-28", "subjects": [
     {"code": "theory", "name": "理论知识", "starts_at": "09:00", "ends_at": "10:30"},
