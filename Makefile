@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+NODE    = node_modules/.package-lock.json
 MO      = proctor/translations/zh_Hans_CN/LC_MESSAGES/messages.mo
 PO      = proctor/translations/zh_Hans_CN/LC_MESSAGES/messages.po
 HOST   ?= 0.0.0.0
@@ -17,9 +18,14 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-* && touch $@
 
 $(MO): $(PO) $(STAMP)
-	$(VENV)/bin/pybabel compile --use-fuzzy -d proctor/translations -D messages >/dev/null
+	$(VENV)/bin/pybabel compile -d proctor/translations -D messages >/dev/null
 
-setup: $(STAMP) $(MO)
+# Front-end libraries, pinned by package-lock.json, served by Flask from node_modules (no CDN).
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(STAMP) $(MO) $(NODE)
 
 ## make run: install, migrate, seed the demo once, serve on http://127.0.0.1:5000/
 run: setup

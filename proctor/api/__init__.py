@@ -42,6 +42,18 @@ def guard() -> None:
         raise deny(f"a {current_user.role} may not call {request.method} {request.path}")
 
 
+# Answers a shared tablet may keep for offline use: an invigilator's, with ID numbers masked.
+OFFLINE_CACHEABLE = {"api.get_room_state", "api.list_events", "api.list_rules"}
+
+
+@bp.after_request
+def mark_offline_cacheable(response):  # type: ignore[no-untyped-def]
+    if (request.endpoint in OFFLINE_CACHEABLE and response.status_code == 200
+            and current_user.is_authenticated and current_user.role == "invigilator"):
+        response.headers["X-Offline-Cache"] = "allow"
+    return response
+
+
 @bp.get("/openapi.json")
 def openapi_document():  # type: ignore[no-untyped-def]
     from proctor.api.openapi import build_document

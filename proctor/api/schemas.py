@@ -430,6 +430,7 @@ class AuditVerifyOut(Out):
 
 class EventsQuery(In):
     after_seq: Annotated[int, Field(ge=0, le=2**53)] = 0
+    room_id: DbId | None = None
 
 
 class EventOut(Out):

@@ -137,4 +137,6 @@ def list_events(sid: int, query: EventsQuery) -> EventsOut:
     who = access.user()
     rooms = None if access.is_authority(who) or access.is_chief_of(who, sid) \
         else access.rooms_of(who, sid)
+    if query.room_id is not None:
+        rooms = {query.room_id} & rooms if rooms is not None else {query.room_id}
     return EventsOut(events_after(sid, query.after_seq, rooms))

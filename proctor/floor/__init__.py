@@ -19,6 +19,7 @@ from flask_login import login_required
 import incidents
 from proctor.models import Role
 from proctor.services import access
+from proctor.i18n import current_language
 from proctor.services.sittings import venue_zone
 
 bp = Blueprint("floor", __name__)
@@ -57,9 +58,25 @@ def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
              for r in book.rules.values() if r.code != "A0"]
     subjects = [{"code": s.code, "name": s.name, "starts_at": s.starts_at.isoformat(),
                  "ends_at": s.ends_at.isoformat()} for s in sitting.subjects]
-    return render_template("floor/room.html", sitting=sitting, room=the_room, rules=rules,
-                           subjects=subjects, zone=str(venue_zone()),
+    boot = {"sitting": {"id": sitting.id, "date": sitting.date.isoformat(),
+                        "occupation": sitting.occupation, "level": sitting.level},
+            "room": {"id": the_room.id, "name": the_room.name, "rows": the_room.rows,
+                     "cols": the_room.cols},
+            "user": {"username": access.user().username, "role": access.user().role},
+            "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
+            "previews": _previews(sitting, book), "language": current_language()}
+    return render_template("floor/room.html", sitting=sitting, room=the_room, boot=boot,
                            rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)])
+
+
+def _previews(sitting, book) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
+    """What each rule would bring here, from the engine: '<code>|<subject>' -> {zh, en}."""
+    out: dict[str, dict[str, str]] = {}
+    for rule in book.rules.values():
+        for subject in [s.code for s in sitting.subjects] if rule.tier == 1 else [None]:
+            text = incidents.preview(rule.code, sitting_date=sitting.date, subject=subject)
+            out[f"{rule.code}|{subject or ''}"] = {"zh": text.zh, "en": text.en}
+    return out
 
 
 def _can_open(sitting, room_id: int) -> bool:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from sqlalchemy import text
 def _all_text_in(table: str) -> str:
     from proctor.extensions import db
 
-    rows = db.session.execute(text(f"SELECT * FROM {table}")).all()  # noqa: S608
+    rows = db.session.execute(text(f"SELECT * FROM {table}")).all()
     return "\n".join(str(value) for row in rows for value in row)
 
 

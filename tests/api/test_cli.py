@@ -12,7 +12,7 @@ def _count(app, table: str) -> int:  # type: ignore[no-untyped-def]
     from proctor.extensions import db
 
     with app.app_context():
-        return int(db.session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)  # noqa: S608
+        return int(db.session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
 
 
 def _login(app, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import pytest
@@ -118,10 +118,8 @@ def _read_then_write(app, deferred: bool, workers: int = 4, rounds: int = 3):  #
             with app.app_context(), (read_only_transactions() if deferred else nullcontext()):
                 try:
                     db.session.scalar(db.select(db.func.count()).select_from(User))
-                    try:
+                    with suppress(threading.BrokenBarrierError):
                         barrier.wait(timeout=0.15)
-                    except threading.BrokenBarrierError:
-                        pass
                     db.session.execute(text(
                         "INSERT INTO audit_head (id, seq, hash) VALUES (:id, 0, 'probe')"),
                         {"id": 1000 + index * 100 + round_no})
@@ -241,7 +239,7 @@ def _duplicate_row(table: str, client_id: str) -> None:
 
     columns = [c.name for c in db.metadata.tables[table].columns if c.name != "id"]
     listed = ", ".join(columns)
-    db.session.execute(text(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {table} "  # noqa: S608
+    db.session.execute(text(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {table} "
                             "WHERE client_id = :cid"), {"cid": client_id})
     db.session.flush()
 
@@ -267,7 +265,7 @@ def test_client_id_is_unique_in_the_database(app, make_sitting, auth, table):
         with pytest.raises(IntegrityError):
             _duplicate_row(table, client_id)
         db.session.rollback()
-        count = db.session.scalar(text(f"SELECT count(*) FROM {table} "  # noqa: S608
+        count = db.session.scalar(text(f"SELECT count(*) FROM {table} "
                                        "WHERE client_id = :cid"), {"cid": client_id})
         assert count == 1
 

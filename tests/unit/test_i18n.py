@@ -23,5 +23,5 @@ def test_chinese_is_the_default_and_english_is_one_tap_away(tmp_path):
 def test_every_message_has_a_chinese_translation():
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle)
-    missing = [m.id for m in catalog if m.id and not m.string]
+    missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
     assert missing == []

@@ -1,0 +1,117 @@
+// The room screen: wiring of the seat grid, the card, the incident form, the log and the
+// timeline to the outbox and the live events.
+import { connectLive } from "./live.js";
+import { initCard, openCard, refreshCard } from "./floor/card.js";
+import {
+  T, api, currentSubject, el, isoWithOffset, newClientId, rid, sid, toast,
+} from "./floor/common.js";
+import {
+  renderClock, renderGrid, renderLog, renderSync, renderTimeline,
+} from "./floor/grid.js";
+import { initIncident, openIncident } from "./floor/incident.js";
+import {
+  acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
+} from "./floor/sync.js";
+import { viewOf } from "./floor/view.js";
+
+let picking = null;  // {onSeat, onDone} while the incident form borrows the grid
+
+function onSeat(seatNo, seat) {
+  if (picking) {
+    if (seat) picking.onSeat(seat);
+    document.querySelector(`[data-seat="${seatNo}"]`)?.classList.add("picked");
+    return;
+  }
+  if (seat) openCard(seat, store.view);
+}
+
+function pickSeats(onPicked, onDone) {
+  const banner = document.getElementById("picking");
+  banner.replaceChildren(T.pick_seats, " ",
+    el("button.button.primary", { type: "button", onclick: () => {
+      picking = null;
+      banner.hidden = true;
+      document.body.classList.remove("picking");
+      onDone();
+    } }, T.done));
+  banner.hidden = false;
+  document.body.classList.add("picking");
+  picking = { onSeat: onPicked };
+}
+
+function render() {
+  store.view = viewOf(store);
+  renderGrid(store.view, onSeat);
+  renderLog(store.view);
+  renderTimeline(store.events);
+  renderSync(store);
+  refreshCard(store.view);
+}
+
+function logButtons() {
+  const note = document.getElementById("log-note");
+  const kinds = ["subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
+                 "evacuation", "equipment_fault", "other"];
+  document.getElementById("log-buttons").replaceChildren(...kinds.map((kind) =>
+    el("button.button", { type: "button", dataset: { kind }, onclick: () => {
+      const text = note.value.trim();
+      if (kind === "other" && !text) {
+        toast(T.note_required, "error");
+        note.focus();
+        return;
+      }
+      const clientId = newClientId();
+      submit({ kind: "log", client_id: clientId, method: "POST",
+               url: api(`/sittings/${sid}/rooms/${rid}/log`), label: T[`log_${kind}`],
+               body: { client_id: clientId, kind, note: text || null,
+                       subject: currentSubject()?.code ?? null, observed_at: isoWithOffset() } });
+      note.value = "";
+    } }, T[`log_${kind}`])));
+}
+
+function tabs() {
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    button.addEventListener("click", () => {
+      for (const other of document.querySelectorAll("[data-tab]")) {
+        const chosen = other === button;
+        other.setAttribute("aria-selected", String(chosen));
+        document.getElementById(`tab-${other.dataset.tab}`).hidden = !chosen;
+      }
+    });
+  }
+}
+
+function registerServiceWorker() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
+      // Without a service worker the screen still works online; nothing is lost either way.
+    });
+  }
+}
+
+subscribe(render);
+initCard(openIncident);
+initIncident(pickSeats);
+logButtons();
+tabs();
+renderClock();
+setInterval(renderClock, 1000);
+registerServiceWorker();
+loadState().then(sync);
+loadTimeline();
+connectLive({
+  sittingId: sid,
+  onEvent: acceptEvent,
+  onStatus: (online) => {
+    store.online = online;
+    if (online) {
+      sync();
+      loadState();
+    }
+    render();
+  },
+});
+window.addEventListener("online", () => sync());
+window.addEventListener("offline", () => { store.online = false; render(); });
+setInterval(sync, 10000);
+document.documentElement.dataset.ready = "1";

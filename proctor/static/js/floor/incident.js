@@ -1,0 +1,184 @@
+// The incident form: pick the rule (search as you type, or the common ones), see what it would
+// bring before saving, name everyone involved, say what happened, when.
+import {
+  T, api, boot, currentSubject, el, fmt, isoWithOffset, lang, localInputValue, newClientId,
+  preview, ruleByCode, sid, subjectName, toast,
+} from "./common.js";
+import { sendNow, store, submit } from "./sync.js";
+
+const COMMON = ["T2.1", "T2.2", "T1.4", "T2.4", "T3.4", "T2.5"];
+const dialog = document.getElementById("incident");
+let form = null;
+let startPicking = () => {};
+
+export function initIncident(pickSeats) {
+  startPicking = pickSeats;
+}
+
+export function openIncident(seat) {
+  form = { rule: null, subject: seat.subjects.includes(currentSubject()?.code)
+    ? currentSubject().code : seat.subjects[0], parties: [{ ticket_no: seat.ticket_no,
+                                                            name: seat.name, role: "principal" }],
+           impostors: [], severity: null, suggestions: [], query: "",
+           observed: localInputValue(), description: "" };
+  render();
+  document.getElementById("card").close();
+  if (!dialog.open) dialog.showModal();
+}
+
+function render() {
+  document.getElementById("incident-body").replaceChildren(
+    rulePicker(), chosenRule(), parties(), details(),
+    el("div.card-actions", {},
+       el("button.button.primary.big", { type: "button", id: "save-incident", onclick: save,
+                                         disabled: !canSave() }, T.save)));
+}
+
+function rulePicker() {
+  const input = el("input", { type: "search", value: form.query, placeholder: T.search_rules,
+                              "aria-label": T.search_rules, autocomplete: "off" });
+  input.addEventListener("input", () => { form.query = input.value; search(input.value); });
+  const choice = (code) => el(`button.button.rule-choice${form.rule === code ? ".chosen" : ""}`,
+    { type: "button", dataset: { rule: code }, onclick: () => { form.rule = code; render(); } },
+    el("span.code", {}, code), " ", ruleByCode(code)?.title[lang] ?? code);
+  return el("section.rule-picker", {}, input,
+    form.suggestions.length ? el("div.suggestions", {}, form.suggestions.map(choice)) : null,
+    el("h3", {}, T.common_rules), el("div.button-grid", {}, COMMON.map(choice)));
+}
+
+let searchTimer = null;
+function search(text) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    form.suggestions = text.trim() ? await suggest(text.trim()) : [];
+    const focusAt = document.activeElement?.type === "search";
+    render();
+    if (focusAt) {
+      const box = document.querySelector("#incident-body input[type=search]");
+      box.focus();
+      box.setSelectionRange(box.value.length, box.value.length);
+    }
+  }, 250);
+}
+
+async function suggest(text) {
+  try {
+    const response = await fetch(api(`/rules/suggest?q=${encodeURIComponent(text)}&limit=6`),
+                                 { credentials: "same-origin" });
+    if (response.ok) return (await response.json()).map((s) => s.code);
+  } catch {
+    // offline: search the rulebook on the tablet
+  }
+  const needle = text.toLowerCase();
+  return boot.rules.filter((rule) => [rule.code, rule.title.zh, rule.title.en, ...rule.keywords]
+    .some((word) => word.toLowerCase().includes(needle) || needle.includes(word.toLowerCase())))
+    .slice(0, 6).map((rule) => rule.code);
+}
+
+function chosenRule() {
+  if (!form.rule) return null;
+  const rule = ruleByCode(form.rule);
+  if (rule.requires_refused_warning) {
+    return el("p.banner.warn.rule-preview", {}, T.remind_first);
+  }
+  return el("section.rule-preview", { dataset: { tier: rule.tier } },
+    el("p", {}, el("span.badge.tier", {}, fmt(T.tier, { n: rule.tier })), " ",
+       el("strong", {}, `${rule.code} ${rule.title[lang]}`)),
+    el("p", {}, el("strong", {}, T.would_bring), " ", preview(rule.code, form.subject)),
+    rule.tier === 3 ? severity() : null);
+}
+
+function severity() {
+  const option = (value, label) => el("label.toggle", {},
+    el("input", { type: "radio", name: "severity", checked: form.severity === value,
+                  onchange: () => { form.severity = value; } }), label);
+  return el("fieldset.severity", {}, el("legend", {}, T.severity),
+            option(null, T.no_proposal), option("minor", T.minor), option("serious", T.serious));
+}
+
+function parties() {
+  const list = [...form.parties, ...form.impostors].map((party, index) =>
+    el("li", {}, `${T[party.role]}: ${party.name}${party.ticket_no ? ` (${party.ticket_no})` : ""}`,
+       index > 0 ? el("button.button.small", { type: "button", onclick: () => drop(party) },
+                      T.remove) : null));
+  return el("section.parties", {}, el("h3", {}, T.parties), el("ul", {}, list),
+    el("div.button-row", {},
+       el("button.button", { type: "button", onclick: pick }, T.add_by_seat),
+       el("button.button", { type: "button", onclick: addImpostor }, T.add_impostor)));
+}
+
+function drop(party) {
+  form.parties = form.parties.filter((p) => p !== party);
+  form.impostors = form.impostors.filter((p) => p !== party);
+  render();
+}
+
+function pick() {
+  dialog.close();
+  startPicking((seat) => {
+    if (!form.parties.some((p) => p.ticket_no === seat.ticket_no)) {
+      const role = form.rule === "T3.4" ? "principal" : "accomplice";
+      form.parties.push({ ticket_no: seat.ticket_no, name: seat.name, role });
+    }
+  }, () => { render(); dialog.showModal(); });
+}
+
+function addImpostor() {
+  if (!navigator.onLine) {
+    toast(T.impostor_needs_network, "error");
+    return;
+  }
+  const name = window.prompt(T.name);
+  if (!name) return;
+  const idNumber = window.prompt(T.id_number);
+  if (!idNumber) return;
+  form.impostors.push({ name: name.trim(), id_number: idNumber.trim(), role: "impostor" });
+  render();
+}
+
+function details() {
+  const subject = el("select", { "aria-label": T.subject,
+                                 onchange: (e) => { form.subject = e.target.value; render(); } },
+    boot.subjects.map((s) => el("option", { value: s.code, selected: s.code === form.subject },
+                                subjectName(s.code))));
+  const text = el("textarea", { rows: 3, maxLength: 5000, value: form.description,
+                                oninput: (e) => { form.description = e.target.value; } });
+  const observed = el("input", { type: "datetime-local", value: form.observed,
+                                 onchange: (e) => { form.observed = e.target.value; } });
+  return el("section.details", {},
+    el("label", {}, T.subject, subject), el("label", {}, T.account, text),
+    el("label", {}, T.observed_at, observed));
+}
+
+function canSave() {
+  return Boolean(form.rule) && !ruleByCode(form.rule)?.requires_refused_warning;
+}
+
+async function save() {
+  if (!canSave()) return;
+  const clientId = newClientId();
+  const rule = ruleByCode(form.rule);
+  const body = {
+    client_id: clientId, rule_code: form.rule, observed_at: isoWithOffset(new Date(form.observed)),
+    description: form.description,
+    parties: [...form.parties.map(({ ticket_no, role }) => ({ ticket_no, role })),
+              ...form.impostors.map(({ name, id_number, role }) => ({ name, id_number, role }))],
+  };
+  body.subject = form.subject;  // where it happened (Tier 1: the subject it voids)
+  if (rule.tier === 3 && form.severity) body.severity = form.severity;
+  const item = { kind: "incident", client_id: clientId, method: "POST",
+                 url: api(`/sittings/${sid}/incidents`), body,
+                 label: `${form.rule} ${form.parties[0].ticket_no}` };
+  try {
+    if (form.impostors.length) {
+      await sendNow(item);  // an ID number never waits on the tablet
+    } else {
+      await submit(item);
+    }
+  } catch (error) {
+    toast(fmt(T.rejected, { message: error.message }), "error");
+    return;
+  }
+  toast(store.online && navigator.onLine ? T.saved : T.queued);
+  dialog.close();
+}

@@ -1,0 +1,143 @@
+// The room's state: what the server said last, with this tablet's waiting writes laid over it.
+import * as outbox from "../outbox.js";
+import { T, api, csrf, fmt, rid, sid, toast } from "./common.js";
+
+export const store = { server: null, pending: [], events: [], online: navigator.onLine };
+const listeners = new Set();
+export const subscribe = (fn) => listeners.add(fn);
+const notify = () => listeners.forEach((fn) => fn(store));
+
+let skewShown = false;
+function checkSkew(response) {
+  const header = response.headers.get("Date");
+  if (!header || skewShown) return;
+  const minutes = Math.round((Date.now() - Date.parse(header)) / 60000);
+  if (Math.abs(Date.now() - Date.parse(header)) > 60000) {
+    const banner = document.getElementById("skew");
+    banner.textContent = fmt(T.skew, { m: minutes });
+    banner.hidden = false;
+    skewShown = true;
+  }
+}
+
+function needLogin() {
+  const banner = document.getElementById("attention");
+  banner.textContent = T.login_needed;
+  banner.hidden = false;
+}
+
+async function getJSON(path) {
+  const response = await fetch(api(path), { credentials: "same-origin",
+                                            headers: { Accept: "application/json" } });
+  checkSkew(response);
+  if (response.status === 401) needLogin();
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+export async function loadState() {
+  try {
+    store.server = await getJSON(`/sittings/${sid}/rooms/${rid}/state`);
+  } catch {
+    // Offline with nothing cached yet: keep what is on screen.
+  }
+  store.pending = await outbox.items();
+  notify();
+}
+
+export async function loadTimeline() {
+  try {
+    const events = await getJSON(`/sittings/${sid}/events?room_id=${rid}`);
+    store.events = events.reverse();
+  } catch {
+    // keep the timeline we have
+  }
+  notify();
+}
+
+let reloadTimer = null;
+export function scheduleReload() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(loadState, 250);
+}
+
+export function acceptEvent(payload) {
+  if (payload.room_id !== rid) return;
+  if (!store.events.some((e) => e.seq === payload.seq)) {
+    store.events.unshift(payload);
+    store.events.sort((a, b) => b.seq - a.seq);
+  }
+  scheduleReload();
+  notify();
+}
+
+// A write: into the outbox first, shown at once as waiting, then sent when the network allows.
+export async function submit(item) {
+  await outbox.enqueue(item);
+  store.pending = await outbox.items();
+  notify();
+  sync();
+}
+
+async function send(item) {
+  let url = item.url;
+  if (item.ref) {
+    const id = await outbox.recall(item.ref);
+    if (id === undefined) return "keep";
+    url = url.replace("{ref}", id);
+  }
+  const response = await fetch(url, {
+    method: item.method, credentials: "same-origin", body: JSON.stringify(item.body),
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+               "X-CSRFToken": csrf },
+  });
+  checkSkew(response);
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401 || data.error?.code === "csrf_failed") {
+    needLogin();
+    return "keep";
+  }
+  if (response.status >= 500 || response.status === 429) return "keep";
+  if (response.ok) {
+    if (item.client_id && data.id !== undefined) await outbox.remember(item.client_id, data.id);
+    return "done";
+  }
+  // The server answered and refused: the invigilator must know, the record is not kept.
+  toast(fmt(T.rejected, { message: `${item.label}: ${data.error?.message ?? response.status}` }),
+        "error");
+  return "done";
+}
+
+let syncing = false;
+export async function sync() {
+  if (syncing) return;
+  syncing = true;
+  try {
+    const before = (await outbox.items()).length;
+    const complete = await outbox.flush(send);
+    store.pending = await outbox.items();
+    store.online = complete || navigator.onLine;
+    if (before > 0 && store.pending.length < before) await loadState();
+    notify();
+  } finally {
+    syncing = false;
+  }
+}
+
+// A write that must not wait in the outbox (it carries an ID number): straight to the server.
+export async function sendNow(item) {
+  const response = await fetch(item.url, {
+    method: item.method, credentials: "same-origin", body: JSON.stringify(item.body),
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+               "X-CSRFToken": csrf },
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error?.message ?? `HTTP ${response.status}`);
+  scheduleReload();
+  return data;
+}
+
+window.addEventListener("outbox-changed", async () => {
+  store.pending = await outbox.items();
+  notify();
+});
