@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    make_response,
     redirect,
     render_template,
     send_from_directory,
@@ -65,8 +66,13 @@ def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
             "user": {"username": access.user().username, "role": access.user().role},
             "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
             "previews": _previews(sitting, book), "language": current_language()}
-    return render_template("floor/room.html", sitting=sitting, room=the_room, boot=boot,
-                           rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)])
+    page = make_response(render_template(
+        "floor/room.html", sitting=sitting, room=the_room, boot=boot,
+        rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)]))
+    # The page holds no ID numbers: the tablet may keep it to reopen the room offline.
+    page.headers["X-Offline-Cache"] = "allow"
+    page.headers["Cache-Control"] = "no-cache"
+    return page
 
 
 def _previews(sitting, book) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]

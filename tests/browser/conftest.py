@@ -1,121 +1,29 @@
 """Browser fixtures: the real server (`run.py --demo`) once per module, Debian's Chromium driven by
-Playwright, and a `tablet` helper per test (one browser context at one tablet size).
-
-Chromium is not downloaded by Playwright: we drive /usr/bin/chromium (apt `chromium`). Without
-it the tests are skipped, unless PROCTOR_REQUIRE_BROWSER=1 (CI), where they fail instead.
-"""
+Playwright, and a `tablet` helper per test (one browser context at one tablet size)."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, sync_playwright
-
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update"]
-SIZES = {"768x1024": (768, 1024), "1024x768": (1024, 768)}
-MIN_TARGET_PX = 44
-STARTUP_SECONDS = 60
-
-# Every visible control a finger must hit; reports the ones smaller than the minimum.
-_SMALL_TARGETS_JS = """(min) => {
-  const small = [];
-  for (const el of document.querySelectorAll('button, a.button, input, select')) {
-    if (el.type === 'hidden') continue;
-    const box = el.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
-    if (box.height < min || box.width < min) {
-      const label = (el.innerText || el.name || el.value || '').trim().slice(0, 40);
-      const size = `${box.width.toFixed(0)}x${box.height.toFixed(0)}`;
-      small.push(`${el.tagName.toLowerCase()} "${label}" ${size}`);
-    }
-  }
-  return small;
-}"""
-
-# Elements wider than the viewport or poking out of its right edge (horizontal overflow).
-_OVERFLOW_JS = """() => {
-  const root = document.documentElement;
-  const width = root.clientWidth;
-  const out = [];
-  if (root.scrollWidth > width) out.push(`page ${root.scrollWidth}px wide`);
-  for (const el of document.body.querySelectorAll('*')) {
-    const box = el.getBoundingClientRect();
-    const name = `${el.tagName.toLowerCase()}.${el.className}`;
-    if (box.width > 0 && box.right > width + 1) out.push(`${name} right=${box.right.toFixed(0)}`);
-  }
-  return out;
-}"""
-
-
-def _browser_missing(reason: str) -> None:
-    if os.environ.get("PROCTOR_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (PROCTOR_REQUIRE_BROWSER=1 makes browser tests mandatory)")
-    pytest.skip(reason)
-
-
-def _has_cjk_font() -> bool:
-    if shutil.which("fc-list") is None:
-        return False
-    found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
-                           check=False)
-    return bool(found.stdout.strip())
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class DemoServer:
-    url: str
-    passwords: dict[str, str]  # username -> password, from demo-logins.json
-    log: Path
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"run.py --demo exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"server did not answer /healthz within {STARTUP_SECONDS}s:\n{log.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+from browser_kit import (
+    CHROMIUM,
+    LAUNCH_ARGS,
+    ROOT,
+    SIZES,
+    DemoServer,
+    Tablet,
+    _browser_missing,
+    _free_port,
+    _has_cjk_font,
+    _stop,
+    _wait_until_healthy,
+)
+from playwright.sync_api import Browser, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -153,47 +61,6 @@ def chromium_browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
-
-
-@dataclass
-class Tablet:
-    """One browser context at one tablet size, with the checks every page must pass."""
-
-    page: Page
-    server: DemoServer
-    size: str
-    shots: list[Path] = field(default_factory=list)
-
-    def open(self, path: str) -> Response | None:
-        return self.page.goto(self.server.url + path)
-
-    def login(self, username: str, password: str | None = None) -> None:
-        self.open("/login")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", password or self.server.passwords[username])
-        with self.page.expect_navigation():
-            self.page.click("form.stack button[type=submit]")
-
-    def switch_language(self, label: str) -> None:
-        with self.page.expect_navigation():
-            self.page.click(f"nav.lang a:has-text('{label}')")
-
-    def text(self) -> str:
-        return self.page.inner_text("body")
-
-    def shoot(self, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}-{self.size}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        self.shots.append(path)
-        return path
-
-    def check_layout(self) -> None:
-        """Touch targets of at least 44 px both ways, and nothing wider than the screen."""
-        small: Any = self.page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET_PX)
-        assert small == [], f"touch targets under {MIN_TARGET_PX}px on {self.page.url}"
-        overflow: Any = self.page.evaluate(_OVERFLOW_JS)
-        assert overflow == [], f"horizontal overflow on {self.page.url}"
 
 
 @pytest.fixture(params=list(SIZES))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conftest import Tablet
+    from browser_kit import Tablet
 
 pytestmark = pytest.mark.browser
 

@@ -81,11 +81,22 @@ function tabs() {
   }
 }
 
-function registerServiceWorker() {
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {
-      // Without a service worker the screen still works online; nothing is lost either way.
-    });
+// Once the service worker controls this page, fetch the page and its data again through it,
+// so a reload without the network still opens this room.
+async function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => {
+        navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+      });
+    }
+    await fetch(location.href, { credentials: "same-origin" });
+    await Promise.all([loadState(), loadTimeline()]);
+    document.documentElement.dataset.offlineReady = "1";
+  } catch {
+    // Without a service worker the screen still works online; the outbox keeps every write.
   }
 }
 
@@ -104,6 +115,7 @@ connectLive({
   onEvent: acceptEvent,
   onStatus: (online) => {
     store.online = online;
+    document.documentElement.dataset.live = online ? "1" : "0";
     if (online) {
       sync();
       loadState();

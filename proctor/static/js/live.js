@@ -11,6 +11,7 @@ export function connectLive({ sittingId, onEvent, onStatus }) {
     lastSeq = payload.seq;
     sessionStorage.setItem(key, String(lastSeq));
     onEvent(payload);
+    window.dispatchEvent(new CustomEvent("live-event", { detail: payload }));
   }
 
   socket.on("connect", () => {

@@ -38,17 +38,15 @@ function isStatic(url) {
 }
 
 // Only what the server marks as safe to keep on a shared tablet (masked ID numbers).
-function mayKeep(request, response) {
-  if (!response.ok) return false;
-  if (request.mode === "navigate") return new URL(request.url).pathname.startsWith("/floor/");
-  return response.headers.get("X-Offline-Cache") === "allow";
+function mayKeep(response) {
+  return response.ok && response.headers.get("X-Offline-Cache") === "allow";
 }
 
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (mayKeep(request, response)) await cache.put(request, response.clone());
+    if (mayKeep(response)) await cache.put(request, response.clone());
     return response;
   } catch (error) {
     const kept = await cache.match(request, { ignoreVary: true });
@@ -79,7 +77,8 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/socket.io/")) return;
   if (isStatic(url)) {
     event.respondWith(staleWhileRevalidate(request));
-  } else if (request.mode === "navigate" || url.pathname.startsWith("/api/v1/")) {
+  } else if (request.mode === "navigate" || url.pathname.startsWith("/floor/")
+             || url.pathname.startsWith("/api/v1/")) {
     event.respondWith(networkFirst(request));
   }
 });
