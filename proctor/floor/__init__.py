@@ -18,9 +18,9 @@ from flask import (
 from flask_login import login_required
 
 import incidents
+from proctor.i18n import current_language
 from proctor.models import Role
 from proctor.services import access
-from proctor.i18n import current_language
 from proctor.services.sittings import venue_zone
 
 bp = Blueprint("floor", __name__)
