@@ -44,6 +44,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Several workers share login counters through the same Redis.
         app.config["RATELIMIT_STORAGE_URI"] = app.config["MESSAGE_QUEUE"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+    # Requests may carry a photo at the evidence limit (plus the form around it).
+    app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"],
+                                           app.config["EVIDENCE_MAX_BYTES"] + (1 << 20))
 
 
 def engine_options(cfg: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from proctor.extensions import db
 users = AppGroup("users", help="Staff accounts and API tokens.")
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")
 demo_cli = AppGroup("demo", help="Demo data.")
+evidence_cli = AppGroup("evidence", help="Evidence files.")
 
 
 def _user_or_exit(name: str):  # type: ignore[no-untyped-def]
@@ -133,7 +134,27 @@ def demo_seed() -> None:
     print_logins(logins, click.echo)
 
 
+@evidence_cli.command("purge")
+@click.option("--days", type=int, default=None,
+              help="retention in days (default: PROCTOR_EVIDENCE_RETENTION_DAYS)")
+def evidence_purge(days: int | None) -> None:
+    """Delete the files of evidence of incidents dismissed longer ago than the retention."""
+    from flask import current_app
+
+    from proctor.services import evidence_store
+    from proctor.services.evidence import purge_dismissed
+
+    retention = days if days is not None else current_app.config["EVIDENCE_RETENTION_DAYS"]
+    ids, files = purge_dismissed(retention)
+    db.session.commit()  # the purge is recorded before any file goes
+    for sha256 in files:
+        evidence_store.delete(sha256)
+    click.echo(f"purged {len(ids)} evidence record(s), deleted {len(files)} file(s) "
+               f"(retention {retention} days)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(evidence_cli)

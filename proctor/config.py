@@ -23,6 +23,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
     "SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "EVIDENCE_MAX_BYTES": ("EVIDENCE_MAX_BYTES", int),
+    "EVIDENCE_MAX_PIXELS": ("EVIDENCE_MAX_PIXELS", int),
+    "EVIDENCE_RETENTION_DAYS": ("EVIDENCE_RETENTION_DAYS", int),
+    "CAMERA_TIMEOUT_SECONDS": ("CAMERA_TIMEOUT_SECONDS", float),
 }
 
 
@@ -49,7 +53,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
-        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "EVIDENCE_MAX_BYTES": 15 * 1024 * 1024,
+        "EVIDENCE_MAX_PIXELS": 50_000_000,
+        "EVIDENCE_RETENTION_DAYS": 180,
+        "CAMERA_TIMEOUT_SECONDS": 5.0,
+        # A little above the evidence limit, so an oversized photo gets the precise 413.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
 
 

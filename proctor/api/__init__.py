@@ -65,10 +65,12 @@ openapi_document.public = True  # type: ignore[attr-defined]
 
 from proctor.api import (  # noqa: E402,F401  (the views register themselves on bp)
     auth_views,
+    evidence_views,
     floor_views,
     incident_views,
     registry_views,
     room_views,
     rules_views,
+    seized_views,
     sitting_views,
 )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Response, current_app
+
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
-from proctor.api.schemas import RoomLogIn, RoomLogOut, RoomStateOut
+from proctor.api.schemas import CameraProbeOut, RoomLogIn, RoomLogOut, RoomStateOut
 from proctor.api.spec import endpoint
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -50,3 +52,36 @@ def post_room_log(sid: int, rid: int, body: RoomLogIn):  # type: ignore[no-untyp
 def _out(entry, subject) -> RoomLogOut:  # type: ignore[no-untyped-def]
     return RoomLogOut(id=entry.id, kind=entry.kind, note=entry.note,
                       subject=subject.code if subject else None, observed_at=entry.observed_at)
+
+
+MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/rooms/<id:rid>/camera/test",
+          summary="Try the room's camera: can a frame be read?", tag="floor",
+          responses={200: CameraProbeOut}, roles=MANAGERS)
+def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
+    from proctor import camera
+
+    sitting = access.require_manager(sid)
+    room = access.get_room(sitting, rid)
+    if not room.camera_source:
+        raise ApiError(422, "no_camera", "This room has no camera source.", "camera_source")
+    result = camera.probe(room.camera_source,
+                          timeout=current_app.config["CAMERA_TIMEOUT_SECONDS"])
+    return CameraProbeOut(ok=bool(result.get("ok")), width=result.get("width"),
+                          height=result.get("height"), message=result.get("error"))
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/rooms/<id:rid>/camera/preview",
+          summary="A fresh frame from the room's camera (JPEG, not kept)", tag="floor",
+          responses={200: "image/jpeg"}, roles=MANAGERS, errors=(503,))
+def get_camera_preview(sid: int, rid: int) -> Response:
+    from proctor import vision
+    from proctor.services.evidence import fresh_frame
+
+    sitting = access.require_manager(sid)
+    frame = fresh_frame(access.get_room(sitting, rid))
+    response = Response(vision.encode_jpeg(frame, quality=80), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -147,3 +147,10 @@ def venue_time(moment) -> str:  # type: ignore[no-untyped-def]
     from proctor.services.sittings import venue_zone
 
     return moment.astimezone(venue_zone()).strftime("%H:%M")
+
+
+@bp.app_template_filter("venue_datetime")
+def venue_datetime(moment) -> str:  # type: ignore[no-untyped-def]
+    from proctor.services.sittings import venue_zone
+
+    return moment.astimezone(venue_zone()).strftime("%Y-%m-%d %H:%M")

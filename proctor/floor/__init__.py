@@ -108,3 +108,23 @@ def vendor(lib: str, filename: str) -> Response:
     if not folder.is_dir():
         abort(404, description="front-end libraries are not installed: run `make setup`")
     return send_from_directory(folder, filename, max_age=3600)
+
+
+@bp.get("/floor/seized/<int:item_id>/receipt")
+@login_required
+def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
+    """A printable receipt (扣押物品收据) for an item taken from a candidate."""
+    from proctor.extensions import db
+    from proctor.models import Person, Room, SeizedItem, User
+
+    item = db.session.get(SeizedItem, item_id)
+    if item is None:
+        abort(404)
+    sitting = access.require_sitting(item.sitting_id)
+    access.require_room(sitting, item.room_id)
+    return render_template(
+        "floor/receipt.html", item=item, sitting=sitting,
+        person=db.session.get(Person, item.person_id),
+        room=db.session.get(Room, item.room_id) if item.room_id else None,
+        seized_by=db.session.get(User, item.seized_by),
+        returned_by=db.session.get(User, item.returned_by) if item.returned_by else None)

@@ -3,6 +3,7 @@
 from proctor.models.accounts import ApiToken, Role, StaffAssignment, StaffRole, User, UserSession
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.events import LiveEvent
+from proctor.models.evidence import Acknowledgement, Addendum, Evidence, SeizedItem
 from proctor.models.floor import Attendance, CandidateWarning, RoomLogEntry, SeatAssignment
 from proctor.models.incidents import Decision, Incident, IncidentParty
 from proctor.models.people import Candidate, CandidateSubject, Person
@@ -10,6 +11,10 @@ from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "Acknowledgement",
+    "Addendum",
+    "Evidence",
+    "SeizedItem",
     "ApiToken",
     "Attendance",
     "AuditEntry",

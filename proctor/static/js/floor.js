@@ -2,6 +2,7 @@
 // timeline to the outbox and the live events.
 import { connectLive } from "./live.js";
 import { initCard, openCard, refreshCard } from "./floor/card.js";
+import { openDetail } from "./floor/detail.js";
 import {
   T, api, currentSubject, el, isoWithOffset, newClientId, rid, sid, toast,
 } from "./floor/common.js";
@@ -101,7 +102,7 @@ async function registerServiceWorker() {
 }
 
 subscribe(render);
-initCard(openIncident);
+initCard(openIncident, openDetail);
 initIncident(pickSeats);
 logButtons();
 tabs();

@@ -14,6 +14,7 @@ const SHELL = [
   "/static/js/floor/grid.js",
   "/static/js/floor/card.js",
   "/static/js/floor/incident.js",
+  "/static/js/floor/detail.js",
   "/vendor/idb/index.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];

@@ -11,9 +11,11 @@ const dialog = document.getElementById("card");
 let openTicket = null;
 let chosenSubject = null;
 let onReport = () => {};
+let onOpenIncident = () => {};
 
-export function initCard(reportIncident) {
+export function initCard(reportIncident, openIncidentDetail) {
   onReport = reportIncident;
+  onOpenIncident = openIncidentDetail;
   dialog.addEventListener("close", () => { openTicket = null; });
 }
 
@@ -42,7 +44,7 @@ function renderCard(view) {
     el("section.card-actions", {},
        el("button.button.danger.big", { type: "button", onclick: () => onReport(seat) },
           T.report)),
-    record(seat));
+    incidentList(seat), record(seat));
 }
 
 function identity(seat) {
@@ -139,6 +141,18 @@ function moveSeat(seat, view) {
             el("div.button-row", {}, picker,
                el("button.button", { type: "button", onclick: move }, T.move)),
             el("label.toggle", {}, swap, T.swap));
+}
+
+function incidentList(seat) {
+  if (!seat.incidents.length) return null;
+  return el("section.incidents", {}, el("h3", {}, T.evidence),
+    el("ul.incident-list", {}, seat.incidents.map((incident) => el("li", {},
+      el("span", {}, `${incident.rule_code} ${ruleTitle(incident.rule_code)} · `,
+         T[`status_${incident.status}`] ?? incident.status),
+      el("button.button.small", { type: "button",
+                                  dataset: { incident: incident.id ?? incident.client_id },
+                                  onclick: () => onOpenIncident(incident, seat) },
+         T.open_incident)))));
 }
 
 function record(seat) {

@@ -79,6 +79,22 @@ export async function submit(item) {
   sync();
 }
 
+// A JSON body, or a multipart form for a photo or a signature (its Blob kept in IndexedDB).
+function request(item) {
+  const headers = { Accept: "application/json", "X-CSRFToken": csrf };
+  if (!item.form) {
+    headers["Content-Type"] = "application/json";
+    return { method: item.method, credentials: "same-origin", headers,
+             body: JSON.stringify(item.body) };
+  }
+  const form = new FormData();
+  for (const [key, value] of Object.entries(item.form)) {
+    if (value instanceof Blob) form.append(key, value, item.filename ?? "photo.jpg");
+    else if (value !== null && value !== undefined) form.append(key, value);
+  }
+  return { method: item.method, credentials: "same-origin", headers, body: form };
+}
+
 async function send(item) {
   let url = item.url;
   if (item.ref) {
@@ -86,11 +102,7 @@ async function send(item) {
     if (id === undefined) return "keep";
     url = url.replace("{ref}", id);
   }
-  const response = await fetch(url, {
-    method: item.method, credentials: "same-origin", body: JSON.stringify(item.body),
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-               "X-CSRFToken": csrf },
-  });
+  const response = await fetch(url, request(item));
   checkSkew(response);
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 || data.error?.code === "csrf_failed") {
@@ -126,11 +138,7 @@ export async function sync() {
 
 // A write that must not wait in the outbox (it carries an ID number): straight to the server.
 export async function sendNow(item) {
-  const response = await fetch(item.url, {
-    method: item.method, credentials: "same-origin", body: JSON.stringify(item.body),
-    headers: { "Content-Type": "application/json", Accept: "application/json",
-               "X-CSRFToken": csrf },
-  });
+  const response = await fetch(item.url, request(item));
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error?.message ?? `HTTP ${response.status}`);
   scheduleReload();

@@ -48,7 +48,8 @@ const OVERLAY = {
       const seat = byTicket.get(party.ticket_no);
       if (!seat) continue;
       const rule = boot.rules.find((r) => r.code === item.body.rule_code);
-      seat.incidents.push({ id: null, rule_code: item.body.rule_code, tier: rule?.tier ?? 0,
+      seat.incidents.push({ id: null, client_id: item.client_id, rule_code: item.body.rule_code,
+                            tier: rule?.tier ?? 0, observed_at: item.body.observed_at,
                             status: "reported", pending: true, role: party.role });
     }
   },

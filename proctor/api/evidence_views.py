@@ -1,0 +1,233 @@
+"""Evidence over the API: photos, room-camera frames, viewing, verifying; signatures, refusals,
+addenda and seized items."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, request, send_file
+from pydantic import AwareDatetime, BaseModel, ValidationError
+
+from proctor.api import bp
+from proctor.api.auth_views import ALL_ROLES
+from proctor.api.incident_views import _incident_in_scope
+from proctor.api.schemas import (
+    AcknowledgementOut,
+    AcknowledgementsOut,
+    AddendaOut,
+    AddendumIn,
+    AddendumOut,
+    CameraIn,
+    ClientId,
+    EvidenceListOut,
+    EvidenceOut,
+    In,
+    RefusalIn,
+    VerifyOut,
+)
+from proctor.api.spec import endpoint, parse_body, validation_failed
+from proctor.database import utcnow
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import Acknowledgement, Addendum, Evidence, Role, User
+from proctor.services import access, evidence_store
+from proctor.services import evidence as service
+
+WRITERS = [Role.INVIGILATOR.value, Role.CHIEF.value, Role.AUTHORITY.value]
+FILE_FIELD = {"file": "the image (JPEG, PNG or WebP), unchanged from the camera"}
+
+
+class PhotoForm(In):
+    client_id: ClientId
+    source: str = "upload"
+    taken_at: AwareDatetime | None = None
+    device: str | None = None
+
+
+def _form(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(request.form.to_dict())
+    except ValidationError as exc:
+        raise validation_failed(exc, "form") from None
+
+
+def _upload() -> bytes:
+    upload = request.files.get("file")
+    if upload is None:
+        raise ApiError(422, "file_required", "Send the image as multipart field 'file'.", "file")
+    return upload.read()
+
+
+def _name(user_id: int | None) -> str | None:
+    user = db.session.get(User, user_id) if user_id else None
+    return user.username if user else None
+
+
+def evidence_out(row: Evidence) -> EvidenceOut:
+    return EvidenceOut(id=row.id, incident_id=row.incident_id, kind=row.kind, source=row.source,
+                       sha256=row.sha256, media_type=row.media_type, size=row.size,
+                       width=row.width, height=row.height, device=row.device,
+                       taken_at=row.taken_at, recorded_at=row.recorded_at,
+                       taken_by=_name(row.taken_by) or "", purged=row.purged_at is not None,
+                       signs_record_hash=row.signs_record_hash)
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/evidence", summary="Add a photo to an incident",
+          tag="evidence", responses={201: EvidenceOut, 200: EvidenceOut}, roles=WRITERS,
+          multipart={**FILE_FIELD, "client_id": "idempotency key",
+                     "source": "tablet_camera or upload", "taken_at": "ISO 8601, tablet clock",
+                     "device": "the tablet or camera"})
+def post_evidence(iid: int):  # type: ignore[no-untyped-def]
+    incident, _ = _incident_in_scope(iid)
+    form = _form(PhotoForm)
+    if form.source not in {"tablet_camera", "upload"}:
+        raise ApiError(422, "validation_error", "source is tablet_camera or upload", "source")
+    device = form.device or request.user_agent.string
+    row, created = service.add_photo(incident, _upload(), source=form.source,
+                                     client_id=form.client_id,
+                                     taken_at=form.taken_at or utcnow(), device=device,
+                                     who=access.user())
+    db.session.commit()
+    return evidence_out(row), 201 if created else 200
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/evidence/camera",
+          summary="A fresh frame from the room's camera", tag="evidence",
+          responses={201: EvidenceOut, 200: EvidenceOut}, roles=WRITERS, errors=(503,))
+def post_camera_frame(iid: int):  # type: ignore[no-untyped-def]
+    incident, _ = _incident_in_scope(iid)
+    client_id = (parse_body(CameraIn).client_id if request.content_length  # type: ignore[attr-defined]
+                 else uuid.uuid4().hex)
+    row, created = service.camera_frame(incident, client_id, access.user())
+    db.session.commit()
+    return evidence_out(row), 201 if created else 200
+
+
+@endpoint(bp, "GET", "/incidents/<id:iid>/evidence", summary="Evidence of an incident",
+          tag="evidence", responses={200: EvidenceListOut}, roles=ALL_ROLES)
+def list_evidence(iid: int) -> EvidenceListOut:
+    incident, _ = _incident_in_scope(iid)
+    rows = db.session.scalars(db.select(Evidence).where(Evidence.incident_id == incident.id)
+                              .order_by(Evidence.id))
+    return EvidenceListOut([evidence_out(row) for row in rows])
+
+
+def _evidence_in_scope(eid: int) -> Evidence:
+    row = db.session.get(Evidence, eid)
+    if row is None:
+        raise ApiError(404, "evidence_not_found", f"no evidence {eid}")
+    _incident_in_scope(row.incident_id)
+    return row
+
+
+@endpoint(bp, "GET", "/evidence/<id:eid>/<any(original,display,thumb):variant>",
+          summary="The stored file (original bytes, display copy or thumbnail)", tag="evidence",
+          responses={200: "image/*"}, roles=ALL_ROLES)
+def get_evidence_file(eid: int, variant: str) -> Response:
+    row = _evidence_in_scope(eid)
+    if row.purged_at is not None:
+        raise ApiError(410, "evidence_purged", "This evidence was purged after its retention.")
+    path = evidence_store.path_for(row.sha256, variant)
+    if not path.exists():
+        raise ApiError(404, "evidence_file_missing", "The stored file is missing.")
+    original = variant == "original"
+    extension = row.media_type.split("/")[1] if original else "jpg"
+    response = send_file(path, mimetype=row.media_type if original else "image/jpeg",
+                         as_attachment=True, max_age=0,
+                         download_name=f"evidence-{row.id}-{variant}.{extension}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@endpoint(bp, "GET", "/evidence/<id:eid>/verify", summary="Re-hash the stored original",
+          tag="evidence", responses={200: VerifyOut}, roles=ALL_ROLES)
+def verify_evidence(eid: int) -> VerifyOut:
+    row = _evidence_in_scope(eid)
+    ok, actual = service.verify(row)
+    return VerifyOut(ok=ok, sha256=row.sha256, actual=actual)
+
+
+def ack_out(ack: Acknowledgement) -> AcknowledgementOut:
+    return AcknowledgementOut(
+        id=ack.id, incident_id=ack.incident_id, kind=ack.kind, record_hash=ack.record_hash,
+        evidence_id=ack.evidence_id, recorded_by=_name(ack.recorded_by) or "",
+        recorded_at=ack.recorded_at, attested_by=_name(ack.attested_by),
+        attested_at=ack.attested_at, complete=ack.kind == "signed" or ack.attested_by is not None)
+
+
+class SignatureForm(In):
+    client_id: ClientId
+    taken_at: AwareDatetime | None = None
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/signature",
+          summary="The candidate signs the record (PNG from the canvas)", tag="evidence",
+          responses={201: AcknowledgementOut, 200: AcknowledgementOut}, roles=WRITERS,
+          multipart={"file": "the signature as PNG", "client_id": "idempotency key"})
+def post_signature(iid: int):  # type: ignore[no-untyped-def]
+    incident, _ = _incident_in_scope(iid)
+    form = _form(SignatureForm)
+    ack, created = service.sign(incident, _upload(), form.client_id, form.taken_at or utcnow(),
+                                request.user_agent.string, access.user())
+    db.session.commit()
+    return ack_out(ack), 201 if created else 200
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/refusal",
+          summary="The candidate refuses to sign (a second invigilator attests)", tag="evidence",
+          body=RefusalIn, responses={201: AcknowledgementOut, 200: AcknowledgementOut},
+          roles=WRITERS)
+def post_refusal(iid: int, body: RefusalIn):  # type: ignore[no-untyped-def]
+    incident, _ = _incident_in_scope(iid)
+    ack, created = service.refuse(incident, body.client_id, access.user())
+    db.session.commit()
+    return ack_out(ack), 201 if created else 200
+
+
+@endpoint(bp, "POST", "/acknowledgements/<id:aid>/attest",
+          summary="A second invigilator attests the refusal to sign", tag="evidence",
+          responses={200: AcknowledgementOut}, roles=WRITERS)
+def post_attest(aid: int) -> AcknowledgementOut:
+    ack = db.session.get(Acknowledgement, aid)
+    if ack is None:
+        raise ApiError(404, "acknowledgement_not_found", f"no acknowledgement {aid}")
+    _incident_in_scope(ack.incident_id)
+    service.attest(ack, access.user())
+    db.session.commit()
+    return ack_out(ack)
+
+
+@endpoint(bp, "GET", "/incidents/<id:iid>/acknowledgements",
+          summary="Signatures and refusals on the record", tag="evidence",
+          responses={200: AcknowledgementsOut}, roles=ALL_ROLES)
+def list_acknowledgements(iid: int) -> AcknowledgementsOut:
+    incident, _ = _incident_in_scope(iid)
+    rows = db.session.scalars(db.select(Acknowledgement).where(
+        Acknowledgement.incident_id == incident.id).order_by(Acknowledgement.id))
+    return AcknowledgementsOut([ack_out(row) for row in rows])
+
+
+def addendum_out(row: Addendum) -> AddendumOut:
+    return AddendumOut(id=row.id, incident_id=row.incident_id, text=row.text,
+                       written_by=_name(row.written_by) or "", written_at=row.written_at)
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/addenda", summary="A dated addendum to the record",
+          tag="evidence", body=AddendumIn, responses={201: AddendumOut, 200: AddendumOut},
+          roles=WRITERS)
+def post_addendum(iid: int, body: AddendumIn):  # type: ignore[no-untyped-def]
+    incident, _ = _incident_in_scope(iid)
+    row, created = service.add_addendum(incident, body.text, body.client_id, access.user())
+    db.session.commit()
+    return addendum_out(row), 201 if created else 200
+
+
+
+
+@endpoint(bp, "GET", "/incidents/<id:iid>/addenda", summary="Addenda to the record, in order",
+          tag="evidence", responses={200: AddendaOut}, roles=ALL_ROLES)
+def list_addenda(iid: int) -> AddendaOut:
+    incident, _ = _incident_in_scope(iid)
+    rows = db.session.scalars(db.select(Addendum).where(Addendum.incident_id == incident.id)
+                              .order_by(Addendum.id))
+    return AddendaOut([addendum_out(row) for row in rows])

@@ -1,0 +1,223 @@
+"""Evidence: photos (tablet, upload, room camera), signatures and refusals, addenda, seizures."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from proctor import realtime
+from proctor.database import utcnow
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import (
+    Acknowledgement,
+    Addendum,
+    Decision,
+    Evidence,
+    Incident,
+    Room,
+    User,
+)
+from proctor.services import audit, evidence_store
+
+
+def ingest_error(exc) -> ApiError:  # type: ignore[no-untyped-def]
+    return ApiError(exc.status, exc.code, str(exc), "file")
+
+
+def _insert_once(row: object, model: type, client_id: str) -> tuple[object, bool]:
+    """Insert under the UNIQUE client_id; a replay returns the row it made the first time."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        existing = db.session.scalar(db.select(model).where(model.client_id == client_id))
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str,
+              taken_at: datetime, device: str | None, who: User,
+              kind: str = "photo", signs: str | None = None) -> tuple[Evidence, bool]:
+    """Check and keep an image: the original unchanged under its SHA-256, plus two copies."""
+    from proctor import vision  # OpenCV loads on first use, not at start-up
+
+    try:
+        result = vision.ingest(data, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                               max_pixels=current_app.config["EVIDENCE_MAX_PIXELS"])
+    except vision.IngestError as exc:
+        raise ingest_error(exc) from None
+    row = Evidence(client_id=client_id, incident_id=incident.id, kind=kind, source=source,
+                   sha256=result.sha256, media_type=f"image/{result.kind}", size=result.size,
+                   width=result.width, height=result.height, orientation=result.orientation,
+                   device=(device or "")[:255] or None, taken_at=taken_at, taken_by=who.id,
+                   signs_record_hash=signs)
+    evidence, created = _insert_once(row, Evidence, client_id)
+    if not created:
+        return evidence, False  # type: ignore[return-value]
+    evidence_store.store(result.sha256, data, result.display_jpeg, result.thumbnail_jpeg)
+    audit.record("evidence_added", "evidence", row.id, incident_id=incident.id, kind=kind,
+                 source=source, sha256=result.sha256, size=result.size, device=row.device,
+                 taken_at=taken_at.isoformat(), signs_record_hash=signs)
+    realtime.publish("evidence_added", incident.sitting_id, incident.room_id, {
+        "id": row.id, "incident_id": incident.id, "kind": kind, "source": source})
+    return row, True
+
+
+def fresh_frame(room: Room):  # type: ignore[no-untyped-def]
+    """A frame from the room's camera taken now, or 503 camera_unavailable within the timeout."""
+    from proctor import camera
+
+    if not room.camera_source:
+        raise ApiError(422, "no_camera", f"Room {room.name} has no camera.", "camera_source")
+    try:
+        return camera.grab_frame(room.camera_source,
+                                 timeout=current_app.config["CAMERA_TIMEOUT_SECONDS"])
+    except camera.CameraUnavailable as exc:
+        raise ApiError(503, "camera_unavailable",
+                       f"The room camera did not answer: {exc}") from None
+
+
+def camera_frame(incident: Incident, client_id: str, who: User) -> tuple[Evidence, bool]:
+    """A fresh frame from the room's camera, kept like any other photo."""
+    existing = db.session.scalar(db.select(Evidence).where(Evidence.client_id == client_id))
+    if existing is not None:
+        return existing, False
+    room = db.session.get(Room, incident.room_id) if incident.room_id else None
+    if room is None:
+        raise ApiError(422, "no_camera", "This incident is not tied to a room with a camera.")
+    from proctor import vision
+
+    data = vision.encode_jpeg(fresh_frame(room))
+    return add_photo(incident, data, source="room_camera", client_id=client_id,
+                     taken_at=utcnow(), device=f"room camera: {room.name}", who=who)
+
+
+def record_hash(incident: Incident) -> str:
+    """The SHA-256 of the incident record as it stands: what a signature is bound to."""
+    photos = db.session.scalars(db.select(Evidence.sha256).where(
+        Evidence.incident_id == incident.id, Evidence.kind == "photo").order_by(Evidence.id))
+    record = {
+        "id": incident.id, "sitting_id": incident.sitting_id, "rule_code": incident.rule_code,
+        "subject_id": incident.subject_id, "description": incident.description,
+        "observed_at": incident.observed_at.isoformat(), "reported_by": incident.reported_by,
+        "parties": [(p.person_id, p.role) for p in incident.parties], "photos": list(photos),
+    }
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def principal_person(incident: Incident) -> int:
+    return incident.parties[0].person_id
+
+
+def sign(incident: Incident, png: bytes, client_id: str, taken_at: datetime,
+         device: str | None, who: User) -> tuple[Acknowledgement, bool]:
+    """The candidate's signature on the tablet, bound to the record's hash at that moment."""
+    existing = _ack_by_client(client_id)
+    if existing is not None:
+        return existing, False
+    _refuse_if_acknowledged(incident)
+    bound = record_hash(incident)
+    evidence, _ = add_photo(incident, png, source="canvas", client_id=f"{client_id}-image",
+                            taken_at=taken_at, device=device, who=who, kind="signature",
+                            signs=bound)
+    ack = Acknowledgement(client_id=client_id, incident_id=incident.id, kind="signed",
+                          person_id=principal_person(incident), record_hash=bound,
+                          evidence_id=evidence.id, recorded_by=who.id)
+    db.session.add(ack)
+    db.session.flush()
+    audit.record("record_signed", "incident", incident.id, record_hash=bound,
+                 evidence_id=evidence.id)
+    return ack, True
+
+
+def refuse(incident: Incident, client_id: str, who: User) -> tuple[Acknowledgement, bool]:
+    """The candidate refuses to sign: recorded now, complete once a second invigilator attests."""
+    existing = _ack_by_client(client_id)
+    if existing is not None:
+        return existing, False
+    _refuse_if_acknowledged(incident)
+    ack = Acknowledgement(client_id=client_id, incident_id=incident.id, kind="refused",
+                          person_id=principal_person(incident),
+                          record_hash=record_hash(incident), recorded_by=who.id)
+    db.session.add(ack)
+    db.session.flush()
+    audit.record("signature_refused", "incident", incident.id, record_hash=ack.record_hash)
+    return ack, True
+
+
+def attest(ack: Acknowledgement, who: User) -> Acknowledgement:
+    if ack.kind != "refused":
+        raise ApiError(422, "nothing_to_attest", "Only a refusal to sign is attested.")
+    if ack.attested_by is not None:
+        if ack.attested_by == who.id:
+            return ack
+        raise ApiError(409, "already_attested", "A second invigilator has attested already.")
+    if ack.recorded_by == who.id:
+        raise ApiError(403, "second_invigilator_required",
+                       "The refusal must be attested by another invigilator.")
+    ack.attested_by, ack.attested_at = who.id, utcnow()
+    audit.record("signature_refusal_attested", "incident", ack.incident_id, ack_id=ack.id)
+    return ack
+
+
+def _ack_by_client(client_id: str) -> Acknowledgement | None:
+    return db.session.scalar(db.select(Acknowledgement).where(
+        Acknowledgement.client_id == client_id))
+
+
+def _refuse_if_acknowledged(incident: Incident) -> None:
+    done = db.session.scalar(db.select(Acknowledgement).where(
+        Acknowledgement.incident_id == incident.id))
+    if done is not None:
+        raise ApiError(409, "already_acknowledged",
+                       f"The record was already {done.kind}; add an addendum instead.")
+
+
+def add_addendum(incident: Incident, text: str, client_id: str,
+                 who: User) -> tuple[Addendum, bool]:
+    row = Addendum(client_id=client_id, incident_id=incident.id, text=text, written_by=who.id)
+    addendum, created = _insert_once(row, Addendum, client_id)
+    if created:
+        audit.record("addendum_added", "incident", incident.id, addendum_id=row.id)
+    return addendum, created  # type: ignore[return-value]
+
+
+def verify(evidence: Evidence) -> tuple[bool, str | None]:
+    """Re-hash the stored original: does it still match the hash recorded at intake?"""
+    if evidence.purged_at is not None:
+        return False, None
+    actual = evidence_store.rehash(evidence.sha256)
+    return actual == evidence.sha256, actual
+
+
+def purge_dismissed(retention_days: int, now: datetime | None = None) -> tuple[list[int], set[str]]:
+    """Mark evidence of incidents dismissed longer ago than the retention as purged.
+
+    Returns the evidence ids and the file hashes no longer needed by any other evidence: the
+    caller deletes those files only after the transaction has committed.
+    """
+    moment = now or utcnow()
+    cutoff = moment - timedelta(days=retention_days)
+    dismissed = (db.select(Decision.incident_id).where(Decision.decision == "dismiss")
+                 .group_by(Decision.incident_id)
+                 .having(db.func.max(Decision.decided_at) < cutoff))
+    rows = list(db.session.scalars(db.select(Evidence).join(Incident).where(
+        Incident.status == "dismissed", Evidence.purged_at.is_(None),
+        Evidence.incident_id.in_(dismissed))))
+    for row in rows:
+        row.purged_at = moment
+        audit.record("evidence_purged", "evidence", row.id, incident_id=row.incident_id,
+                     sha256=row.sha256, retention_days=retention_days)
+    db.session.flush()
+    hashes = {row.sha256 for row in rows}
+    kept = set(db.session.scalars(db.select(Evidence.sha256).where(
+        Evidence.sha256.in_(hashes), Evidence.purged_at.is_(None))))
+    return [row.id for row in rows], hashes - kept
