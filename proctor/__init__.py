@@ -44,6 +44,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Several workers share login counters through the same Redis.
         app.config["RATELIMIT_STORAGE_URI"] = app.config["MESSAGE_QUEUE"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+    # OpenCV reads its own pixel limit once, when cv2 is first imported (proctor.vision).
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(app.config["EVIDENCE_MAX_PIXELS"]))
     # Requests may carry a photo at the evidence limit (plus the form around it).
     app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_CONTENT_LENGTH"],
                                            app.config["EVIDENCE_MAX_BYTES"] + (1 << 20))

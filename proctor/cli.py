@@ -43,6 +43,21 @@ def users_create(name: str, role: str, password: str, display_name: str) -> None
     click.echo(f"created {role} {name}")
 
 
+@users.command("password")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_password(name: str, password: str) -> None:
+    """Set a new password for NAME; their open sessions end."""
+    from proctor.services.accounts import set_password
+
+    try:
+        ended = set_password(_user_or_exit(name), password)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"password of {name} changed; ended {ended} session(s)")
+
+
 @users.command("token")
 @click.argument("name")
 def users_token(name: str) -> None:
@@ -123,14 +138,12 @@ def demo_seed() -> None:
     """Seed the demo sitting (once) and print the logins."""
     from proctor.services.demo import print_logins, seed_demo
 
-    try:
-        logins = seed_demo()
-    except ApiError as exc:  # e.g. the accounts exist but demo-logins.json was removed
-        db.session.rollback()
+    logins = seed_demo()
+    if not logins:  # the accounts exist but demo-logins.json is not in this data folder
         raise click.ClickException(
-            f"cannot seed the demo: {exc.message} (the database already holds data the demo "
-            "would create; its logins file demo-logins.json is not in the data folder)"
-        ) from None
+            "cannot seed the demo: the database holds it already and its logins file "
+            "demo-logins.json is not in the data folder; set passwords with "
+            "`flask --app proctor users password NAME`")
     print_logins(logins, click.echo)
 
 

@@ -100,11 +100,36 @@ def init_app(app: Flask) -> None:
 def _after_commit(session: Session) -> None:
     if session.info.get("pending_events"):
         _emit_pending(session)
+    for callback in session.info.pop("after_commit", []):
+        callback()
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, _previous: Any) -> None:
     _drop_pending(session)
+    session.info.pop("after_commit", None)
+
+
+# Live connections by Socket.IO sid: (user id, hash of the session token or None for a token).
+_sockets: dict[str, tuple[int, str | None]] = {}
+
+
+def end_sockets(user_id: int, token_hash: str | None = None) -> None:
+    """Once the change commits, cut the live connections of an ended session (or of every
+    session of the user): pushes stop at once, not at the next request."""
+
+    def cut() -> None:
+        socketio.emit("session_ended", {}, to=user_channel(user_id))
+        for sid, (owner, session_hash) in list(_sockets.items()):
+            if owner == user_id and (token_hash is None or session_hash == token_hash):
+                socketio.server.disconnect(sid, namespace="/")
+                _sockets.pop(sid, None)
+
+    db.session.info.setdefault("after_commit", []).append(cut)
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 # Socket clients that connected with `auth: {token}` (other systems), by Socket.IO sid.
@@ -139,6 +164,11 @@ def on_connect(auth: dict[str, Any] | None = None) -> bool:
     if who is None:
         _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
         return False
+    from proctor.auth.sessions import token_hash
+
+    session_token = getattr(who, "current_session_token", None)
+    _sockets[request.sid] = (who.id, token_hash(session_token) if session_token else None)  # type: ignore[attr-defined]
+    join_room(user_channel(who.id))
     for sitting_id in access.sitting_ids_of(who):
         rooms = _visible_rooms(who, sitting_id)
         if rooms is None:
@@ -151,6 +181,7 @@ def on_connect(auth: dict[str, Any] | None = None) -> bool:
 @socketio.on("disconnect")
 def on_disconnect(*_args: Any) -> None:
     _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
+    _sockets.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
 @socketio.on("catch_up")

@@ -103,6 +103,9 @@ def end_current_session(user: User, reason: str = "logout") -> None:
             .where(UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), end_reason=reason)
         )
+        from proctor.realtime import end_sockets
+
+        end_sockets(user.id, token_hash(user.current_session_token))
     logout_user()
 
 
@@ -113,6 +116,9 @@ def end_all_sessions(user_id: int, reason: str) -> int:
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
     )
+    from proctor.realtime import end_sockets
+
+    end_sockets(user_id)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

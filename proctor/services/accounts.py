@@ -58,9 +58,7 @@ def authenticate(username: str, password: str) -> User | None:
 def create_user(username: str, role: str, password: str, display_name: str = "") -> User:
     if role not in {r.value for r in Role}:
         raise ApiError(422, "validation_error", f"unknown role {role!r}", "role")
-    if len(password) < 8:
-        raise ApiError(422, "weak_password", "A password needs at least 8 characters.",
-                       "password")
+    check_password_strength(password)
     if find_user(username) is not None:
         raise ApiError(409, "username_taken", f"user {username!r} exists already", "username")
     user = User(username=username, role=role, display_name=display_name or username,
@@ -69,6 +67,22 @@ def create_user(username: str, role: str, password: str, display_name: str = "")
     db.session.flush()
     audit.record("user_created", "user", user.id, username=username, role=role)
     return user
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < 8:
+        raise ApiError(422, "weak_password", "A password needs at least 8 characters.",
+                       "password")
+
+
+def set_password(user: User, password: str) -> int:
+    """A new password (an administrator's reset); every open session of the user ends."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    ended = end_all_sessions(user.id, "password_changed")
+    audit.record("password_changed", "user", user.id, username=user.username,
+                 sessions_ended=ended)
+    return ended
 
 
 def create_api_token(user: User) -> str:

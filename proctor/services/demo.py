@@ -42,6 +42,9 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
     path = _logins_file()
     if path.exists():
         return list(json.loads(path.read_text()))
+    if accounts.find_user(STAFF[0][0]) is not None:
+        # Seeded before, but the logins file is gone (another data folder): never reseed.
+        return []
     rng = random.Random(seed)
     logins = [{"username": name, "role": role, "password": secrets.token_urlsafe(9)}
               for name, role, _, _ in STAFF]
@@ -84,6 +87,10 @@ def _register_candidates(sitting: Sitting, rooms: dict, count: int, rng: random.
 
 
 def print_logins(logins: list[dict[str, str]], echo: Callable[[str], None]) -> None:
+    if not logins:
+        echo("The demo is seeded already, but demo-logins.json is not in this data folder: "
+             "set passwords with `flask --app proctor users password NAME`.")
+        return
     echo("Demo logins (kept in the data folder, demo-logins.json):")
     for login in logins:
         echo(f"  {login['role']:<12} {login['username']:<10} password: {login['password']}")

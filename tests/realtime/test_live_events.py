@@ -86,11 +86,41 @@ def test_a_refused_write_is_never_announced(app, make_sitting, auth):
     assert events(tablet) == []
 
 
-def test_a_session_that_ends_stops_the_socket(app, make_sitting, auth):
+def test_a_session_that_timed_out_gets_nothing_more(app, make_sitting, auth):
     s = make_sitting()
     inv2 = auth.login("inv2")
     tablet = connect(app, inv2)
     assert tablet.is_connected()
-    inv2.post("/api/v1/auth/logout")
+    from datetime import timedelta
+
+    from proctor.database import utcnow
+    from proctor.extensions import db
+    from proctor.models import UserSession
+
+    with app.app_context():  # idle for longer than the idle timeout
+        for row in db.session.scalars(db.select(UserSession)):
+            row.last_seen_at = utcnow() - timedelta(hours=2)
+        db.session.commit()
     answer = tablet.emit("catch_up", {"sitting_id": s["id"], "after_seq": 0}, callback=True)
     assert answer["error"]["code"] == "unauthenticated"
+    assert not tablet.is_connected()
+
+
+def test_logout_and_disabling_cut_the_live_connection(app, make_sitting, auth):
+    s = make_sitting()
+    inv1, inv2 = auth.login("inv1"), auth.login("inv2")
+    other_tablet_of_inv2 = auth.login("inv2")
+    tablet, spare = connect(app, inv2), connect(app, other_tablet_of_inv2)
+    inv2.post("/api/v1/auth/logout")
+    assert not tablet.is_connected()
+    assert spare.is_connected()  # the other tablet's session goes on
+    from proctor.extensions import db
+    from proctor.models import User
+    from proctor.services.accounts import set_active
+
+    with app.app_context():
+        set_active(db.session.scalar(db.select(User).where(User.username == "inv2")), False)
+        db.session.commit()
+    assert not spare.is_connected()
+    inv1.post(f"/api/v1/sittings/{s['id']}/candidates/{s['tickets'][0]}/attendance",
+              json={"status": "present"})

@@ -125,6 +125,11 @@ connectLive({
   },
 });
 window.addEventListener("online", () => sync());
+window.addEventListener("session-ended", () => {
+  const banner = document.getElementById("attention");
+  banner.textContent = T.login_needed;
+  banner.hidden = false;
+});
 window.addEventListener("offline", () => { store.online = false; render(); });
 setInterval(sync, 10000);
 document.documentElement.dataset.ready = "1";

@@ -22,7 +22,11 @@ export function connectLive({ sittingId, onEvent, onStatus }) {
   });
   socket.on("disconnect", () => onStatus(false));
   socket.on("connect_error", () => onStatus(false));
-  socket.onAny((_name, payload) => accept(payload));
+  socket.on("session_ended", () => {
+    socket.disconnect();
+    window.dispatchEvent(new CustomEvent("session-ended"));
+  });
+  socket.onAny((name, payload) => { if (name !== "session_ended") accept(payload); });
   return {
     socket,
     setLastSeq(seq) {
