@@ -5,29 +5,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import PASSWORD, base_config, id_number
 from sqlalchemy import create_engine, text
 
 from proctor import MIGRATIONS_DIR, create_app
-from proctor.idnumber import make_id_number
 
 PG_URL = os.environ.get("PROCTOR_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-PASSWORD = "correct horse battery"
-FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
-
-
-def base_config(data_dir: Path, url: str) -> dict[str, Any]:
-    return {"TESTING": True, "DATA_DIR": str(data_dir), "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret", **FAST_HASHING}
 
 
 def _migrate(url: str, data_dir: Path) -> None:
@@ -121,14 +113,6 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
-def cid() -> str:
-    return uuid.uuid4().hex
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
 class Auth:
     """Log users in on their own test clients: auth.login("inv1") -> an ApiClient."""
 
@@ -185,10 +169,6 @@ def make_user(app: Flask) -> Callable[..., Any]:
             return user.id
 
     return make
-
-
-def id_number(index: int) -> str:
-    return make_id_number("310101", date(1990, 1, 1 + index % 28), index)
 
 
 @pytest.fixture

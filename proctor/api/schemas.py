@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import datetime, time
 from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +29,21 @@ IdNumberText = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 Note = Annotated[str, StringConstraints(max_length=2000)]
 DbId = Annotated[int, Field(ge=1, le=2**53)]
 Severity = Literal["minor", "serious"]
+
+
+def _iso_date(value: object) -> object:
+    """Dates are YYYY-MM-DD (the contract), never a number of seconds since 1970."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a real date") from None
+    if isinstance(value, dt.date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("a date as YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class In(BaseModel):
@@ -102,7 +119,7 @@ class SittingIn(In):
     occupation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                  max_length=128)]
     level: Annotated[int, Field(ge=1, le=5)]
-    date: dt.date
+    date: IsoDate
     subjects: Annotated[list[SubjectIn], Field(min_length=1, max_length=12)]
 
 
@@ -368,7 +385,7 @@ class BanOut(Out):
 
 
 class BansQuery(In):
-    as_of: dt.date | None = None
+    as_of: IsoDate | None = None
     format: Literal["json", "csv", "xlsx"] = "json"
     masked: bool = False
 
@@ -384,7 +401,7 @@ class BansOut(Out):
 
 class EligibilityQuery(In):
     id_number: IdNumberText
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 class EligibilityOut(Out):
@@ -396,7 +413,7 @@ class EligibilityOut(Out):
 
 class EligibilityBatchIn(In):
     id_numbers: Annotated[list[IdNumberText], Field(min_length=1, max_length=1000)]
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 class EligibilityBatchOut(Out):

@@ -71,14 +71,15 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     if not isinstance(payload, dict):
         raise ApiError(422, "validation_error", "The body must be a JSON object.")
     try:
-        return model.model_validate(payload)
+        # Strict JSON validation: "4" is not a level and 0 is not a time, as the schema says.
+        return model.model_validate_json(request.get_data(), strict=True)
     except ValidationError as exc:
         raise validation_failed(exc, "body") from None
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
     try:
-        return model.model_validate(request.args.to_dict())
+        return model.model_validate_strings(request.args.to_dict(), strict=True)
     except ValidationError as exc:
         raise validation_failed(exc, "query") from None
 

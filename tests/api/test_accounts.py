@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from conftest import PASSWORD, id_number
+from helpers import PASSWORD, id_number
 from sqlalchemy import text
 
 
@@ -189,14 +189,15 @@ def test_disabled_user_cannot_log_in(app, make_user, client):
 
 
 def _fill(url: str, name: str, value: str) -> str:
-    return re.sub(r"<(?:\w+:)?" + re.escape(name) + ">", value, url)
+    return re.sub(r"<(?:[^<>]*:)?" + re.escape(name) + ">", value, url)
 
 
 def test_unauthenticated_requests_get_401_on_every_api_route(app, make_sitting):
     """Deny by default: only login and the OpenAPI document are public."""
     sitting = make_sitting()
     public = {"/api/v1/auth/login", "/api/v1/openapi.json"}
-    samples = {"sid": str(sitting["id"]), "ticket_no": sitting["tickets"][0]}
+    samples = {"sid": str(sitting["id"]), "ticket_no": sitting["tickets"][0],
+               "variant": "thumb"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1") or rule.rule in public:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from sqlalchemy import text
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import PASSWORD
 from flask import Flask
+from helpers import PASSWORD
 from serverutil import live_server
 
 THREADS = 8

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import PASSWORD, cid, now_iso
+from helpers import PASSWORD, cid, now_iso
 
 
 def _warning(sid: int, ticket: str) -> dict:  # type: ignore[type-arg]

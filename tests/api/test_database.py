@@ -10,7 +10,7 @@ from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, base_config, cid, id_number, now_iso
+from helpers import PASSWORD, base_config, cid, id_number, now_iso
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import cv2
 import numpy as np
-from conftest import cid, now_iso
+from helpers import cid, now_iso
 
 from proctor.database import utcnow
 

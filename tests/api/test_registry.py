@@ -8,7 +8,7 @@ import io
 import json
 import re
 
-from conftest import cid, id_number, now_iso
+from helpers import cid, id_number, now_iso
 from openpyxl import load_workbook
 
 COLUMNS = ["name", "id_number", "from", "until", "tier", "rule_codes", "referral", "sitting_id",

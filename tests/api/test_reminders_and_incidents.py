@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import cid, id_number, now_iso
+from helpers import cid, id_number, now_iso
 
 
 def warn(api, sid, ticket, rule="T1.1", subject="theory", client_id=None):

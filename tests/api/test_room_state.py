@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import cid, now_iso
+from helpers import cid, now_iso
 
 
 def test_room_state_shows_what_happened_in_the_room(make_sitting, auth):

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from helpers import PASSWORD
 from sqlalchemy import update
 
 COOKIE = "proctor_session"

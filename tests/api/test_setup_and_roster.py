@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from conftest import id_number
+from helpers import id_number
 from openpyxl import Workbook
 
 SITTING = {"occupation": "人工智能训练师", "level": 4, "date": "2025-06-28", "subjects": [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import cid, now_iso
+from helpers import cid, now_iso
 
 from proctor.extensions import socketio
 

@@ -1,0 +1,30 @@
+"""Helpers shared by the test modules (import them as `from helpers import …`)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from proctor.idnumber import make_id_number
+
+PASSWORD = "correct horse battery"
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
+
+
+def base_config(data_dir: Path, url: str) -> dict[str, Any]:
+    return {"TESTING": True, "DATA_DIR": str(data_dir), "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret", **FAST_HASHING}
+
+
+def cid() -> str:
+    return uuid.uuid4().hex
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def id_number(index: int) -> str:
+    return make_id_number("310101", date(1990, 1, 1 + index % 28), index)
