@@ -141,14 +141,23 @@ class ApiClient:
     def _headers(self) -> dict[str, str]:
         return {"X-CSRFToken": self.csrf} if self.csrf else {}
 
+    @staticmethod
+    def _read(response):  # type: ignore[no-untyped-def]
+        """Buffer the body and close the response (a file answer holds an open file)."""
+        response.get_data()
+        response.close()
+        return response
+
     def get(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return self.raw.get(url, **kw)
+        return self._read(self.raw.get(url, **kw))
 
     def post(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return self.raw.post(url, headers={**self._headers(), **kw.pop("headers", {})}, **kw)
+        return self._read(self.raw.post(
+            url, headers={**self._headers(), **kw.pop("headers", {})}, **kw))
 
     def put(self, url: str, **kw: Any):  # type: ignore[no-untyped-def]
-        return self.raw.put(url, headers={**self._headers(), **kw.pop("headers", {})}, **kw)
+        return self._read(self.raw.put(
+            url, headers={**self._headers(), **kw.pop("headers", {})}, **kw))
 
 
 @pytest.fixture

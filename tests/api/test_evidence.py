@@ -158,7 +158,7 @@ def test_seized_item_and_receipt(make_sitting, auth):
     assert made.status_code == 201, made.get_json()
     item = made.get_json()
     assert item["ticket_no"] == s["tickets"][0] and item["returned_at"] is None
-    receipt = inv.raw.get(item["receipt_url"])
+    receipt = inv.get(item["receipt_url"])
     assert receipt.status_code == 200 and "手机一部（黑色）" in receipt.get_data(as_text=True)
     back = inv.post(f"/api/v1/seized/{item['id']}/return", json={"returned_to": "考生本人"})
     assert back.status_code == 200 and back.get_json()["returned_to"] == "考生本人"
