@@ -56,7 +56,7 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
         ("theory", "理论知识", time(9, 0), time(10, 30)),
         ("practical", "操作技能", time(13, 30), time(15, 30)),
     ])
-    rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, None),
+    rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, _demo_camera()),
              "B": sittings.add_room(sitting, "第二考场", 5, 6, None)}
     for name, role, _, room_key in STAFF:
         if role != "authority":
@@ -68,6 +68,16 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
     with os.fdopen(fd, "w") as handle:
         json.dump(logins, handle, ensure_ascii=False, indent=1)
     return logins
+
+
+def _demo_camera() -> str:
+    """A generated video file stands in for room A's camera, so snapshots work out of the box."""
+    from proctor.camera import make_demo_video
+
+    path = Path(current_app.config["DATA_DIR"]) / "demo-camera.avi"
+    if not path.exists():
+        make_demo_video(path, seconds=20)
+    return str(path)
 
 
 def _register_candidates(sitting: Sitting, rooms: dict, count: int, rng: random.Random,

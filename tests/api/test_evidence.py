@@ -192,3 +192,43 @@ def test_purge_deletes_files_of_dismissed_incidents_only(app, make_sitting, auth
     body = auth.login("body")
     audit = body.get("/api/v1/audit/verify").get_json()
     assert audit["ok"] is True
+
+
+def _set_camera(app, room_id, source):
+    from proctor.extensions import db
+    from proctor.models import Room
+
+    with app.app_context():
+        db.session.get(Room, room_id).camera_source = source
+        db.session.commit()
+
+
+def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path):
+    import time
+
+    from proctor.camera import make_demo_video
+
+    s = make_sitting()
+    _set_camera(app, s["rooms"][0], str(make_demo_video(tmp_path / "cam.avi", seconds=3)))
+    inv, body = auth.login("inv1"), auth.login("body")
+    iid = incident(inv, s)
+    key = cid()
+    shot = inv.post(f"/api/v1/incidents/{iid}/evidence/camera", json={"client_id": key})
+    assert shot.status_code == 201, shot.get_json()
+    assert shot.get_json()["source"] == "room_camera" and shot.get_json()["width"] == 640
+    replay = inv.post(f"/api/v1/incidents/{iid}/evidence/camera", json={"client_id": key})
+    assert replay.status_code == 200 and replay.get_json()["id"] == shot.get_json()["id"]
+    probe = body.post(f"/api/v1/sittings/{s['id']}/rooms/{s['rooms'][0]}/camera/test")
+    assert probe.get_json()["ok"] is True
+    preview = body.get(f"/api/v1/sittings/{s['id']}/rooms/{s['rooms'][0]}/camera/preview")
+    assert preview.status_code == 200 and preview.get_data()[:2] == b"\xff\xd8"
+
+    _set_camera(app, s["rooms"][0], "http://127.0.0.1:9/nothing.mjpg")
+    started = time.monotonic()
+    dead = inv.post(f"/api/v1/incidents/{iid}/evidence/camera", json={"client_id": cid()})
+    assert dead.status_code == 503 and dead.get_json()["error"]["code"] == "camera_unavailable"
+    assert time.monotonic() - started < 5.5
+    no_camera = incident(inv, s, ticket_index=2)
+    _set_camera(app, s["rooms"][0], None)
+    answer = inv.post(f"/api/v1/incidents/{no_camera}/evidence/camera", json={"client_id": cid()})
+    assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "no_camera"

@@ -154,3 +154,35 @@ class Tablet:
         assert small == [], f"touch targets under {MIN_TARGET_PX}px on {self.page.url}"
         overflow: Any = self.page.evaluate(_OVERFLOW_JS)
         assert overflow == [], f"horizontal overflow on {self.page.url}"
+
+
+RECORD_EVENTS_JS = """() => {
+  window.__rooms = [];
+  window.addEventListener('live-event', (e) => window.__rooms.push(e.detail.room_id));
+}"""
+
+
+class RoomTablet(Tablet):
+    def open_room(self, room: int = 1) -> None:
+        response = self.open(f"/floor/sittings/1/rooms/{room}")
+        assert response is not None and response.status == 200
+        self.page.wait_for_selector(".seat[data-ticket]")
+        self.page.wait_for_selector("html[data-live='1']")
+        self.page.evaluate(RECORD_EVENTS_JS)
+
+    def seat(self, number: int) -> str:
+        return f".seat[data-seat='{number}']"
+
+    def ticket(self, number: int) -> str:
+        return str(self.page.get_attribute(self.seat(number), "data-ticket"))
+
+    def card(self, number: int) -> None:
+        self.page.click(self.seat(number))
+        self.page.wait_for_selector("#card[open]")
+
+    def close_dialogs(self) -> None:
+        self.page.keyboard.press("Escape")
+        self.page.wait_for_selector("#card[open]", state="detached")
+
+    def waiting(self) -> int:
+        return int(self.page.get_attribute("#sync", "data-waiting") or 0)

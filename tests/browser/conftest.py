@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from browser_kit import (
@@ -16,6 +16,7 @@ from browser_kit import (
     ROOT,
     SIZES,
     DemoServer,
+    RoomTablet,
     Tablet,
     _browser_missing,
     _free_port,
@@ -23,7 +24,7 @@ from browser_kit import (
     _stop,
     _wait_until_healthy,
 )
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -73,4 +74,24 @@ def tablet(request: pytest.FixtureRequest, chromium_browser: Browser,
     try:
         yield Tablet(context.new_page(), demo_server, request.param)
     finally:
+        context.close()
+
+
+@pytest.fixture
+def tablets(chromium_browser: Browser,
+            demo_server: DemoServer) -> Iterator[Callable[..., RoomTablet]]:
+    contexts: list[BrowserContext] = []
+
+    def make(username: str, size: str = "768x1024") -> RoomTablet:
+        width, height = SIZES[size]
+        context = chromium_browser.new_context(viewport={"width": width, "height": height},
+                                               has_touch=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        tablet = RoomTablet(context.new_page(), demo_server, size)
+        tablet.login(username)
+        return tablet
+
+    yield make
+    for context in contexts:
         context.close()

@@ -6,65 +6,15 @@ room 2 (第二考场, inv3 and inv4) the odd-indexed ones; the chief examiner se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from browser_kit import SIZES, DemoServer, Tablet
-from playwright.sync_api import Browser, BrowserContext, Page
+from browser_kit import SIZES
+from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
 LIVE_WITHIN_MS = 2_000
-RECORD_EVENTS_JS = """() => {
-  window.__rooms = [];
-  window.addEventListener('live-event', (e) => window.__rooms.push(e.detail.room_id));
-}"""
-
-
-class RoomTablet(Tablet):
-    def open_room(self, room: int = 1) -> None:
-        response = self.open(f"/floor/sittings/1/rooms/{room}")
-        assert response is not None and response.status == 200
-        self.page.wait_for_selector(".seat[data-ticket]")
-        self.page.wait_for_selector("html[data-live='1']")
-        self.page.evaluate(RECORD_EVENTS_JS)
-
-    def seat(self, number: int) -> str:
-        return f".seat[data-seat='{number}']"
-
-    def ticket(self, number: int) -> str:
-        return str(self.page.get_attribute(self.seat(number), "data-ticket"))
-
-    def card(self, number: int) -> None:
-        self.page.click(self.seat(number))
-        self.page.wait_for_selector("#card[open]")
-
-    def close_dialogs(self) -> None:
-        self.page.keyboard.press("Escape")
-        self.page.wait_for_selector("#card[open]", state="detached")
-
-    def waiting(self) -> int:
-        return int(self.page.get_attribute("#sync", "data-waiting") or 0)
-
-
-@pytest.fixture
-def tablets(chromium_browser: Browser, demo_server: DemoServer) -> Iterator[Callable[..., Any]]:
-    contexts: list[BrowserContext] = []
-
-    def make(username: str, size: str = "768x1024") -> RoomTablet:
-        width, height = SIZES[size]
-        context = chromium_browser.new_context(viewport={"width": width, "height": height},
-                                               has_touch=True)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        tablet = RoomTablet(context.new_page(), demo_server, size)
-        tablet.login(username)
-        return tablet
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def accept_dialogs(page: Page) -> None:
