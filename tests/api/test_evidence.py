@@ -232,3 +232,35 @@ def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path):
     _set_camera(app, s["rooms"][0], None)
     answer = inv.post(f"/api/v1/incidents/{no_camera}/evidence/camera", json={"client_id": cid()})
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "no_camera"
+
+
+def test_phone_photos_through_the_api(make_sitting, auth):
+    """4032×3024 JPEG, PNG and WebP made with OpenCV, stored rotated with an EXIF orientation:
+    the original comes back byte for byte, the thumbnail is upright and carries no EXIF."""
+    import media
+
+    s = make_sitting()
+    inv = auth.login("inv1")
+    iid = incident(inv, s)
+    upright = media.upright_scene()
+    stored = media.stored_as(upright, 6)  # rotated 90°, to be turned back by orientation 6
+    tiff = media.exif_tiff(6)
+    files = {
+        "jpeg": media.jpeg_with_exif(media.encode(stored, ".jpg"), tiff),
+        "png": media.png_with_exif(media.encode(stored, ".png"), tiff),
+        "webp": media.webp_with_exif(media.encode(stored, ".webp", cv2.IMWRITE_WEBP_QUALITY, 80),
+                                     tiff, stored.shape[1], stored.shape[0]),
+    }
+    for kind, data in files.items():
+        made = upload(inv, iid, data, name=f"photo.{kind}")
+        assert made.status_code == 201, (kind, made.get_json())
+        body = made.get_json()
+        assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["media_type"] == \
+            f"image/{kind}"
+        assert inv.get(f"/api/v1/evidence/{body['id']}/original").get_data() == data
+        thumb = inv.get(f"/api/v1/evidence/{body['id']}/thumb").get_data()
+        assert 0xE1 not in media.jpeg_markers(thumb)  # no APP1: no EXIF, no GPS
+        image = media.decode(thumb)
+        assert image.shape[1] > image.shape[0]  # landscape again: upright
+        x, y = media.red_centre(image)
+        assert x < 0.25 and y < 0.25  # the marker is top-left

@@ -13,7 +13,6 @@ the end. PROCTOR_SCHEMATHESIS_EXAMPLES=200 runs a longer search.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -150,7 +149,6 @@ def test_served_document_is_the_tested_one(client: Any) -> None:
 # pinned by a strict xfail test below, which fails once the bug is fixed: then delete the test
 # and its entry here. Any other failure fails the test.
 INT4_MAX = 2**31 - 1
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _values(value: Any) -> Iterator[tuple[str | None, Any]]:
@@ -184,24 +182,11 @@ def _int4_overflow(case: Any, backend: str) -> str | None:
     return None
 
 
-DATE_FIELDS = {"as_of", "date"}
-
-
-def _lax_date(case: Any, backend: str) -> str | None:
-    """Bug: a date that is not YYYY-MM-DD is taken: pydantic reads a string of digits as a Unix
-    time, even in strict mode (as_of=0 and "date": "0" are 1970-01-01)."""
-    for key, value in _request_values(case):
-        if key in DATE_FIELDS and isinstance(value, str) and not ISO_DATE.match(value):
-            return f"{key}={value!r} accepted as a date"
-    return None
-
-
-# failure code (ST101 server error, ST103 undocumented status, ST201 schema-violating request
-# accepted) -> does this example show the known bug?
+# failure code (ST101 server error, ST103 undocumented status code) -> does this example show
+# the known bug?
 KNOWN_BUGS: dict[str, Callable[[Any, str], str | None]] = {
     "ST101": _int4_overflow,
     "ST103": _int4_overflow,
-    "ST201": _lax_date,
 }
 
 
@@ -265,16 +250,3 @@ def test_known_bug_ids_beyond_int4(served_app: dict[str, str], app: Flask, backe
         url = url.format(sid=candidate.sitting_id, ticket=candidate.ticket_no)
     response = _call(app, served_app["body"], method, url, payload)
     assert response.status_code in {200, 404, 422}, response.get_data(as_text=True)
-
-
-@pytest.mark.xfail(strict=True, reason="bug: a date of digits is read as a Unix time: as_of=0 "
-                                       "and \"date\": \"0\" are 1970-01-01, not a 422")
-@pytest.mark.parametrize(("method", "url", "payload"), [
-    ("GET", "/api/v1/bans?as_of=0", None),
-    ("GET", "/api/v1/eligibility?id_number=310101199001011234&date=0", None),
-    ("POST", "/api/v1/eligibility", {"id_numbers": ["310101199001011234"], "date": "0"}),
-])
-def test_known_bug_dates_of_digits(served_app: dict[str, str], app: Flask, method: str, url: str,
-                                   payload: Any) -> None:
-    response = _call(app, served_app["body"], method, url, payload)
-    assert response.status_code == 422, response.get_data(as_text=True)

@@ -56,8 +56,8 @@ function photos(evidence, waiting) {
                               } });
   const shown = evidence.filter((e) => e.kind === "photo" && !e.purged);
   return el("section.evidence", {}, el("h3", {}, T.evidence),
-    el("div.thumbs", {}, shown.map((e) => el("a", { href: api(`/evidence/${e.id}/display`),
-                                                     target: "_blank", rel: "noopener" },
+    el("div.thumbs", {}, shown.map((e) => el("button.thumb", {
+      type: "button", "aria-label": `${T.evidence} #${e.id}`, onclick: () => fullSize(e) },
       el("img", { src: api(`/evidence/${e.id}/thumb`), alt: `#${e.id}`, loading: "lazy" })))),
     waiting ? el("p.muted", {}, fmt(T.photos_waiting, { n: waiting })) : null,
     el("div.button-row", {},
@@ -67,6 +67,17 @@ function photos(evidence, waiting) {
        current.id ? el("button.button", { type: "button", onclick: roomCamera }, T.room_camera)
                   : null),
     input, el("div#camera-box"));
+}
+
+// Full size on tap, inside the page (the file itself is served as a download, never inline).
+function fullSize(evidence) {
+  const viewer = el("dialog.viewer", { onclick: () => viewer.close(),
+                                       onclose: () => viewer.remove() },
+    el("img", { src: api(`/evidence/${evidence.id}/display`), alt: `#${evidence.id}` }),
+    el("p", {}, `sha256 ${evidence.sha256.slice(0, 16)}… · ${evidence.taken_by} · `,
+       shortTime(evidence.taken_at)));
+  document.body.append(viewer);
+  viewer.showModal();
 }
 
 async function queuePhoto(blob, source) {
