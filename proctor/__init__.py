@@ -81,10 +81,14 @@ def register_blueprints(app: Flask) -> None:
     from proctor.auth import bp as auth_bp
     from proctor.floor import bp as floor_bp
     from proctor.health import bp as health_bp
+    from proctor.notices import bp as notices_bp
+    from proctor.review import bp as review_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(floor_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(notices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

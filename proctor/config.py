@@ -27,6 +27,10 @@ _ENV: dict[str, tuple[str, type]] = {
     "EVIDENCE_MAX_PIXELS": ("EVIDENCE_MAX_PIXELS", int),
     "EVIDENCE_RETENTION_DAYS": ("EVIDENCE_RETENTION_DAYS", int),
     "CAMERA_TIMEOUT_SECONDS": ("CAMERA_TIMEOUT_SECONDS", float),
+    "REVIEW_WINDOW_DAYS": ("REVIEW_WINDOW_DAYS", int),
+    "REVIEW_DECISION_DAYS": ("REVIEW_DECISION_DAYS", int),
+    "ISSUING_BODY": ("ISSUING_BODY", str),  # the name printed on notices (Chinese)
+    "ISSUING_BODY_EN": ("ISSUING_BODY_EN", str),
 }
 
 
@@ -57,6 +61,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EVIDENCE_MAX_PIXELS": 50_000_000,
         "EVIDENCE_RETENTION_DAYS": 180,
         "CAMERA_TIMEOUT_SECONDS": 5.0,
+        "REVIEW_WINDOW_DAYS": 15,  # a review (复核) may be asked within this many days of service
+        "REVIEW_DECISION_DAYS": 30,  # its outcome is due this many days after receipt
+        "ISSUING_BODY": "上海市人工智能行业协会",
+        "ISSUING_BODY_EN": "Shanghai Artificial Intelligence Industry Association",
         # A little above the evidence limit, so an oversized photo gets the precise 413.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }

@@ -30,6 +30,7 @@ EVENTS = (
     "incident_decided",
     "evidence_added",
     "room_log_added",
+    "notice_issued", "notice_served", "review_requested", "review_decided",
 )
 
 

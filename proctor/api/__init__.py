@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from proctor.errors import ApiError
 
 bp = Blueprint("api", __name__)
 
 
-class IdConverter(BaseConverter):
-    """A database id: 1 to 16 digits, so an absurd number is a 404, not an overflow."""
+MAX_DB_ID = 2**31 - 1  # INTEGER columns (PostgreSQL int4)
 
-    regex = r"[1-9][0-9]{0,15}"
+
+class IdConverter(BaseConverter):
+    """A database id: 1 to 2³¹−1, so an absurd number is a 404, not an overflow."""
+
+    regex = r"[1-9][0-9]{0,9}"
 
     def to_python(self, value: str) -> int:
-        return int(value)
+        number = int(value)
+        if number > MAX_DB_ID:
+            raise ValidationError()  # no such route: 404
+        return number
 
     def to_url(self, value: object) -> str:
         return str(value)
@@ -64,6 +70,7 @@ def openapi_document():  # type: ignore[no-untyped-def]
 openapi_document.public = True  # type: ignore[attr-defined]
 
 from proctor.api import (  # noqa: E402,F401  (the views register themselves on bp)
+    appeal_views,
     auth_views,
     evidence_views,
     floor_views,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from collections.abc import Iterator
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
+from werkzeug.wsgi import wrap_file
 
 from proctor.api import bp
 from proctor.api.schemas import (
@@ -22,7 +23,7 @@ from proctor.api.schemas import (
     RevocationsQuery,
 )
 from proctor.api.spec import endpoint
-from proctor.database import utcnow
+from proctor.database import set_read_only, utcnow
 from proctor.extensions import db
 from proctor.models import Role
 from proctor.services import audit, bans
@@ -32,82 +33,60 @@ from proctor.services.sittings import venue_today
 
 AUTHORITY = [Role.AUTHORITY.value]
 CSV_TYPE = "text/csv; charset=utf-8"
+JSON_TYPE = "application/json"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _head() -> str:
-    return verify_chain_head()
-
-
-def verify_chain_head() -> str:
-    from proctor.models import AuditHead
-
-    head = db.session.get(AuditHead, 1)
-    return head.hash if head else audit.GENESIS
 
 
 @endpoint(bp, "GET", "/bans", summary="Bans in force on a date (JSON, CSV or XLSX)",
           tag="registry", query=BansQuery,
           responses={200: BansOut}, roles=AUTHORITY)
-def get_bans(query: BansQuery):  # type: ignore[no-untyped-def]
+def get_bans(query: BansQuery) -> Response:
+    """Streams every format (see proctor.services.bans). The manifest's `audit_head` is the hash
+    of the audit entry that records this export; count and digest close the file."""
     as_of = query.as_of or venue_today()
-    audit.record("bans_exported", "bans", None, as_of=as_of.isoformat(), format=query.format,
-                 masked=query.masked)
+    entry = audit.record("bans_exported", "bans", None, as_of=as_of.isoformat(),
+                         format=query.format, masked=query.masked)
+    head = entry.hash
     db.session.commit()
-    if query.format == "csv":
-        return _csv_response(as_of, query.masked)
+    # The export only reads: on SQLite its transaction begins DEFERRED, so writers are not kept
+    # waiting while a large file goes out (the audit entry above set IMMEDIATE for the request).
+    set_read_only(True)
+    generated_at = utcnow().isoformat().replace("+00:00", "Z")
+    stem = f"bans-{as_of.isoformat()}{'-masked' if query.masked else ''}"
+    headers = {"Cache-Control": "no-store", "X-As-Of": as_of.isoformat(),
+               "X-Generated-At": generated_at, "X-Audit-Head": head}
     if query.format == "xlsx":
-        return _xlsx_response(as_of, query.masked)
-    digest = bans.RowDigest()
-    rows = []
-    for ban, person in bans.bans_in_force(as_of):
-        row = bans.ban_row(ban, person, query.masked)
-        digest.add(row)
-        rows.append(BanOut.model_validate(row))
-    return BansOut(as_of=as_of, generated_at=utcnow(), count=digest.count,
-                   digest=digest.hexdigest(), audit_head=_head(), bans=rows)
-
-
-def _csv_response(as_of, masked: bool) -> Response:  # type: ignore[no-untyped-def]
-    head = _head()
+        return _xlsx_response(as_of, query.masked, head, generated_at, stem, headers)
+    make = bans.csv_export if query.format == "csv" else bans.json_export
 
     def generate() -> Iterator[str]:
-        digest = bans.RowDigest()
-        yield "\ufeff" + bans.csv_line(list(bans.BAN_COLUMNS))
-        for ban, person in bans.bans_in_force(as_of):
-            row = bans.ban_row(ban, person, masked)
-            digest.add(row)
-            yield bans.csv_line(bans.csv_cells(row))
-        yield bans.csv_line([f"# rows={digest.count}", f"sha256={digest.hexdigest()}",
-                             f"as_of={as_of.isoformat()}", f"audit_head={head}"])
+        set_read_only(True)  # the generator runs after after_request hooks; be sure
+        yield from make(as_of, query.masked, head, generated_at)
 
-    name = f"bans-{as_of.isoformat()}{'-masked' if masked else ''}.csv"
-    return Response(stream_with_context(generate()), mimetype=CSV_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    if query.format == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
+    return Response(stream_with_context(generate()),
+                    mimetype=CSV_TYPE if query.format == "csv" else JSON_TYPE, headers=headers)
 
 
-def _xlsx_response(as_of, masked: bool) -> Response:  # type: ignore[no-untyped-def]
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("bans")
-    sheet.append(list(bans.BAN_COLUMNS))
-    digest = bans.RowDigest()
-    for ban, person in bans.bans_in_force(as_of):
-        row = bans.ban_row(ban, person, masked)
-        digest.add(row)
-        sheet.append(bans.csv_cells(row))
-    manifest = book.create_sheet("manifest")
-    for key, value in (("as_of", as_of.isoformat()), ("rows", digest.count),
-                       ("sha256", digest.hexdigest()), ("audit_head", _head()),
-                       ("generated_at", utcnow().isoformat())):
-        manifest.append([key, value])
-    out = io.BytesIO()
-    book.save(out)
-    name = f"bans-{as_of.isoformat()}{'-masked' if masked else ''}.xlsx"
-    return Response(out.getvalue(), mimetype=XLSX_TYPE, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
-        "X-Rows": str(digest.count), "X-Digest-SHA256": digest.hexdigest()})
+def _xlsx_response(as_of, masked: bool, head: str, generated_at: str,  # type: ignore[no-untyped-def]
+                   stem: str, headers: dict[str, str]) -> Response:
+    """openpyxl needs the whole workbook before the ZIP can be written: build it into a
+    temporary file (not memory), then stream the file; count and digest go in headers too."""
+    # Closed (and so deleted) by the response when the file has gone out, or here on failure.
+    out = tempfile.TemporaryFile(prefix="bans-", suffix=".xlsx")  # noqa: SIM115
+    try:
+        digest = bans.xlsx_export(out, as_of, masked, head, generated_at)
+        size = out.tell()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    headers.update({"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
+                    "Content-Length": str(size), "X-Rows": str(digest.count),
+                    "X-Digest-SHA256": digest.hexdigest()})
+    return Response(wrap_file(request.environ, out), mimetype=XLSX_TYPE, headers=headers,
+                    direct_passthrough=True)
 
 
 def _eligibility(id_number: str, day, field: str) -> EligibilityOut:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from flask import Response, current_app
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
-from proctor.api.schemas import CameraProbeOut, RoomLogIn, RoomLogOut, RoomStateOut
+from proctor.api.schemas import BoardOut, CameraProbeOut, RoomLogIn, RoomLogOut, RoomStateOut
 from proctor.api.spec import endpoint
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -85,3 +85,12 @@ def get_camera_preview(sid: int, rid: int) -> Response:
     response = Response(vision.encode_jpeg(frame, quality=80), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/board",
+          summary="Every room of the sitting in numbers (the chief examiner's board)",
+          tag="review", responses={200: BoardOut}, roles=MANAGERS)
+def get_board(sid: int) -> BoardOut:
+    from proctor.services.board import board
+
+    return BoardOut.model_validate(board(access.require_manager(sid)))

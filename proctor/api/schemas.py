@@ -27,7 +27,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 IdNumberText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                 max_length=32)]
 Note = Annotated[str, StringConstraints(max_length=2000)]
-DbId = Annotated[int, Field(ge=1, le=2**53)]
+DbId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # INTEGER columns
 Severity = Literal["minor", "serious"]
 
 
@@ -276,6 +276,9 @@ class WarningOut(Out):
 
 
 class PartyIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["ticket_no"]}, {"required": ["name", "id_number"]}]})
+
     ticket_no: TicketNo | None = None
     name: Name | None = None
     id_number: IdNumberText | None = None
@@ -446,7 +449,7 @@ class AuditVerifyOut(Out):
 
 
 class EventsQuery(In):
-    after_seq: Annotated[int, Field(ge=0, le=2**53)] = 0
+    after_seq: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     room_id: DbId | None = None
 
 
@@ -641,3 +644,25 @@ class CameraProbeOut(Out):
     width: int | None = None
     height: int | None = None
     message: str | None = None
+
+
+# -- the chief examiner's board --------------------------------------------------------------
+class BoardRoomOut(Out):
+    id: int
+    name: str
+    seated: int
+    present: int
+    late: int
+    absent: int
+    not_checked_in: int
+    reminders_open: int
+    incidents_waiting: int
+    incidents_confirmed: int
+
+
+class BoardOut(Out):
+    sitting_id: int
+    subject: str
+    rooms: list[BoardRoomOut]
+    incidents_waiting: int
+    last_seq: int

@@ -154,3 +154,10 @@ def venue_datetime(moment) -> str:  # type: ignore[no-untyped-def]
     from proctor.services.sittings import venue_zone
 
     return moment.astimezone(venue_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("venue_datetime_seconds")
+def venue_datetime_seconds(moment) -> str:  # type: ignore[no-untyped-def]
+    from proctor.services.sittings import venue_zone
+
+    return moment.astimezone(venue_zone()).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,6 +1,7 @@
 """The tables of exam day, one module per group. Import from here."""
 
 from proctor.models.accounts import ApiToken, Role, StaffAssignment, StaffRole, User, UserSession
+from proctor.models.appeals import Notice, ReviewRequest
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.events import LiveEvent
 from proctor.models.evidence import Acknowledgement, Addendum, Evidence, SeizedItem
@@ -11,6 +12,7 @@ from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "Notice", "ReviewRequest",
     "Acknowledgement",
     "Addendum",
     "Evidence",

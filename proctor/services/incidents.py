@@ -153,8 +153,12 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
                             note=note, decided_by=who.id))
     db.session.flush()
     recompute_for_incident(incident)
+    from proctor.services.evidence import record_hash
+
+    # The decider's countersignature: who decided, on which exact record (its hash).
     audit.record("incident_decided", "incident", incident.id, decision=decision,
-                 severity=severity, note=note, rule_code=incident.rule_code)
+                 severity=severity, note=note, rule_code=incident.rule_code,
+                 countersigned_record_hash=record_hash(incident))
     realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
                      incident_event(incident))
     return incident

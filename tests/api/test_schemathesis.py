@@ -23,7 +23,6 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
-from schemathesis.core.failures import FailureGroup
 
 MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "30"))
 
@@ -143,67 +142,6 @@ def test_served_document_is_the_tested_one(client: Any) -> None:
     assert response.get_json() == _document()
 
 
-# -- known bugs outside this test's files, reported to the lead -------------------------------
-# An example's failure is tolerated only when EVERY failure of it is one of these, for a request
-# that shows the bug (on the named backend); the other examples and checks go on. Each bug is
-# pinned by a strict xfail test below, which fails once the bug is fixed: then delete the test
-# and its entry here. Any other failure fails the test.
-INT4_MAX = 2**31 - 1
-
-
-def _values(value: Any) -> Iterator[tuple[str | None, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield key, item
-            yield from _values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield None, item
-            yield from _values(item)
-
-
-def _request_values(case: Any) -> list[tuple[str | None, Any]]:
-    found: list[tuple[str | None, Any]] = []
-    for part in (case.path_parameters, case.query, case.body):
-        if isinstance(part, dict | list):
-            found.extend(_values(part))
-    return found
-
-
-def _int4_overflow(case: Any, backend: str) -> str | None:
-    """Bug: an id or sequence number above 2**31-1 (path, query or body) is a 500 on
-    PostgreSQL (psycopg NumericValueOutOfRange: integer out of range), not a 404/422."""
-    if backend != "postgresql":
-        return None
-    for _, value in _request_values(case):
-        text = str(value)
-        if isinstance(value, int | str) and text.isdigit() and int(text) > INT4_MAX:
-            return "integer above 2**31-1 is a 500 on PostgreSQL"
-    return None
-
-
-# failure code (ST101 server error, ST103 undocumented status code) -> does this example show
-# the known bug?
-KNOWN_BUGS: dict[str, Callable[[Any, str], str | None]] = {
-    "ST101": _int4_overflow,
-    "ST103": _int4_overflow,
-}
-
-
-def _known(exc: BaseException, case: Any, backend: str) -> str | None:
-    failures = getattr(exc, "exceptions", ())
-    reasons = []
-    for failure in failures:
-        known = KNOWN_BUGS.get(getattr(failure, "code", ""))
-        reason = known(case, backend) if known else None
-        if failure.code in {"ST101", "ST103"} and getattr(failure, "status_code", 500) != 500:
-            reason = None
-        if reason is None:
-            return None
-        reasons.append(f"{failure.code} {reason}")
-    return "; ".join(sorted(set(reasons))) if reasons else None
-
-
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
           # served_app is set up once per operation and shared by its examples, on purpose.
@@ -214,15 +152,11 @@ def test_api_conforms_to_its_document(case: Any, served_app: dict[str, str],
     token = served_app[_caller(case.operation.method, case.operation.full_path)]
     # positive_data_acceptance is off: a schema-valid request may still break a business rule
     # (unknown ticket, warning_required, severity_required ...), answered with a documented 422.
-    try:
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                               excluded_checks=[positive_data_acceptance])
-    except FailureGroup as exc:
-        if _known(exc, case, backend) is None:
-            raise
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
+                           excluded_checks=[positive_data_acceptance])
 
 
-# -- the known bugs, pinned: strict xfail, so a fix shows up as a failure to clean up ----------
+# -- regressions of bugs schemathesis found ----------------------------------------------------
 def _call(app: Flask, token: str, method: str, url: str, payload: Any = None) -> Any:
     return app.test_client().open(url, method=method, json=payload,
                                   headers={"Authorization": f"Bearer {token}"})
@@ -234,13 +168,10 @@ def _call(app: Flask, token: str, method: str, url: str, payload: Any = None) ->
     ("PUT", "/api/v1/sittings/{sid}/candidates/{ticket}/seat",
      {"room_id": 2147483648, "seat_no": 1}),
 ])
-def test_known_bug_ids_beyond_int4(served_app: dict[str, str], app: Flask, backend: str,
-                                   request: pytest.FixtureRequest, method: str, url: str,
-                                   payload: Any) -> None:
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: ids/sequence numbers above 2**31-1 reach PostgreSQL INTEGER columns: "
-            "NumericValueOutOfRange, answered 500")))
+def test_ids_beyond_int4_are_refused_not_500(served_app: dict[str, str], app: Flask,
+                                             method: str, url: str, payload: Any) -> None:
+    """Ids and sequence numbers above 2**31-1 once reached PostgreSQL INTEGER columns
+    (NumericValueOutOfRange, a 500): they are a 404 or a 422 now, on both databases."""
     from proctor.extensions import db
     from proctor.models import Candidate
 
@@ -249,4 +180,5 @@ def test_known_bug_ids_beyond_int4(served_app: dict[str, str], app: Flask, backe
         assert candidate is not None
         url = url.format(sid=candidate.sitting_id, ticket=candidate.ticket_no)
     response = _call(app, served_app["body"], method, url, payload)
-    assert response.status_code in {200, 404, 422}, response.get_data(as_text=True)
+    assert response.status_code in {404, 422}, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"]

@@ -1,0 +1,219 @@
+"""Benchmark of the ban registry's CSV export: `python -m bench` (or `make bench`).
+
+Builds SQLite databases of 10 000 and 100 000 bans in a temporary folder (the app's real
+migrations, then bulk inserts) and, in the same run, for each size:
+
+  app    GET /api/v1/bans?format=csv end to end through the WSGI app (Flask's test client,
+         consuming the stream), in a fresh process per size: wall time (best of --repeat),
+         tracemalloc's peak over one export, and the process's peak RSS (ru_maxrss);
+  floor  the same SQL written by the sqlite3 command line's CSV mode to a file (best of --repeat).
+
+Fails (exit 1) when app/floor exceeds --max-ratio (3×) at the largest size, or when memory is
+not flat: tracemalloc peak or RSS of the large export more than 1.5× that of the small one plus
+a little slack (MEMORY_SLACK_*).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+SIZES = (10_000, 100_000)
+PASSWORD = "benchmark password 1"
+MEMORY_SLACK_TRACED = 512 * 1024  # bytes
+MEMORY_SLACK_RSS = 8 * 1024 * 1024  # bytes
+
+
+def _config(folder: Path) -> dict[str, Any]:
+    return {"DATA_DIR": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
+            "SECRET_KEY": "bench", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
+
+
+def build(folder: Path, rows: int) -> float:
+    """Migrate a fresh database in `folder` and fill it with `rows` bans; returns seconds."""
+    from flask_migrate import upgrade
+
+    from bench.data import insert_bans
+    from proctor import MIGRATIONS_DIR, create_app
+    from proctor.extensions import db
+    from proctor.services.accounts import create_user
+
+    started = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    app = create_app(_config(folder))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS_DIR)
+        create_user("body", "authority", PASSWORD)
+        insert_bans(rows)
+        db.session.commit()
+        db.engine.dispose()
+    with closing(sqlite3.connect(folder / "db.sqlite3")) as conn:
+        conn.execute("ANALYZE")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return time.perf_counter() - started
+
+
+def floor_sql() -> str:
+    """The app's export query, as SQL text for the sqlite3 command line."""
+    from sqlalchemy.dialects import sqlite
+
+    from bench.data import AS_OF
+    from proctor.services.bans import export_statement
+
+    compiled = export_statement(AS_OF).compile(dialect=sqlite.dialect(),
+                                               compile_kwargs={"literal_binds": True})
+    return str(compiled)
+
+
+def time_floor(folder: Path, repeat: int) -> tuple[float, int]:
+    command = shutil.which("sqlite3")
+    if command is None:
+        sys.exit("bench: the sqlite3 command line is needed for the floor (apt-get install sqlite3)")
+    out = folder / "floor.csv"
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        with open(out, "wb") as sink:
+            subprocess.run([command, "-csv", "-header", str(folder / "db.sqlite3"), floor_sql()],
+                           stdout=sink, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best, out.stat().st_size
+
+
+def worker(folder: Path, repeat: int) -> dict[str, Any]:
+    """In a fresh process: export `repeat` times untraced (best time), once under tracemalloc."""
+    from bench.data import AS_OF
+    from proctor import create_app
+
+    app = create_app(_config(folder))
+    client = app.test_client()
+    answer = client.post("/api/v1/auth/login", json={"username": "body", "password": PASSWORD})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    url = f"/api/v1/bans?as_of={AS_OF.isoformat()}&format=csv"
+
+    def export() -> tuple[int, int, str]:
+        response = client.get(url)
+        assert response.status_code == 200, response.status
+        size = lines = 0
+        last = b""
+        for piece in response.response:
+            data = piece.encode() if isinstance(piece, str) else piece
+            size += len(data)
+            lines += data.count(b"\n")
+            last = (last + data)[-400:]
+        response.close()
+        return size, lines, last.decode("utf-8", "replace").rstrip().rsplit("\n", 1)[-1]
+
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        size, lines, manifest = export()
+        best = min(best, time.perf_counter() - started)
+    tracemalloc.start()
+    export()
+    _, traced_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return {"seconds": best, "bytes": size, "lines": lines, "manifest": manifest,
+            "traced_peak": traced_peak, "maxrss": maxrss}
+
+
+def run_worker(folder: Path, repeat: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench", "--worker", str(folder),
+                           "--repeat", str(repeat)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"bench: the export worker failed:\n{done.stderr}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def mib(value: float) -> str:
+    return f"{value / 1024 / 1024:.1f} MiB"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores, {cpu}; Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        default=list(SIZES), help="ban counts, smallest first (10000,100000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs, the best counts")
+    parser.add_argument("--max-ratio", type=float, default=3.0)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.repeat)))
+        return 0
+
+    root = Path(tempfile.mkdtemp(prefix="proctor-bench-"))
+    print(f"machine: {machine()}")
+    results = []
+    try:
+        for rows in args.sizes:
+            folder = root / str(rows)
+            built = build(folder, rows)
+            app = run_worker(folder, args.repeat)
+            floor, floor_bytes = time_floor(folder, args.repeat)
+            if app["lines"] != rows + 2 or not app["manifest"].startswith(f"# rows={rows},"):
+                print(f"bench: the export of {rows} bans is wrong: {app['lines']} lines, "
+                      f"manifest {app['manifest']!r}", file=sys.stderr)
+                return 1
+            results.append({"rows": rows, "built": built, "floor": floor,
+                            "floor_bytes": floor_bytes, **app})
+    finally:
+        if args.keep:
+            print(f"databases kept in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    print(f"\n{'rows':>8} {'app CSV':>9} {'sqlite3 CSV':>11} {'ratio':>6} {'app MB':>7} "
+          f"{'traced peak':>12} {'peak RSS':>10}")
+    for r in results:
+        print(f"{r['rows']:>8} {r['seconds']:>8.3f}s {r['floor']:>10.3f}s "
+              f"{r['seconds'] / r['floor']:>5.2f}× {r['bytes'] / 1e6:>7.1f} "
+              f"{mib(r['traced_peak']):>12} {mib(r['maxrss']):>10}")
+    small, large = results[0], results[-1]
+    ratio = large["seconds"] / large["floor"]
+    failures = []
+    if ratio > args.max_ratio:
+        failures.append(f"the app's CSV export of {large['rows']} bans took {ratio:.2f}× the "
+                        f"sqlite3 floor (target ≤ {args.max_ratio:g}×)")
+    for key, slack in (("traced_peak", MEMORY_SLACK_TRACED), ("maxrss", MEMORY_SLACK_RSS)):
+        if large[key] > 1.5 * small[key] + slack:
+            failures.append(f"memory is not flat: {key} {mib(large[key])} at {large['rows']} "
+                            f"rows against {mib(small[key])} at {small['rows']}")
+    for failure in failures:
+        print(f"FAIL: {failure}", file=sys.stderr)
+    if not failures:
+        print(f"\nOK: ratio {ratio:.2f}× ≤ {args.max_ratio:g}×; memory flat from "
+              f"{small['rows']} to {large['rows']} rows")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Due process: the decision notice (处理决定书), its service, and review requests (复核).
+
+A notice freezes what it says when it is issued (a JSON snapshot and its SHA-256); later
+changes to the incident never rewrite it. Nothing here is ever deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from proctor.database import UTCDateTime, utcnow
+from proctor.extensions import db
+
+
+class Notice(db.Model):
+    """One decision notice per person per confirmed incident."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("incident_id", "person_id", name="uq_notice_party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # "2025-1-001"
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"))
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_on: Mapped[date]  # the date printed on the notice (venue time)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    served_on: Mapped[date | None]
+    service_method: Mapped[str | None] = mapped_column(String(16))  # in_person|electronic|post
+    served_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    service_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reviews: Mapped[list[ReviewRequest]] = relationship(
+        back_populates="notice", order_by="ReviewRequest.id")
+
+
+class ReviewRequest(db.Model):
+    """A request for review (复核) of a served notice, and its outcome."""
+
+    __tablename__ = "review_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    received_on: Mapped[date]
+    due_on: Mapped[date] = mapped_column(index=True)  # the outcome's deadline, fixed on receipt
+    grounds: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    # For "changed": what the incident said before and after (the old is never lost).
+    old_severity: Mapped[str | None] = mapped_column(String(8))
+    new_severity: Mapped[str | None] = mapped_column(String(8))
+    old_rule_code: Mapped[str | None] = mapped_column(String(8))
+    new_rule_code: Mapped[str | None] = mapped_column(String(8))
+
+    notice: Mapped[Notice] = relationship(back_populates="reviews")

@@ -1,0 +1,112 @@
+"""The decision notice (处理决定书) to print on A4 and as a PDF: chief examiners and the body only.
+
+Both show the notice's frozen snapshot; the service record and the review's last day are added
+from the notice row. The page carries a full ID number, so it is never cached.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, current_app, make_response, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from proctor.errors import ApiError
+from proctor.extensions import db, login_manager
+from proctor.i18n import current_language
+from proctor.models import Notice, Role
+from proctor.services import access, appeals
+
+bp = Blueprint("notices", __name__)
+
+LEVELS_ZH = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
+
+
+@bp.before_request
+def managers_only():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in (Role.CHIEF, Role.AUTHORITY):
+        raise access.deny("only the chief examiner or the evaluation body opens a notice")
+    return None
+
+
+def _notice(nid: int) -> Notice:
+    notice = db.session.get(Notice, nid)
+    if notice is None:
+        raise ApiError(404, "notice_not_found", f"no notice {nid}")
+    access.require_manager(notice.sitting_id)
+    return notice
+
+
+def long_date(value: str | date | None, lang: str) -> str:
+    if value is None:
+        return ""
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
+
+
+def labels() -> dict[str, dict[str, str]]:
+    """Words the notice shows for stored codes, in the current language."""
+    return {
+        "method": {"in_person": _("in person"), "electronic": _("electronically"),
+                   "post": _("by post")},
+        "kind": {"photo": _("Photo"), "signature": _("Signature"), "refusal": _("Refusal")},
+        "role": {"principal": _("Principal"), "accomplice": _("Accomplice"),
+                 "impostor": _("Impostor")},
+        "severity": {"minor": _("minor"), "serious": _("serious")},
+    }
+
+
+def notice_view(notice: Notice) -> dict[str, Any]:
+    """The snapshot in the current language, with the service record: for the page and PDF."""
+    lang = current_language()
+    c = notice.content
+    last_day = appeals.review_last_day(notice)
+    level = c["sitting"]["level"]
+    return {
+        "lang": lang, "c": c, "number": notice.number, "sha256": notice.content_sha256,
+        "level": LEVELS_ZH.get(level, str(level)) if lang == "zh" else _(
+            "Level %(level)s", level=level),
+        "sitting_date": long_date(c["sitting"]["date"], lang),
+        "observed_at": c["facts"]["observed_at"].replace("T", " ")[:16],
+        "rule_title": c["rule"]["title"][lang], "rule_text": c["rule"]["text"][lang],
+        "explanation": c["sanction"]["explanation"][lang],
+        "bans": [{**b, "from_long": long_date(b["from"], lang),
+                  "until_long": long_date(b["until"], lang)} for b in c["sanction"]["bans"]],
+        "issuing_body": c["issuing_body"][lang], "review_to": c["review"]["to"][lang],
+        "window_days": c["review"]["window_days"],
+        "issued_on": long_date(c["issued_on"], lang),
+        "served_on": long_date(notice.served_on, lang) if notice.served_on else None,
+        "method": labels()["method"].get(notice.service_method or "", ""),
+        "last_day": long_date(last_day, lang) if last_day else None,
+        "labels": labels(),
+    }
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/notices/<int:nid>")
+def show(nid: int):  # type: ignore[no-untyped-def]
+    notice = _notice(nid)
+    return _private(make_response(render_template("notices/notice.html", n=notice_view(notice),
+                                                  notice=notice)))
+
+
+@bp.get("/notices/<int:nid>.pdf")
+def pdf(nid: int):  # type: ignore[no-untyped-def]
+    from proctor.notices.pdf import render_pdf
+
+    notice = _notice(nid)
+    body = render_pdf(notice_view(notice), author=current_app.config["ISSUING_BODY"])
+    response = Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
+    return _private(response)

@@ -1,0 +1,150 @@
+"""The decision notice as an A4 PDF (reportlab), Chinese set in the built-in STSong-Light CID
+font, so no font file has to be installed or shipped."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT = "STSong-Light"
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = _font()
+    body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK",
+                          firstLineIndent=22)
+    return {
+        "issuer": ParagraphStyle("issuer", parent=body, fontSize=15, leading=20,
+                                 alignment=TA_CENTER, firstLineIndent=0,
+                                 textColor=colors.HexColor("#b00000")),
+        "title": ParagraphStyle("title", parent=body, fontSize=22, leading=30,
+                                alignment=TA_CENTER, firstLineIndent=0, spaceBefore=6),
+        "center": ParagraphStyle("center", parent=body, alignment=TA_CENTER, firstLineIndent=0),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=12, leading=20, firstLineIndent=0,
+                             spaceBefore=8, spaceAfter=2),
+        "body": body,
+        "flush": ParagraphStyle("flush", parent=body, firstLineIndent=0),
+        "quote": ParagraphStyle("quote", parent=body, firstLineIndent=0, leftIndent=22,
+                                textColor=colors.HexColor("#222222")),
+        "right": ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0),
+        "small": ParagraphStyle("small", parent=body, fontSize=7, leading=10, firstLineIndent=0,
+                                textColor=colors.HexColor("#444444")),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text), style)
+
+
+def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
+    c = n["c"]
+    rows = [(_("Name"), c["person"]["name"]), (_("ID number"), c["person"]["id_number"]),
+            (_("Ticket number"), c["person"]["ticket_no"] or "—"),
+            (_("Evaluation"), f"{c['sitting']['occupation']} · {n['level']} · "
+                              f"{n['sitting_date']}")]
+    table = Table([[_p(k, s["flush"]), _p(v, s["flush"])] for k, v in rows],
+                  colWidths=[32 * mm, 138 * mm])
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f4f4f4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _facts(n: dict[str, Any]) -> str:
+    facts = n["c"]["facts"]
+    text = _("At %(time)s", time=n["observed_at"])
+    if facts["room"]:
+        text += ", " + _("in room %(room)s", room=facts["room"])
+    if facts["subject"]:
+        text += ", " + _("during the subject %(subject)s", subject=facts["subject"]["name"])
+    if facts["discovered_after_exam"]:
+        text += f" ({_('discovered after the evaluation')})"
+    return text + ":"
+
+
+def _story(n: dict[str, Any]) -> list[Any]:
+    s, c = _styles(), n["c"]
+    story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
+                        _p(_("Decision notice"), s["title"]),
+                        _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
+                        _party_table(n, s),
+                        _p(_("1. Facts"), s["h2"]), _p(_facts(n), s["body"]),
+                        _p(c["facts"]["description"] or "—", s["quote"])]
+    if c["person"]["role"] != "principal":
+        role = n["labels"]["role"].get(c["person"]["role"], c["person"]["role"])
+        story.append(_p(f"{_('Your part in it:')} {role}", s["body"]))
+    story.append(_p(_("2. Evidence"), s["h2"]))
+    for index, e in enumerate(c["evidence"], 1):
+        kind = n["labels"]["kind"].get(e["kind"], e["kind"])
+        story.append(_p(f"{index}. {kind} #{e['id']} · SHA-256 {e['sha256']}", s["flush"]))
+    if not c["evidence"]:
+        story.append(_p(_("The incident record made by the invigilators at the time."),
+                        s["body"]))
+    story += [_p(_("3. Rule applied"), s["h2"]),
+              _p(_("Attachment 2 of the notice, Instructions for candidates, rule %(code)s: "
+                   "%(title)s.", code=c["rule"]["code"], title=n["rule_title"]), s["body"]),
+              _p(f"{c['rule']['code']} {n['rule_text']}", s["quote"]),
+              _p(_("4. Decision"), s["h2"]), _p(n["explanation"], s["body"])]
+    for ban in n["bans"]:
+        text = _("You may not take any vocational skill evaluation from %(start)s to %(until)s "
+                 "inclusive.", start=ban["from_long"], until=ban["until_long"])
+        if ban["referral"]:
+            text += " " + _("The case is referred to the relevant authorities.")
+        story.append(_p(text, s["body"]))
+    story += _review_and_signoff(n, s)
+    return story
+
+
+def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    story: list[Any] = [
+        _p(_("5. Review"), s["h2"]),
+        _p(_("If you disagree with this decision, you may ask %(body)s in writing for a review "
+             "within %(days)s days of the day this notice is served on you.",
+             body=n["review_to"], days=n["window_days"]), s["body"])]
+    if n["served_on"]:
+        story.append(_p(_("This notice was served %(method)s on %(date)s; the last day to ask "
+                          "for a review is %(last)s.", method=n["method"], date=n["served_on"],
+                          last=n["last_day"]), s["body"]))
+    story += [Spacer(1, 18), _p(n["issuing_body"], s["right"]),
+              _p(_("(seal)"), s["right"]), Spacer(1, 20),
+              _p(f"{_('Signed by')}：________________", s["right"]),
+              _p(n["issued_on"], s["right"]), Spacer(1, 16),
+              _p("- " * 48, s["small"]),
+              _p(_("Acknowledgement of service"), s["h2"]),
+              _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
+                   name=n["c"]["person"]["name"]), s["flush"]),
+              _p(f"{_('Recipient signature')}：____________    "
+                 f"{_('Date received')}：____________", s["flush"]),
+              _p(f"{_('Manner of service')}：{n['method'] or '____________'}    "
+                 f"{_('Served by')}：____________", s["flush"]),
+              Spacer(1, 10), _p(f"SHA-256 {n['sha256']}", s["small"])]
+    return story
+
+
+def render_pdf(n: dict[str, Any], author: str = "") -> bytes:
+    """The notice view (see proctor.notices.notice_view) as the bytes of an A4 PDF."""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
+                            topMargin=20 * mm, bottomMargin=18 * mm,
+                            title=f"{_('Decision notice')} {n['number']}", author=author,
+                            subject=n["number"], invariant=True)
+    doc.build(_story(n))
+    return out.getvalue()

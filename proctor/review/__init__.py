@@ -1,0 +1,52 @@
+"""The chief examiners' screens: the live board of a sitting and the review of each incident."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+import incidents as rules
+from proctor.extensions import db
+from proctor.i18n import current_language
+from proctor.models import Incident, Role
+from proctor.services import access
+from proctor.services.review import incident_review
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+@bp.before_request
+@login_required
+def _chiefs_and_the_body_only():  # type: ignore[no-untyped-def]
+    if current_user.role not in {Role.CHIEF, Role.AUTHORITY}:
+        raise access.deny("the review screens are for chief examiners and the evaluation body")
+    return None
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    sittings = access.sitting_ids_of(access.user())
+    if not sittings:
+        return redirect(url_for("auth.home"))
+    return redirect(url_for("review.board", sid=sittings[0]))
+
+
+@bp.get("/sittings/<int:sid>")
+def board(sid: int):  # type: ignore[no-untyped-def]
+    sitting = access.require_manager(sid)
+    return render_template("review/board.html", sitting=sitting,
+                           boot={"sitting_id": sitting.id, "language": current_language()})
+
+
+@bp.get("/incidents/<int:iid>")
+def incident(iid: int):  # type: ignore[no-untyped-def]
+    row = db.session.get(Incident, iid)
+    if row is None:
+        abort(404)
+    access.require_manager(row.sitting_id)
+    view = incident_review(row, access.user())
+    book = rules.default_rulebook()
+    codes = [r for r in book.rules.values() if not r.requires_refused_warning or
+             r.code == row.rule_code]
+    return render_template("review/incident.html", incident=row, view=view, rules=codes,
+                           lang=current_language())

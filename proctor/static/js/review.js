@@ -1,0 +1,116 @@
+// The chief examiner's live board: a tile per room, the queue of incidents waiting, an alert
+// (sound and badge) when an incident is reported. Live over Socket.IO; numbers re-read on events.
+import { connectLive } from "./live.js";
+
+const boot = JSON.parse(document.getElementById("boot").textContent);
+const T = JSON.parse(document.getElementById("strings").textContent);
+const sid = boot.sitting_id;
+const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
+let soundOn = false;
+let unseen = 0;
+let roomNames = new Map();
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+async function getJSON(path) {
+  const response = await fetch(`/api/v1${path}`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
+function tile(room) {
+  const numbers = ["seated", "present", "late", "absent", "not_checked_in", "reminders_open",
+                   "incidents_waiting", "incidents_confirmed"];
+  const classes = ["tile", "room-tile"];
+  if (room.incidents_waiting) classes.push("has-incident");
+  else if (room.reminders_open) classes.push("has-warning");
+  return el("a", { class: classes.join(" "), href: `/floor/sittings/${sid}/rooms/${room.id}`,
+                   "data-room": room.id },
+    el("strong", { class: "room-name" }, room.name),
+    el("dl", { class: "numbers" }, ...numbers.flatMap((key) => [
+      el("dt", {}, T[key]), el("dd", { "data-key": key }, String(room[key]))])),
+    el("span", { class: "button small" }, T.open_room));
+}
+
+function queueItem(incident) {
+  return el("li", { "data-incident": incident.id },
+    el("a", { class: "button", href: `/review/incidents/${incident.id}` }, T.review), " ",
+    el("span", { class: "badge tier" }, fmt(T.tier, { n: incident.tier })), " ",
+    `${incident.rule_code} · ${roomNames.get(incident.room_id) ?? ""} · `,
+    incident.parties.map((p) => `${p.name}${p.ticket_no ? ` (${p.ticket_no})` : ""}`).join("、"),
+    incident.status !== "reported" ? ` · ${T[`status_${incident.status}`] ?? incident.status}` : "");
+}
+
+async function refresh() {
+  try {
+    const [board, incidents] = await Promise.all([getJSON(`/sittings/${sid}/board`),
+                                                  getJSON(`/sittings/${sid}/incidents`)]);
+    roomNames = new Map(board.rooms.map((r) => [r.id, r.name]));
+    document.getElementById("tiles").replaceChildren(...board.rooms.map(tile));
+    const waiting = incidents.filter((i) => i.status === "reported");
+    document.getElementById("queue").replaceChildren(...(waiting.length
+      ? waiting.map(queueItem) : [el("li", { class: "muted" }, T.nothing_waiting)]));
+    document.getElementById("decided").replaceChildren(
+      ...incidents.filter((i) => i.status !== "reported").slice(0, 50).map(queueItem));
+    document.documentElement.dataset.waiting = String(waiting.length);
+  } catch {
+    // keep what is shown; the status light says offline
+  }
+}
+
+function beep() {
+  if (!soundOn) return;
+  const audio = new AudioContext();
+  const tone = audio.createOscillator();
+  const gain = audio.createGain();
+  tone.frequency.value = 880;
+  gain.gain.setValueAtTime(0.2, audio.currentTime);
+  gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.6);
+  tone.connect(gain).connect(audio.destination);
+  tone.start();
+  tone.stop(audio.currentTime + 0.6);
+}
+
+function alertIncident(payload) {
+  unseen += 1;
+  const badge = document.getElementById("alert-badge");
+  badge.textContent = `⚑ ${unseen} · ${fmt(T.new_incident, {
+    rule: payload.data.rule_code, room: roomNames.get(payload.room_id) ?? "" })}`;
+  badge.hidden = false;
+  beep();
+}
+
+let timer = null;
+function onEvent(payload) {
+  if (payload.type === "incident_reported") alertIncident(payload);
+  clearTimeout(timer);
+  timer = setTimeout(refresh, 200);
+}
+
+document.getElementById("sound").addEventListener("click", (event) => {
+  soundOn = !soundOn;  // browsers play sound only after a tap, so the chief turns it on
+  event.currentTarget.setAttribute("aria-pressed", String(soundOn));
+  event.currentTarget.textContent = soundOn ? T.sound_off : T.sound_on;
+  if (soundOn) beep();
+});
+document.getElementById("alert-badge").addEventListener("click", (event) => {
+  unseen = 0;
+  event.currentTarget.hidden = true;
+});
+
+refresh();
+connectLive({
+  sittingId: sid,
+  onEvent,
+  onStatus: (online) => {
+    document.documentElement.dataset.live = online ? "1" : "0";
+    document.getElementById("sync").className = `sync ${online ? "online" : "offline"}`;
+    document.getElementById("sync-text").textContent = online ? T.online : T.offline;
+    if (online) refresh();
+  },
+});
