@@ -137,6 +137,13 @@ class RoomIn(In):
     camera_source: Annotated[str, StringConstraints(max_length=512)] | None = None
 
 
+class RoomPatch(In):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=64)] | None = None
+    camera_source: Annotated[str, StringConstraints(strip_whitespace=True,
+                                                    max_length=512)] | None = None
+
+
 class RoomOut(Out):
     id: int
     sitting_id: int
@@ -210,6 +217,10 @@ class RowErrorOut(Out):
     row: int
     message: str
     field: str | None = None
+
+
+class RosterQuery(In):
+    dry_run: bool = False
 
 
 class RosterOut(Out):

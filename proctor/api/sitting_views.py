@@ -15,7 +15,9 @@ from proctor.api.schemas import (
     EventsQuery,
     RoomIn,
     RoomOut,
+    RoomPatch,
     RosterOut,
+    RosterQuery,
     SittingIn,
     SittingOut,
     SittingsOut,
@@ -27,7 +29,7 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Candidate, Role, SeatAssignment
 from proctor.realtime import events_after
-from proctor.services import access, roster, sittings
+from proctor.services import access, audit, roster, sittings
 from proctor.services.people import candidate_by_ticket, register_candidate
 
 AUTHORITY = [Role.AUTHORITY.value]
@@ -110,15 +112,20 @@ def get_candidate(sid: int, ticket_no: str) -> CandidateOut:
 
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/roster", summary="Import a roster (.csv or .xlsx)",
-          tag="candidates", responses={200: RosterOut}, roles=AUTHORITY,
+          tag="candidates", query=RosterQuery, responses={200: RosterOut}, roles=AUTHORITY,
           multipart={"file": "the roster: .csv (UTF-8, UTF-8 with BOM or GB18030) or .xlsx"})
-def import_roster(sid: int):  # type: ignore[no-untyped-def]
+def import_roster(sid: int, query: RosterQuery):  # type: ignore[no-untyped-def]
+    """dry_run=true: check every row and say what would happen, writing nothing."""
     sitting = access.require_sitting(sid)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ApiError(422, "file_required", "Send the roster as multipart field 'file'.",
                        "file")
     result = roster.import_roster(sitting, upload.read(), upload.filename)
+    if query.dry_run:
+        db.session.rollback()
+        return RosterOut(created=result.created, updated=result.updated,
+                         unchanged=result.unchanged, errors=result.errors)
     if result.errors:
         db.session.rollback()
         rows = [e.model_dump(exclude_none=True) for e in result.errors]
@@ -140,3 +147,22 @@ def list_events(sid: int, query: EventsQuery) -> EventsOut:
     if query.room_id is not None:
         rooms = {query.room_id} & rooms if rooms is not None else {query.room_id}
     return EventsOut(events_after(sid, query.after_seq, rooms))
+
+
+@endpoint(bp, "PATCH", "/sittings/<id:sid>/rooms/<id:rid>",
+          summary="Rename a room or set its camera source (empty string: no camera)",
+          tag="sittings", body=RoomPatch, responses={200: RoomOut}, roles=AUTHORITY)
+def patch_room(sid: int, rid: int, body: RoomPatch) -> RoomOut:
+    sitting = access.require_sitting(sid)
+    room = access.get_room(sitting, rid)
+    changes = body.model_dump(exclude_unset=True)
+    if "name" in changes and changes["name"] != room.name:
+        if any(r.name == changes["name"] for r in sitting.rooms):
+            raise ApiError(409, "room_exists", f"a room {changes['name']!r} exists already",
+                           "name")
+        room.name = changes["name"]
+    if "camera_source" in changes:
+        room.camera_source = changes["camera_source"] or None
+    audit.record("room_changed", "room", room.id, **changes)
+    db.session.commit()
+    return room_out(room)

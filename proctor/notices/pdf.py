@@ -55,10 +55,14 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 
 def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     c = n["c"]
-    rows = [(_("Name"), c["person"]["name"]), (_("ID number"), c["person"]["id_number"]),
-            (_("Ticket number"), c["person"]["ticket_no"] or "—"),
-            (_("Evaluation"), f"{c['sitting']['occupation']} · {n['level']} · "
-                              f"{n['sitting_date']}")]
+    evaluation = f"{c['sitting']['occupation']} · {n['level']} · {n['sitting_date']}"
+    return _table([(_("Name"), c["person"]["name"]),
+                   (_("ID number"), c["person"]["id_number"]),
+                   (_("Ticket number"), c["person"]["ticket_no"] or "—"),
+                   (_("Evaluation"), evaluation)], s)
+
+
+def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
     table = Table([[_p(k, s["flush"]), _p(v, s["flush"])] for k, v in rows],
                   colWidths=[32 * mm, 138 * mm])
     table.setStyle(TableStyle([
@@ -68,16 +72,21 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-def _facts(n: dict[str, Any]) -> str:
-    facts = n["c"]["facts"]
-    text = _("At %(time)s", time=n["observed_at"])
-    if facts["room"]:
-        text += ", " + _("in room %(room)s", room=facts["room"])
-    if facts["subject"]:
-        text += ", " + _("during the subject %(subject)s", subject=facts["subject"]["name"])
+def _facts_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
+    c, facts = n["c"], n["c"]["facts"]
+    when = n["observed_at"]
     if facts["discovered_after_exam"]:
-        text += f" ({_('discovered after the evaluation')})"
-    return text + ":"
+        when += f" ({_('discovered after the evaluation')})"
+    rows = [(_("Time observed"), when)]
+    if facts["room"]:
+        rows.append((_("Room"), facts["room"]))
+    if facts["subject"]:
+        rows.append((_("Subject"), facts["subject"]["name"]))
+    if c["person"]["role"] != "principal":
+        rows.append((_("Part taken"), n["labels"]["role"].get(c["person"]["role"],
+                                                              c["person"]["role"])))
+    rows.append((_("What happened"), facts["description"] or "—"))
+    return _table(rows, s)
 
 
 def _story(n: dict[str, Any]) -> list[Any]:
@@ -86,12 +95,8 @@ def _story(n: dict[str, Any]) -> list[Any]:
                         _p(_("Decision notice"), s["title"]),
                         _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
                         _party_table(n, s),
-                        _p(_("1. Facts"), s["h2"]), _p(_facts(n), s["body"]),
-                        _p(c["facts"]["description"] or "—", s["quote"])]
-    if c["person"]["role"] != "principal":
-        role = n["labels"]["role"].get(c["person"]["role"], c["person"]["role"])
-        story.append(_p(f"{_('Your part in it:')} {role}", s["body"]))
-    story.append(_p(_("2. Evidence"), s["h2"]))
+                        _p(_("1. Facts"), s["h2"]), _facts_table(n, s),
+                        _p(_("2. Evidence"), s["h2"])]
     for index, e in enumerate(c["evidence"], 1):
         kind = n["labels"]["kind"].get(e["kind"], e["kind"])
         story.append(_p(f"{index}. {kind} #{e['id']} · SHA-256 {e['sha256']}", s["flush"]))
