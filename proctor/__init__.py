@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(floor_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(__import__("proctor.authority", fromlist=["bp"]).bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

@@ -70,6 +70,7 @@ def openapi_document():  # type: ignore[no-untyped-def]
 openapi_document.public = True  # type: ignore[attr-defined]
 
 from proctor.api import (  # noqa: E402,F401  (the views register themselves on bp)
+    account_views,
     appeal_views,
     auth_views,
     evidence_views,

@@ -12,6 +12,7 @@ from proctor.api.schemas import (
     IncidentIn,
     IncidentOut,
     IncidentsOut,
+    RuleChangeIn,
     SanctionsOut,
 )
 from proctor.api.spec import endpoint
@@ -19,7 +20,13 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Incident, Role, Sitting
 from proctor.services import access, floor
-from proctor.services.incidents import Party, decide_incident, find_incident, report_incident
+from proctor.services.incidents import (
+    Party,
+    change_rule,
+    decide_incident,
+    find_incident,
+    report_incident,
+)
 from proctor.services.people import candidate_by_ticket
 from proctor.services.sanctions import sanction_for_person
 from proctor.services.sittings import subject_by_code
@@ -105,6 +112,19 @@ def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
         raise ApiError(404, "incident_not_found", f"no incident {iid}")
     access.require_manager(incident.sitting_id)
     decide_incident(incident, body.decision, body.severity, body.note, access.user())
+    db.session.commit()
+    return incident_out(incident)
+
+
+@endpoint(bp, "POST", "/incidents/<id:iid>/rule",
+          summary="Put a reported incident under another rule, with a reason", tag="incidents",
+          body=RuleChangeIn, responses={200: IncidentOut}, roles=MANAGERS)
+def post_rule_change(iid: int, body: RuleChangeIn) -> IncidentOut:
+    incident = db.session.get(Incident, iid)
+    if incident is None:
+        raise ApiError(404, "incident_not_found", f"no incident {iid}")
+    access.require_manager(incident.sitting_id)
+    change_rule(incident, body.rule_code, body.reason, access.user())
     db.session.commit()
     return incident_out(incident)
 

@@ -73,5 +73,7 @@ def incident_out(incident: Incident) -> IncidentOut:
                           ticket_no=p.candidate.ticket_no if p.candidate else None)
                  for p in incident.parties],
         decisions=[DecisionOut(decision=d.decision, severity=d.severity, note=d.note,
-                               decided_by=_username(d.decided_by), decided_at=d.decided_at)
+                               decided_by=_username(d.decided_by), decided_at=d.decided_at,
+                               record_hash=d.record_hash, rule_code_before=d.rule_code_before,
+                               rule_code_after=d.rule_code_after)
                    for d in incident.decisions])

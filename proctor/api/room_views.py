@@ -94,3 +94,35 @@ def get_board(sid: int) -> BoardOut:
     from proctor.services.board import board
 
     return BoardOut.model_validate(board(access.require_manager(sid)))
+
+
+@endpoint(bp, "GET", "/sittings/<id:sid>/rooms/<id:rid>/record/<subject>",
+          summary="The room record (考场情况记录表) of one subject", tag="floor",
+          responses={200: None}, roles=ALL_ROLES)
+def get_room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
+    from proctor.services import room_record
+
+    sitting = access.require_sitting(sid)
+    room = access.get_room(sitting, rid)
+    access.require_room(sitting, room.id)
+    the_subject = subject_by_code(sitting, subject, "subject")
+    content = room_record.record(room, the_subject)
+    return {**content, "hash": room_record.record_hash(content),
+            "signoffs": room_record.signoffs(room, the_subject),
+            "closed": room_record.is_closed(room, the_subject)}
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/rooms/<id:rid>/record/<subject>/signoff",
+          summary="An invigilator of the room signs the record off", tag="floor",
+          responses={200: None}, roles=[Role.INVIGILATOR.value])
+def post_room_record_signoff(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
+    from proctor.services import room_record
+
+    sitting = access.require_sitting(sid)
+    room = access.get_room(sitting, rid)
+    access.require_room(sitting, room.id)
+    the_subject = subject_by_code(sitting, subject, "subject")
+    row = room_record.sign_off(room, the_subject, access.user())
+    db.session.commit()
+    return {"record_hash": row.record_hash, "signed_at": row.signed_at.isoformat(),
+            "closed": room_record.is_closed(room, the_subject)}

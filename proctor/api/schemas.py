@@ -324,6 +324,9 @@ class DecisionOut(Out):
     decision: str
     severity: str | None
     note: str | None
+    record_hash: str | None = None
+    rule_code_before: str | None = None
+    rule_code_after: str | None = None
     decided_by: str
     decided_at: datetime
 
@@ -352,6 +355,12 @@ class IncidentOut(Out):
 
 class IncidentsOut(RootModel[list[IncidentOut]]):
     pass
+
+
+class RuleChangeIn(In):
+    rule_code: RuleCode
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
 
 
 class DecisionIn(In):

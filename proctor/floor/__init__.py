@@ -128,3 +128,26 @@ def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
         room=db.session.get(Room, item.room_id) if item.room_id else None,
         seized_by=db.session.get(User, item.seized_by),
         returned_by=db.session.get(User, item.returned_by) if item.returned_by else None)
+
+
+@bp.get("/floor/sittings/<int:sid>/rooms/<int:rid>/record/<subject>")
+@login_required
+def room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
+    """The printable room record (考场情况记录表) of one subject, with its sign-offs."""
+    from proctor.services import room_record as records
+    from proctor.services.sittings import subject_by_code
+
+    sitting = access.require_sitting(sid)
+    the_room = access.get_room(sitting, rid)
+    access.require_room(sitting, the_room.id)
+    the_subject = subject_by_code(sitting, subject, "subject")
+    content = records.record(the_room, the_subject)
+    who = access.user()
+    signed = records.signoffs(the_room, the_subject)
+    return render_template(
+        "floor/record.html", sitting=sitting, room=the_room, subject=the_subject,
+        record=content, hash=records.record_hash(content), signoffs=signed,
+        closed=records.is_closed(the_room, the_subject),
+        may_sign=who.role == Role.INVIGILATOR
+        and who.username in {i["username"] for i in content["invigilators"]}
+        and who.username not in {s["username"] for s in signed})

@@ -5,7 +5,13 @@ from proctor.models.appeals import Notice, ReviewRequest
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.events import LiveEvent
 from proctor.models.evidence import Acknowledgement, Addendum, Evidence, SeizedItem
-from proctor.models.floor import Attendance, CandidateWarning, RoomLogEntry, SeatAssignment
+from proctor.models.floor import (
+    Attendance,
+    CandidateWarning,
+    RoomLogEntry,
+    RoomRecordSignoff,
+    SeatAssignment,
+)
 from proctor.models.incidents import Decision, Incident, IncidentParty
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
@@ -34,6 +40,7 @@ __all__ = [
     "Role",
     "Room",
     "RoomLogEntry",
+    "RoomRecordSignoff",
     "SeatAssignment",
     "Sitting",
     "StaffAssignment",

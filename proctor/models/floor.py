@@ -73,3 +73,18 @@ class RoomLogEntry(db.Model):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class RoomRecordSignoff(db.Model):
+    """An invigilator signs the room record (考场情况记录表) of one subject: its hash, then."""
+
+    __tablename__ = "room_record_signoffs"
+    __table_args__ = (UniqueConstraint("room_id", "subject_id", "user_id",
+                                       name="uq_room_record_signed_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    record_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

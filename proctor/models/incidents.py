@@ -58,7 +58,10 @@ class IncidentParty(db.Model):
 
 
 class Decision(db.Model):
-    """A chief examiner's (or the evaluation body's) decision: confirm or dismiss."""
+    """A decision on an incident: confirm, dismiss, or change_rule (before a confirmation).
+
+    `record_hash` is the decider's countersignature: the hash of the record as they saw it.
+    """
 
     __tablename__ = "decisions"
 
@@ -69,3 +72,6 @@ class Decision(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    record_hash: Mapped[str | None] = mapped_column(String(64))
+    rule_code_before: Mapped[str | None] = mapped_column(String(8))
+    rule_code_after: Mapped[str | None] = mapped_column(String(8))

@@ -15,7 +15,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 FONT = "STSong-Light"
 
@@ -37,8 +45,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=body, fontSize=22, leading=30,
                                 alignment=TA_CENTER, firstLineIndent=0, spaceBefore=6),
         "center": ParagraphStyle("center", parent=body, alignment=TA_CENTER, firstLineIndent=0),
-        "h2": ParagraphStyle("h2", parent=body, fontSize=12, leading=20, firstLineIndent=0,
-                             spaceBefore=8, spaceAfter=2),
+        "h2": ParagraphStyle("h2", parent=body, fontSize=13, leading=20, firstLineIndent=0,
+                             spaceBefore=9, spaceAfter=3, keepWithNext=1),
         "body": body,
         "flush": ParagraphStyle("flush", parent=body, firstLineIndent=0),
         "quote": ParagraphStyle("quote", parent=body, firstLineIndent=0, leftIndent=22,
@@ -89,10 +97,17 @@ def _facts_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     return _table(rows, s)
 
 
+def _title(n: dict[str, Any]) -> str:
+    title = _("Decision notice")
+    return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
+
+
 def _story(n: dict[str, Any]) -> list[Any]:
     s, c = _styles(), n["c"]
     story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
-                        _p(_("Decision notice"), s["title"]),
+                        HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
+                                   spaceBefore=2, spaceAfter=6),
+                        _p(_title(n), s["title"]),
                         _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
                         _party_table(n, s),
                         _p(_("1. Facts"), s["h2"]), _facts_table(n, s),
@@ -128,20 +143,25 @@ def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list
         story.append(_p(_("This notice was served %(method)s on %(date)s; the last day to ask "
                           "for a review is %(last)s.", method=n["method"], date=n["served_on"],
                           last=n["last_day"]), s["body"]))
-    story += [Spacer(1, 18), _p(n["issuing_body"], s["right"]),
-              _p(_("(seal)"), s["right"]), Spacer(1, 20),
-              _p(f"{_('Signed by')}：________________", s["right"]),
-              _p(n["issued_on"], s["right"]), Spacer(1, 16),
-              _p("- " * 48, s["small"]),
-              _p(_("Acknowledgement of service"), s["h2"]),
-              _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
-                   name=n["c"]["person"]["name"]), s["flush"]),
-              _p(f"{_('Recipient signature')}：____________    "
-                 f"{_('Date received')}：____________", s["flush"]),
-              _p(f"{_('Manner of service')}：{n['method'] or '____________'}    "
-                 f"{_('Served by')}：____________", s["flush"]),
-              Spacer(1, 10), _p(f"SHA-256 {n['sha256']}", s["small"])]
-    return story
+    signoff = [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
+               _p(_("(seal)"), s["right"]), Spacer(1, 16),
+               _p(f"{_('Signed by')}：________________", s["right"]),
+               _p(n["issued_on"], s["right"])]
+    blank = "______________"
+    receipt = [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
+                          spaceBefore=14, spaceAfter=4),
+               _p(_("Acknowledgement of service"), s["center"]),
+               _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
+                    name=n["c"]["person"]["name"]), s["flush"]),
+               Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
+                       _p(f"{_('Date received')}：{blank}", s["flush"])],
+                      [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
+                       _p(f"{_('Served by')}：{blank}", s["flush"])]],
+                     colWidths=[85 * mm, 85 * mm],
+                     style=TableStyle([("TOPPADDING", (0, 0), (-1, -1), 6)])),
+               Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
+    # The review paragraph and the seal stay on one page: a seal alone on a page proves nothing.
+    return [KeepTogether(story + signoff), KeepTogether(receipt)]
 
 
 def render_pdf(n: dict[str, Any], author: str = "") -> bytes:

@@ -1,10 +1,15 @@
 """The ban registry: who is barred on a date, exported with a digest a receiver can check.
 
-Exports stream: the rows are read as plain columns (no ORM objects, nothing in the session's
-identity map), `yield_per` batches at a time (a server-side cursor on PostgreSQL), turned into
-text a chunk of `CHUNK_ROWS` rows at a time, and hashed as they go. Memory does not grow with
-the number of bans; the count and the digest are known only at the end, so they close the file
-(the CSV's last line, the JSON's last keys, the XLSX's `manifest` sheet).
+Exports stream in constant memory. The rows are read as plain columns (Core rows: no ORM
+objects, nothing in the session's identity map) through `yield_per` (fetchmany on SQLite, a
+server-side cursor on PostgreSQL), `CHUNK_ROWS` at a time; each chunk becomes one piece of text
+and is hashed as it goes. The count and the digest are known only at the end, so they close the
+file: the CSV's last line, the JSON's last keys, the XLSX's `manifest` sheet.
+
+The digest (documented in README.md) is the SHA-256 of the rows, each as one line of canonical
+JSON: the row's dict (`ban_row`) with sorted keys, `,`/`:` separators, UTF-8, `\\n`-terminated
+(`RowDigest`). For speed the export writes those lines straight from the column values
+(`_encode`), the same text byte for byte (tests/api/test_export_streaming.py checks).
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterator
 from datetime import date
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, String, type_coerce
 
 from proctor.extensions import db
 from proctor.idnumber import mask_id_number
@@ -28,7 +35,7 @@ BAN_COLUMNS = ("name", "id_number", "from", "until", "tier", "rule_codes", "refe
 FETCH_BATCH = 2000  # rows per database round trip
 CHUNK_ROWS = 500  # rows per piece of text handed to the web server
 
-# One encoder each, built once (json.dumps with options builds a new encoder on every call).
+# Built once (json.dumps with options builds a new encoder on every call).
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -59,53 +66,11 @@ def _in_force(stmt: Select[Any], as_of: date) -> Select[Any]:
 
 
 def bans_in_force(as_of: date, batch: int = 1000) -> Iterator[tuple[BanRecord, Person]]:
-    """Bans in force on the date as ORM objects, ordered by ID number then start (the export
-    order). For a few rows; exports use `export_rows`."""
+    """Bans in force on the date as ORM objects, in the export order (ID number, start). For
+    a few rows; exports use `export_records`."""
     stmt = _in_force(db.select(BanRecord, Person), as_of).execution_options(yield_per=batch)
     for row in db.session.execute(stmt):
         yield row[0], row[1]
-
-
-def export_statement(as_of: date) -> Select[Any]:
-    """The export's query: plain columns, in the export order."""
-    return _in_force(db.select(Person.name, Person.id_number, BanRecord.starts_on,
-                               BanRecord.until, BanRecord.tier, BanRecord.rule_codes,
-                               BanRecord.referral, BanRecord.sitting_ids,
-                               BanRecord.incident_ids).select_from(BanRecord), as_of)
-
-
-def export_rows(as_of: date, masked: bool = False,
-                batch: int = FETCH_BATCH) -> Iterator[dict[str, Any]]:
-    """The rows of the export (as `ban_row` makes them), streamed from the database."""
-    result = db.session.execute(export_statement(as_of),
-                                execution_options={"yield_per": batch})
-    try:
-        for name, number, starts, until, tier, codes, referral, sittings, incidents in result:
-            yield {
-                "name": mask_name(name) if masked else name,
-                "id_number": mask_id_number(number) if masked else number,
-                "from": starts.isoformat(),
-                "until": until.isoformat(),
-                "tier": tier,
-                "rule_codes": codes.split(),
-                "referral": referral,
-                "sitting_id": sittings[0] if sittings else None,
-                "incident_ids": incidents,
-            }
-    finally:
-        result.close()
-
-
-def chunks(rows: Iterable[dict[str, Any]],
-           size: int = CHUNK_ROWS) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def bans_of(id_number: str, on: date) -> list[dict[str, Any]]:
@@ -126,11 +91,124 @@ class RowDigest:
         self._hash.update(_canonical(row).encode() + b"\n")
         self.count += 1
 
-    def add_many(self, rows: list[dict[str, Any]]) -> None:
-        """The same as `add` row by row (hashing is incremental), in one update."""
-        if rows:
-            self._hash.update(("\n".join(map(_canonical, rows)) + "\n").encode())
-            self.count += len(rows)
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
+# -- the export ------------------------------------------------------------------------------
+def export_statement(as_of: date) -> Select[Any]:
+    """The export's query: plain columns in the export order. Dates and JSON arrays come as the
+    driver gives them, without per-row conversion by SQLAlchemy (text on SQLite; `date` and
+    `list` on PostgreSQL): `_record` takes either."""
+    return _in_force(db.select(
+        Person.name, Person.id_number, type_coerce(BanRecord.starts_on, String),
+        type_coerce(BanRecord.until, String), BanRecord.tier, BanRecord.rule_codes,
+        BanRecord.referral, type_coerce(BanRecord.sitting_ids, String),
+        type_coerce(BanRecord.incident_ids, String)).select_from(BanRecord), as_of)
+
+
+_int_array_text = re.compile(r"\[(?:-?\d+(?:, ?-?\d+)*)?\]").fullmatch
+
+
+def _int_array(raw: Any) -> tuple[str, str]:
+    """A JSON array column as (canonical JSON, CSV cell): '[1, 2]' -> ('[1,2]', '1 2')."""
+    if type(raw) is str and _int_array_text(raw):  # as SQLAlchemy stores it on SQLite
+        text = raw.replace(" ", "")
+        return text, text[1:-1].replace(",", " ")
+    values = list(json.loads(raw) if isinstance(raw, str | bytes) else raw or [])
+    return _canonical(values), " ".join(map(str, values))
+
+
+def _first(raw: Any) -> tuple[str, str]:
+    """The first element of a JSON array column (the ban's sitting) as (JSON, CSV cell)."""
+    values = json.loads(raw) if isinstance(raw, str | bytes) else raw
+    head = values[0] if values else None
+    return _canonical(head), "" if head is None else str(head)
+
+
+def _iso(value: Any) -> str:
+    return value if type(value) is str else str(value.isoformat())
+
+
+_codes_seen: dict[str, tuple[str, str]] = {}
+
+
+def _codes(codes: str) -> tuple[str, str]:
+    """Rule codes "T3.2 T3.4" as (canonical JSON array, CSV cell); few distinct values."""
+    found = _codes_seen.get(codes)
+    if found is None:
+        parts = codes.split()
+        found = (_canonical(parts), " ".join(parts))
+        if len(_codes_seen) < 4096:
+            _codes_seen[codes] = found
+    return found
+
+
+# The digest's line (sorted keys) and the JSON answer's row (the contract's field order), made
+# straight from the column values. ISO dates need no escaping; tier is an integer.
+_CANONICAL_LINE = ('{"from":"%s","id_number":%s,"incident_ids":%s,"name":%s,"referral":%s,'
+                   '"rule_codes":%s,"sitting_id":%s,"tier":%d,"until":"%s"}\n')
+_JSON_ROW = ('{"name":%s,"id_number":%s,"from":"%s","until":"%s","tier":%d,"rule_codes":%s,'
+             '"referral":%s,"sitting_id":%s,"incident_ids":%s}')
+
+
+def _encode(rows: list[Any], masked: bool, as_json: bool) -> tuple[str, list[Any]]:
+    """A chunk of rows of `export_statement` as (the digest's lines, and either the JSON rows'
+    text or the CSV records). This is the export's hot path: one loop, no per-row dict, the
+    usual shapes handled inline (SQLite's text; PostgreSQL's date and list go to helpers)."""
+    lines: list[str] = []
+    out: list[Any] = []
+    add, put, is_int_array = lines.append, out.append, _int_array_text
+    for name, number, starts, until, tier, codes, referral, sittings, incidents in rows:
+        if masked:
+            name, number = mask_name(name), mask_id_number(number)
+        name_json, number_json = encode_basestring(name), encode_basestring(number)
+        if type(starts) is not str or type(until) is not str:
+            starts, until = _iso(starts), _iso(until)
+        codes_json, codes_csv = _codes_seen.get(codes) or _codes(codes)
+        if type(incidents) is str and is_int_array(incidents):
+            incidents_json = incidents.replace(" ", "")
+            incidents_csv = incidents_json[1:-1].replace(",", " ")
+        else:
+            incidents_json, incidents_csv = _int_array(incidents)
+        sitting_csv = sittings[1:-1].partition(",")[0] if type(sittings) is str else ""
+        if sitting_csv.isdigit() and sitting_csv.isascii() and sittings[-1] == "]":
+            sitting_json = sitting_csv
+        else:
+            sitting_json, sitting_csv = _first(sittings)
+        referral = "true" if referral else "false"
+        add(_CANONICAL_LINE % (starts, number_json, incidents_json, name_json, referral,
+                               codes_json, sitting_json, tier, until))
+        if as_json:
+            put(_JSON_ROW % (name_json, number_json, starts, until, tier, codes_json, referral,
+                             sitting_json, incidents_json))
+        else:
+            put((name, number, starts, until, tier, codes_csv, referral, sitting_csv,
+                 incidents_csv))
+    return "".join(lines), out
+
+
+class Export:
+    """One export's rows, streamed: `chunks()` gives the JSON rows' text or the CSV records a
+    chunk at a time; `count` and `hexdigest()` are final once it is exhausted."""
+
+    def __init__(self, as_of: date, masked: bool = False, as_json: bool = False,
+                 size: int = CHUNK_ROWS) -> None:
+        self.as_of, self.masked, self.as_json, self.size = as_of, masked, as_json, size
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def chunks(self) -> Iterator[list[Any]]:
+        stmt = export_statement(self.as_of).execution_options(yield_per=FETCH_BATCH)
+        result = db.session.connection().execute(stmt)
+        try:
+            for rows in result.partitions(self.size):
+                lines, out = _encode(rows, self.masked, self.as_json)
+                self._hash.update(lines.encode())
+                self.count += len(out)
+                yield out
+        finally:
+            result.close()
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -148,70 +226,74 @@ def csv_line(cells: list[Any]) -> str:
     return buffer.getvalue()
 
 
-def _csv_record(row: dict[str, Any]) -> tuple[Any, ...]:
-    """`csv_cells`, faster: the CSV writer turns ints and strings into text itself."""
-    sitting = row["sitting_id"]
-    return (row["name"], row["id_number"], row["from"], row["until"], row["tier"],
-            " ".join(row["rule_codes"]), "true" if row["referral"] else "false",
-            "" if sitting is None else sitting, " ".join(map(str, row["incident_ids"])))
-
-
 def csv_manifest(count: int, digest: str, as_of: date, audit_head: str,
                  generated_at: str) -> str:
+    """The CSV's last line: `# rows=N,sha256=…,as_of=…,audit_head=…,generated_at=…`."""
     return csv_line([f"# rows={count}", f"sha256={digest}", f"as_of={as_of.isoformat()}",
                      f"audit_head={audit_head}", f"generated_at={generated_at}"])
 
 
+_CSV_LINE = "%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n"
+
+
+def csv_text(records: list[Any], writer: Any, buffer: io.StringIO) -> str:
+    """The CSV lines of the records, as `writer` (QUOTE_MINIMAL, CRLF) writes them. Fast path:
+    plain formatting, kept when no cell holds a comma, quote, CR or LF (exactly 8 commas and
+    one CRLF a line, no quote), since then the writer would quote nothing either."""
+    text = "".join(map(_CSV_LINE.__mod__, records))
+    lines = len(records)
+    if (text.count(",") == 8 * lines and text.count("\n") == lines
+            and text.count("\r") == lines and '"' not in text):
+        return text
+    buffer.seek(0)
+    buffer.truncate()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
 def csv_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
     """The CSV text in pieces: BOM and header, the rows a chunk at a time, the manifest line."""
-    digest = RowDigest()
+    export = Export(as_of, masked)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(BAN_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
-    for chunk in chunks(export_rows(as_of, masked)):
-        digest.add_many(chunk)
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(map(_csv_record, chunk))
-        yield buffer.getvalue()
-    yield csv_manifest(digest.count, digest.hexdigest(), as_of, audit_head, generated_at)
+    yield "\ufeff" + csv_line(list(BAN_COLUMNS))
+    for records in export.chunks():
+        yield csv_text(records, writer, buffer)
+    yield csv_manifest(export.count, export.hexdigest(), as_of, audit_head, generated_at)
 
 
 def json_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
-    """The JSON document (the `BansOut` shape) in pieces; `count` and `digest` come last."""
-    digest = RowDigest()
+    """The JSON answer (the `BansOut` shape) in pieces, a row a line; count and digest last."""
+    export = Export(as_of, masked, as_json=True)
     yield (f'{{"as_of":{_compact(as_of.isoformat())},"generated_at":{_compact(generated_at)},'
            f'"audit_head":{_compact(audit_head)},"bans":[')
     separator = "\n"
-    for chunk in chunks(export_rows(as_of, masked)):
-        digest.add_many(chunk)
-        yield separator + ",\n".join(map(_compact, chunk))
+    for rows in export.chunks():
+        yield separator + ",\n".join(rows)
         separator = ",\n"
-    yield f'\n],"count":{digest.count},"digest":{_compact(digest.hexdigest())}}}\n'
+    yield f'\n],"count":{export.count},"digest":{_compact(export.hexdigest())}}}\n'
 
 
 def xlsx_export(out: Any, as_of: date, masked: bool, audit_head: str,
-                generated_at: str) -> RowDigest:
-    """Write the XLSX (sheets `bans` and `manifest`) to the binary file `out`. openpyxl's
-    write-only mode spools each sheet's XML to a temporary file as the rows come."""
+                generated_at: str) -> Export:
+    """Write the XLSX (sheets `bans`, the CSV's cells, and `manifest`) to the binary file `out`.
+    openpyxl's write-only mode spools each sheet's XML to a temporary file as rows come."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("bans")
     sheet.append(list(BAN_COLUMNS))
-    digest = RowDigest()
-    for chunk in chunks(export_rows(as_of, masked)):
-        digest.add_many(chunk)
-        for row in chunk:
-            sheet.append(csv_cells(row))
+    export = Export(as_of, masked)
+    for records in export.chunks():
+        for record in records:
+            sheet.append([str(cell) for cell in record])
     manifest = book.create_sheet("manifest")
-    for key, value in (("as_of", as_of.isoformat()), ("rows", digest.count),
-                       ("sha256", digest.hexdigest()), ("audit_head", audit_head),
+    for key, value in (("as_of", as_of.isoformat()), ("rows", export.count),
+                       ("sha256", export.hexdigest()), ("audit_head", audit_head),
                        ("generated_at", generated_at), ("masked", masked)):
         manifest.append([key, value])
     book.save(out)
-    return digest
+    return export
 
 
 def revocations() -> list[dict[str, Any]]:

@@ -134,6 +134,37 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
     return warning
 
 
+def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> Incident:
+    """Before a decision, a chief examiner may put the incident under another rule, with a
+    reason; the old code stays in the record (a change_rule decision row)."""
+    if incident.reported_by == who.id:
+        raise ApiError(403, "separation_of_duties",
+                       "Nobody re-classifies an incident they reported themselves.")
+    if incident.status != "reported":
+        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+    try:
+        rule = rules.check_report(rule_code, subject=incident.subject.code if incident.subject
+                                  else None, from_refused_warning=incident.warning_id is not None,
+                                  party_count=len(incident.parties))
+    except rules.RuleError as exc:
+        raise rule_error(exc) from None
+    if rule.code == incident.rule_code:
+        return incident
+    before = incident.rule_code
+    incident.rule_code, incident.tier = rule.code, int(rule.tier)
+    incident.rulebook_version = rules.default_rulebook().version
+    if rule.tier != rules.Tier.THREE:
+        incident.proposed_severity = None
+    db.session.add(Decision(incident_id=incident.id, decision="change_rule", note=reason,
+                            decided_by=who.id, rule_code_before=before, rule_code_after=rule.code))
+    db.session.flush()
+    audit.record("incident_rule_changed", "incident", incident.id, before=before,
+                 after=rule.code, reason=reason)
+    realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
+                     incident_event(incident))
+    return incident
+
+
 def decide_incident(incident: Incident, decision: str, severity: str | None, note: str | None,
                     who: User) -> Incident:
     """Confirm or dismiss a reported incident; sanctions are recomputed from the engine."""
@@ -147,18 +178,19 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
                              severity=rules.Severity(severity) if severity else None)
     except rules.RuleError as exc:
         raise rule_error(exc) from None
-    incident.status = "confirmed" if decision == "confirm" else "dismissed"
-    incident.severity = severity if decision == "confirm" else None
-    db.session.add(Decision(incident_id=incident.id, decision=decision, severity=severity,
-                            note=note, decided_by=who.id))
-    db.session.flush()
-    recompute_for_incident(incident)
     from proctor.services.evidence import record_hash
 
     # The decider's countersignature: who decided, on which exact record (its hash).
+    countersigned = record_hash(incident)
+    incident.status = "confirmed" if decision == "confirm" else "dismissed"
+    incident.severity = severity if decision == "confirm" else None
+    db.session.add(Decision(incident_id=incident.id, decision=decision, severity=severity,
+                            note=note, decided_by=who.id, record_hash=countersigned))
+    db.session.flush()
+    recompute_for_incident(incident)
     audit.record("incident_decided", "incident", incident.id, decision=decision,
                  severity=severity, note=note, rule_code=incident.rule_code,
-                 countersigned_record_hash=record_hash(incident))
+                 countersigned_record_hash=countersigned)
     realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
                      incident_event(incident))
     return incident

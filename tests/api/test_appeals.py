@@ -320,7 +320,7 @@ def test_notice_page_and_pdf(app, make_sitting, auth):
     iid = report(inv, s, "T3.2", [s["tickets"][0]])
     confirm(chief, iid, "serious")
     first, = issue(chief, iid)
-    serve(chief, first, today(app))
+    first = serve(chief, first, today(app))
     page = chief.get(f"/notices/{first['id']}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)

@@ -1,0 +1,127 @@
+"""The evaluation body's screens: sittings and their set-up, accounts, the audit log, exports.
+
+The pages only read; every change is made by the page's script through the JSON API, so the
+rules, the validation and the audit entry are the API's own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+from pydantic import ValidationError
+from sqlalchemy import func
+
+import incidents as rules
+from proctor.api.account_views import (
+    AuditQuery,
+    all_users,
+    audit_actions,
+    find_audit_entries,
+)
+from proctor.extensions import db
+from proctor.i18n import current_language
+from proctor.models import Candidate, Role, SeatAssignment, Sitting, StaffAssignment, User
+from proctor.services import access
+from proctor.services.audit import verify_chain
+from proctor.services.sittings import venue_today, venue_zone
+
+bp = Blueprint("authority", __name__, url_prefix="/authority")
+
+
+@bp.before_request
+@login_required
+def _the_evaluation_body_only():  # type: ignore[no-untyped-def]
+    if current_user.role != Role.AUTHORITY:
+        raise access.deny("the set-up and registry screens are for the evaluation body")
+    return None
+
+
+def _candidate_counts() -> dict[int, int]:
+    rows = db.session.execute(db.select(Candidate.sitting_id, func.count())
+                              .group_by(Candidate.sitting_id))
+    return {sid: int(count) for sid, count in rows}
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    sittings = db.session.scalars(db.select(Sitting).order_by(Sitting.date.desc(),
+                                                              Sitting.id.desc())).all()
+    return render_template("authority/index.html", sittings=sittings,
+                           candidates=_candidate_counts(), today=venue_today().isoformat())
+
+
+def _venue_offset(sitting: Sitting) -> str:
+    """The venue's UTC offset on the sitting's day, e.g. +08:00, for times typed in the form."""
+    offset = datetime.combine(sitting.date, time(12), venue_zone()).strftime("%z")
+    return f"{offset[:3]}:{offset[3:]}"
+
+
+def _taken_seats(sitting: Sitting) -> dict[int, set[int]]:
+    taken: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(db.select(SeatAssignment.room_id, SeatAssignment.seat_no)
+                              .where(SeatAssignment.room_id.in_([r.id for r in sitting.rooms])))
+    for room_id, seat_no in rows:
+        taken[room_id].add(seat_no)
+    return taken
+
+
+def _staff(sitting: Sitting) -> list[tuple[StaffAssignment, User]]:
+    rows = db.session.execute(
+        db.select(StaffAssignment, User).join(User, User.id == StaffAssignment.user_id)
+        .where(StaffAssignment.sitting_id == sitting.id)
+        .order_by(StaffAssignment.role, StaffAssignment.room_id, User.username))
+    return [(assignment, user) for assignment, user in rows]
+
+
+def _users_of(role: str) -> list[User]:
+    return list(db.session.scalars(db.select(User).where(User.role == role, User.active)
+                                   .order_by(User.username)))
+
+
+@bp.get("/sittings/<int:sid>")
+def sitting(sid: int):  # type: ignore[no-untyped-def]
+    row = access.get_sitting(sid)
+    book = rules.default_rulebook()
+    after_exam_rules = [r for r in book.rules.values() if not r.requires_refused_warning]
+    rooms = {room.id: room.name for room in row.rooms}
+    boot = {"sitting_id": row.id, "date": row.date.isoformat(), "offset": _venue_offset(row),
+            "rooms": rooms, "language": current_language()}
+    return render_template(
+        "authority/sitting.html", sitting=row, taken=_taken_seats(row), staff=_staff(row),
+        chiefs=_users_of(Role.CHIEF), invigilators=_users_of(Role.INVIGILATOR),
+        rules=after_exam_rules, lang=current_language(), boot=boot,
+        candidates=_candidate_counts().get(row.id, 0))
+
+
+@bp.get("/accounts")
+def accounts():  # type: ignore[no-untyped-def]
+    return render_template("authority/accounts.html", users=all_users(),
+                           me=access.user().username)
+
+
+@bp.get("/audit")
+def audit():  # type: ignore[no-untyped-def]
+    given = {key: value.strip() for key, value in request.args.items() if value.strip()}
+    error = None
+    try:
+        query = AuditQuery.model_validate_strings(given, strict=True)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        error = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
+        query = AuditQuery()
+        given = {}
+    page = find_audit_entries(query)
+    older = None
+    if page.next_before_seq is not None:
+        older = {**{k: v for k, v in given.items() if k != "before_seq"},
+                 "before_seq": page.next_before_seq}
+    return render_template("authority/audit.html", chain=verify_chain(), page=page,
+                           given=given, error=error, actions=audit_actions(), older=older)
+
+
+@bp.get("/exports")
+def exports():  # type: ignore[no-untyped-def]
+    return render_template("authority/exports.html", today=venue_today().isoformat())

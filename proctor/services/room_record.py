@@ -1,0 +1,126 @@
+"""The room record (考场情况记录表) of one room and one subject, and its sign-off.
+
+The record is assembled from what was recorded on the floor; each invigilator of the room
+signs it off at the end of the subject, binding their signature to the record's hash. Once
+every invigilator of the room has signed, the record is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from proctor.errors import ApiError
+from proctor.extensions import db
+from proctor.models import (
+    Attendance,
+    Candidate,
+    CandidateSubject,
+    CandidateWarning,
+    Incident,
+    Room,
+    RoomLogEntry,
+    RoomRecordSignoff,
+    SeatAssignment,
+    StaffAssignment,
+    Subject,
+    User,
+)
+from proctor.services import audit
+
+
+def _candidates(room: Room, subject: Subject) -> list:  # type: ignore[type-arg]
+    return list(db.session.execute(
+        db.select(SeatAssignment.seat_no, Candidate)
+        .join(Candidate, Candidate.id == SeatAssignment.candidate_id)
+        .join(CandidateSubject, CandidateSubject.candidate_id == Candidate.id)
+        .where(SeatAssignment.room_id == room.id, CandidateSubject.subject_id == subject.id)
+        .order_by(SeatAssignment.seat_no)).all())
+
+
+def record(room: Room, subject: Subject) -> dict[str, Any]:
+    """Everything the paper form holds, from the database."""
+    seated = _candidates(room, subject)
+    marks = {row.candidate_id: row for row in db.session.scalars(db.select(Attendance).where(
+        Attendance.subject_id == subject.id,
+        Attendance.candidate_id.in_([c.id for _, c in seated])))}
+    counts = {"expected": len(seated), "present": 0, "late": 0, "absent": 0, "unrecorded": 0}
+    absentees = []
+    for seat_no, candidate in seated:
+        status = marks[candidate.id].status if candidate.id in marks else "unrecorded"
+        counts[status] += 1
+        if status in {"absent", "unrecorded"}:
+            absentees.append({"seat_no": seat_no, "ticket_no": candidate.ticket_no,
+                              "name": candidate.person.name, "status": status})
+    return {
+        "room": {"id": room.id, "name": room.name}, "subject": {
+            "code": subject.code, "name": subject.name, "starts_at": subject.starts_at.isoformat(),
+            "ends_at": subject.ends_at.isoformat()},
+        "invigilators": [{"username": u.username, "name": u.display_name}
+                         for u in invigilators(room)],
+        "counts": counts, "absentees": absentees,
+        "log": [{"kind": e.kind, "note": e.note, "at": e.observed_at.isoformat()}
+                for e in db.session.scalars(db.select(RoomLogEntry).where(
+                    RoomLogEntry.room_id == room.id, RoomLogEntry.subject_id == subject.id)
+                    .order_by(RoomLogEntry.observed_at))],
+        "reminders": db.session.scalar(db.select(db.func.count()).select_from(CandidateWarning)
+                                       .where(CandidateWarning.room_id == room.id,
+                                              CandidateWarning.subject_id == subject.id)) or 0,
+        "incidents": [{"id": i.id, "rule_code": i.rule_code, "tier": i.tier, "status": i.status,
+                       "tickets": [p.candidate.ticket_no for p in i.parties if p.candidate],
+                       "at": i.observed_at.isoformat()}
+                      for i in db.session.scalars(db.select(Incident).where(
+                          Incident.room_id == room.id, Incident.subject_id == subject.id)
+                          .order_by(Incident.observed_at))],
+    }
+
+
+def record_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def invigilators(room: Room) -> list[User]:
+    return list(db.session.scalars(
+        db.select(User).join(StaffAssignment, StaffAssignment.user_id == User.id)
+        .where(StaffAssignment.room_id == room.id).order_by(User.username)))
+
+
+def signoffs(room: Room, subject: Subject) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        db.select(RoomRecordSignoff, User).join(User, User.id == RoomRecordSignoff.user_id)
+        .where(RoomRecordSignoff.room_id == room.id, RoomRecordSignoff.subject_id == subject.id)
+        .order_by(RoomRecordSignoff.signed_at)).all()
+    return [{"username": user.username, "name": user.display_name, "hash": row.record_hash,
+             "signed_at": row.signed_at.isoformat()} for row, user in rows]
+
+
+def is_closed(room: Room, subject: Subject) -> bool:
+    signed = {s["username"] for s in signoffs(room, subject)}
+    required = {u.username for u in invigilators(room)}
+    return bool(required) and required <= signed
+
+
+def sign_off(room: Room, subject: Subject, who: User) -> RoomRecordSignoff:
+    """The invigilator signs the record as it stands; signing twice changes nothing."""
+    if who.id not in {u.id for u in invigilators(room)}:
+        raise ApiError(403, "not_an_invigilator_of_this_room",
+                       "Only the room's invigilators sign its record.")
+    existing = db.session.scalar(db.select(RoomRecordSignoff).filter_by(
+        room_id=room.id, subject_id=subject.id, user_id=who.id))
+    if existing is not None:
+        return existing
+    row = RoomRecordSignoff(room_id=room.id, subject_id=subject.id, user_id=who.id,
+                            record_hash=record_hash(record(room, subject)))
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.scalar(db.select(RoomRecordSignoff).filter_by(
+            room_id=room.id, subject_id=subject.id, user_id=who.id))  # type: ignore[return-value]
+    audit.record("room_record_signed", "room", room.id, subject=subject.code,
+                 record_hash=row.record_hash)
+    return row

@@ -1,0 +1,128 @@
+// Shared by the evaluation body's pages: the JSON API with the session and its CSRF header,
+// the page's strings, and the contract's errors shown next to the form that caused them.
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const read = (id) => {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : {};
+};
+
+export const T = { ...read("strings-common"), ...read("strings") };
+export const boot = read("boot");
+export const fmt = (text, vars = {}) =>
+  String(text).replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+// An answer that is not 2xx becomes an ApiFailure carrying the contract's error object.
+export class ApiFailure extends Error {
+  constructor(status, error) {
+    super(error.message || `HTTP ${status}`);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+async function failure(response) {
+  const payload = await response.json().catch(() => ({}));
+  return new ApiFailure(response.status,
+    payload.error ?? { code: "http_error", message: `HTTP ${response.status}` });
+}
+
+// fetch() on /api/v1: JSON in, the raw Response out (callers read JSON, blobs or text).
+export async function call(method, path, { json, form } = {}) {
+  const headers = { "X-CSRFToken": csrf };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form;
+  }
+  let response;
+  try {
+    response = await fetch(`/api/v1${path}`, { method, credentials: "same-origin", headers, body });
+  } catch {
+    throw new ApiFailure(0, { code: "offline", message: T.offline });
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+export async function api(method, path, json) {
+  const response = await call(method, path, json === undefined ? {} : { json });
+  return response.status === 204 ? null : response.json();
+}
+
+// The API's own message, with a translation of its code in front when we have one.
+export function describe(failure) {
+  const error = failure.error ?? { code: "error", message: String(failure.message ?? failure) };
+  const known = T.errors?.[error.code];
+  if (!known) return error.message;
+  return error.message && error.message !== known
+    ? fmt(T.error_with_detail, { known, detail: error.message }) : known;
+}
+
+export function showError(box, failure, form) {
+  box.textContent = describe(failure);
+  box.hidden = false;
+  box.className = "flash error";
+  box.setAttribute("role", "alert");
+  const field = failure.error?.field;
+  if (form && field) {
+    const name = field.split(".").pop();
+    const input = form.querySelector(`[name="${CSS.escape(field)}"], [name="${CSS.escape(name)}"]`);
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
+  }
+}
+
+export function showDone(box, text) {
+  box.textContent = text;
+  box.hidden = false;
+  box.className = "flash success";
+  box.setAttribute("role", "status");
+}
+
+export function clearMessage(box, form) {
+  box.hidden = true;
+  box.textContent = "";
+  form?.querySelectorAll("[aria-invalid]").forEach((n) => n.removeAttribute("aria-invalid"));
+}
+
+// Run a submit handler with the form's buttons held down, so a double tap sends once.
+export function onSubmit(form, handler) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const buttons = [...form.querySelectorAll("button")];
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      await handler(event);
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+    }
+  });
+}
+
+// A download the browser saves under the name the server gives (Content-Disposition).
+export async function download(response, fallback) {
+  const blob = await response.blob();
+  const header = response.headers.get("Content-Disposition") ?? "";
+  const name = /filename="([^"]+)"/.exec(header)?.[1] ?? fallback;
+  const url = URL.createObjectURL(blob);
+  const link = el("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return name;
+}
