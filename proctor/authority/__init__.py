@@ -114,12 +114,29 @@ def audit():  # type: ignore[no-untyped-def]
         query = AuditQuery()
         given = {}
     page = find_audit_entries(query)
-    older = None
-    if page.next_before_seq is not None:
-        older = {**{k: v for k, v in given.items() if k != "before_seq"},
-                 "before_seq": page.next_before_seq}
+    newest = {k: v for k, v in given.items() if k != "before_seq"}
+    older = None if page.next_before_seq is None else {**newest,
+                                                       "before_seq": page.next_before_seq}
     return render_template("authority/audit.html", chain=verify_chain(), page=page,
-                           given=given, error=error, actions=audit_actions(), older=older)
+                           given=given, error=error, actions=audit_actions(), older=older,
+                           newest=newest, summarize=summarize)
+
+
+def summarize(data: dict[str, object], limit: int = 160) -> str:
+    """The data of an entry in one line: key=value, the request's address last."""
+    parts = [f"{key}={_short(value)}" for key, value in data.items() if key != "ip"]
+    if data.get("ip"):
+        parts.append(f"ip={data['ip']}")
+    text = " · ".join(parts)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _short(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "[]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 @bp.get("/exports")

@@ -50,3 +50,21 @@ def incident(iid: int):  # type: ignore[no-untyped-def]
              r.code == row.rule_code]
     return render_template("review/incident.html", incident=row, view=view, rules=codes,
                            lang=current_language())
+
+
+@bp.get("/sittings/<int:sid>/candidates/<ticket_no>")
+def candidate(sid: int, ticket_no: str):  # type: ignore[no-untyped-def]
+    """A candidate's page: the sanctions the confirmed incidents bring, explained by the engine."""
+    from proctor.services.people import candidate_by_ticket
+    from proctor.services.sanctions import sanction_for_person
+
+    sitting = access.require_manager(sid)
+    who = candidate_by_ticket(sitting, ticket_no, "path")
+    result = sanction_for_person(who.person_id)
+    incidents_of = db.session.scalars(
+        db.select(Incident).join(Incident.parties)
+        .where(Incident.parties.any(person_id=who.person_id)).order_by(Incident.id)).unique()
+    return render_template("review/candidate.html", sitting=sitting, candidate=who,
+                           outcome=result.outcome_for(sid), bans=result.bans,
+                           explanations=result.explanations, incidents=list(incidents_of),
+                           lang=current_language())

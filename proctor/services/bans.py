@@ -152,10 +152,15 @@ _JSON_ROW = ('{"name":%s,"id_number":%s,"from":"%s","until":"%s","tier":%d,"rule
              '"referral":%s,"sitting_id":%s,"incident_ids":%s}')
 
 
-def _encode(rows: list[Any], masked: bool, as_json: bool) -> tuple[str, list[Any]]:
-    """A chunk of rows of `export_statement` as (the digest's lines, and either the JSON rows'
-    text or the CSV records). This is the export's hot path: one loop, no per-row dict, the
-    usual shapes handled inline (SQLite's text; PostgreSQL's date and list go to helpers)."""
+JSON, CSV, CELLS = "json", "csv", "cells"
+_CSV_LINE = "%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n"
+
+
+def _encode(rows: list[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
+    """A chunk of rows of `export_statement` as (the digest's lines, and the rows as JSON text,
+    as CSV lines written without quoting, or as tuples of CSV cells, after `form`). This is the
+    export's hot path: one loop, no per-row dict, the usual shapes handled inline (SQLite's
+    text; PostgreSQL's `date` and `list` go to helpers)."""
     lines: list[str] = []
     out: list[Any] = []
     add, put, is_int_array = lines.append, out.append, _int_array_text
@@ -179,22 +184,25 @@ def _encode(rows: list[Any], masked: bool, as_json: bool) -> tuple[str, list[Any
         referral = "true" if referral else "false"
         add(_CANONICAL_LINE % (starts, number_json, incidents_json, name_json, referral,
                                codes_json, sitting_json, tier, until))
-        if as_json:
+        if form is CSV:
+            put(_CSV_LINE % (name, number, starts, until, tier, codes_csv, referral,
+                             sitting_csv, incidents_csv))
+        elif form is JSON:
             put(_JSON_ROW % (name_json, number_json, starts, until, tier, codes_json, referral,
                              sitting_json, incidents_json))
         else:
-            put((name, number, starts, until, tier, codes_csv, referral, sitting_csv,
+            put((name, number, starts, until, str(tier), codes_csv, referral, sitting_csv,
                  incidents_csv))
     return "".join(lines), out
 
 
 class Export:
-    """One export's rows, streamed: `chunks()` gives the JSON rows' text or the CSV records a
-    chunk at a time; `count` and `hexdigest()` are final once it is exhausted."""
+    """One export's rows, streamed: `chunks()` gives them a chunk at a time in the `form` of
+    `_encode`; `count` and `hexdigest()` are final once it is exhausted."""
 
-    def __init__(self, as_of: date, masked: bool = False, as_json: bool = False,
+    def __init__(self, as_of: date, masked: bool = False, form: str = CELLS,
                  size: int = CHUNK_ROWS) -> None:
-        self.as_of, self.masked, self.as_json, self.size = as_of, masked, as_json, size
+        self.as_of, self.masked, self.form, self.size = as_of, masked, form, size
         self._hash = hashlib.sha256()
         self.count = 0
 
@@ -203,9 +211,11 @@ class Export:
         result = db.session.connection().execute(stmt)
         try:
             for rows in result.partitions(self.size):
-                lines, out = _encode(rows, self.masked, self.as_json)
+                lines, out = _encode(rows, self.masked, self.form)
                 self._hash.update(lines.encode())
                 self.count += len(out)
+                if self.form is CSV:
+                    out = [_csv_text(out, rows, self.masked)]
                 yield out
         finally:
             result.close()
@@ -233,38 +243,33 @@ def csv_manifest(count: int, digest: str, as_of: date, audit_head: str,
                      f"audit_head={audit_head}", f"generated_at={generated_at}"])
 
 
-_CSV_LINE = "%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n"
-
-
-def csv_text(records: list[Any], writer: Any, buffer: io.StringIO) -> str:
-    """The CSV lines of the records, as `writer` (QUOTE_MINIMAL, CRLF) writes them. Fast path:
-    plain formatting, kept when no cell holds a comma, quote, CR or LF (exactly 8 commas and
-    one CRLF a line, no quote), since then the writer would quote nothing either."""
-    text = "".join(map(_CSV_LINE.__mod__, records))
-    lines = len(records)
-    if (text.count(",") == 8 * lines and text.count("\n") == lines
-            and text.count("\r") == lines and '"' not in text):
+def _csv_text(lines: list[str], rows: list[Any], masked: bool) -> str:
+    """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes them. They were
+    formatted without quoting, which is what the writer does too when no cell holds a comma, a
+    quote, CR or LF: exactly 8 commas and one CRLF a line and no quote. Otherwise (a name with
+    a comma, say) the chunk goes through the writer."""
+    text = "".join(lines)
+    count = len(lines)
+    if (text.count(",") == 8 * count and text.count("\n") == count
+            and text.count("\r") == count and '"' not in text):
         return text
-    buffer.seek(0)
-    buffer.truncate()
-    writer.writerows(records)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(_encode(rows, masked, CELLS)[1])
     return buffer.getvalue()
 
 
 def csv_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
     """The CSV text in pieces: BOM and header, the rows a chunk at a time, the manifest line."""
-    export = Export(as_of, masked)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    export = Export(as_of, masked, CSV)
     yield "\ufeff" + csv_line(list(BAN_COLUMNS))
-    for records in export.chunks():
-        yield csv_text(records, writer, buffer)
+    for (text,) in export.chunks():
+        yield text
     yield csv_manifest(export.count, export.hexdigest(), as_of, audit_head, generated_at)
 
 
 def json_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
     """The JSON answer (the `BansOut` shape) in pieces, a row a line; count and digest last."""
-    export = Export(as_of, masked, as_json=True)
+    export = Export(as_of, masked, JSON)
     yield (f'{{"as_of":{_compact(as_of.isoformat())},"generated_at":{_compact(generated_at)},'
            f'"audit_head":{_compact(audit_head)},"bans":[')
     separator = "\n"
@@ -286,7 +291,7 @@ def xlsx_export(out: Any, as_of: date, masked: bool, audit_head: str,
     export = Export(as_of, masked)
     for records in export.chunks():
         for record in records:
-            sheet.append([str(cell) for cell in record])
+            sheet.append(record)
     manifest = book.create_sheet("manifest")
     for key, value in (("as_of", as_of.isoformat()), ("rows", export.count),
                        ("sha256", export.hexdigest()), ("audit_head", audit_head),

@@ -110,3 +110,15 @@ def test_migrations_do_not_silence_the_apps_logs(app):
     import proctor.errors  # noqa: F401  (creates its logger)
 
     assert logging.getLogger("proctor.errors").disabled is False
+
+
+def test_candidate_page_explains_the_sanction(make_sitting, auth):
+    s = make_sitting()
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    iid = report(inv, s, "T2.1")
+    chief.post(f"/api/v1/incidents/{iid}/decision", json={"decision": "confirm"})
+    page = chief.get(f"/review/sittings/{s['id']}/candidates/{s['tickets'][0]}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "2025-06-28 – 2025-12-31" in text and "T2.1" in text
+    assert "取消当次全部科目成绩" in text  # the engine's explanation, in Chinese by default
