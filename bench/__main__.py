@@ -38,8 +38,9 @@ MEMORY_SLACK_RSS = 8 * 1024 * 1024  # bytes
 
 
 def _config(folder: Path) -> dict[str, Any]:
-    return {"DATA_DIR": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
-            "SECRET_KEY": "bench", "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
+    return {"DATA_DIR": str(folder), "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
+            "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
 
 
 def build(folder: Path, rows: int) -> float:
@@ -81,7 +82,7 @@ def floor_sql() -> str:
 def time_floor(folder: Path, repeat: int) -> tuple[float, int]:
     command = shutil.which("sqlite3")
     if command is None:
-        sys.exit("bench: the sqlite3 command line is needed for the floor (apt-get install sqlite3)")
+        sys.exit("bench: the floor needs the sqlite3 command line (apt-get install sqlite3)")
     out = folder / "floor.csv"
     best = float("inf")
     for _ in range(repeat):
@@ -161,7 +162,7 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")],
                         default=list(SIZES), help="ban counts, smallest first (10000,100000)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs, the best counts")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs, the best counts")
     parser.add_argument("--max-ratio", type=float, default=3.0)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)

@@ -144,23 +144,16 @@ def _codes(codes: str) -> tuple[str, str]:
     return found
 
 
-# The digest's line (sorted keys) and the JSON answer's row (the contract's field order), made
-# straight from the column values. ISO dates need no escaping; tier is an integer.
-_CANONICAL_LINE = ('{"from":"%s","id_number":%s,"incident_ids":%s,"name":%s,"referral":%s,'
-                   '"rule_codes":%s,"sitting_id":%s,"tier":%d,"until":"%s"}\n')
-_JSON_ROW = ('{"name":%s,"id_number":%s,"from":"%s","until":"%s","tier":%d,"rule_codes":%s,'
-             '"referral":%s,"sitting_id":%s,"incident_ids":%s}')
-
-
 JSON, CSV, CELLS = "json", "csv", "cells"
-_CSV_LINE = "%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n"
 
 
 def _encode(rows: list[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
     """A chunk of rows of `export_statement` as (the digest's lines, and the rows as JSON text,
     as CSV lines written without quoting, or as tuples of CSV cells, after `form`). This is the
     export's hot path: one loop, no per-row dict, the usual shapes handled inline (SQLite's
-    text; PostgreSQL's `date` and `list` go to helpers)."""
+    text; PostgreSQL's `date` and `list` go to helpers), lines written by f-strings (twice as
+    fast as %-formatting). The digest's line has sorted keys; the JSON row the contract's
+    field order. ISO dates need no escaping; tier is an integer."""
     lines: list[str] = []
     out: list[Any] = []
     add, put, is_int_array = lines.append, out.append, _int_array_text
@@ -182,14 +175,17 @@ def _encode(rows: list[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
         else:
             sitting_json, sitting_csv = _first(sittings)
         referral = "true" if referral else "false"
-        add(_CANONICAL_LINE % (starts, number_json, incidents_json, name_json, referral,
-                               codes_json, sitting_json, tier, until))
+        add(f'{{"from":"{starts}","id_number":{number_json},"incident_ids":{incidents_json},'
+            f'"name":{name_json},"referral":{referral},"rule_codes":{codes_json},'
+            f'"sitting_id":{sitting_json},"tier":{tier:d},"until":"{until}"}}\n')
         if form is CSV:
-            put(_CSV_LINE % (name, number, starts, until, tier, codes_csv, referral,
-                             sitting_csv, incidents_csv))
+            put(f"{name},{number},{starts},{until},{tier},{codes_csv},{referral},{sitting_csv},"
+                f"{incidents_csv}\r\n")
         elif form is JSON:
-            put(_JSON_ROW % (name_json, number_json, starts, until, tier, codes_json, referral,
-                             sitting_json, incidents_json))
+            put(f'{{"name":{name_json},"id_number":{number_json},"from":"{starts}",'
+                f'"until":"{until}","tier":{tier:d},"rule_codes":{codes_json},'
+                f'"referral":{referral},"sitting_id":{sitting_json},'
+                f'"incident_ids":{incidents_json}}}')
         else:
             put((name, number, starts, until, str(tier), codes_csv, referral, sitting_csv,
                  incidents_csv))
