@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import date
 
 from flask import Response, request, stream_with_context
 from werkzeug.wsgi import wrap_file
@@ -69,22 +70,22 @@ def get_bans(query: BansQuery) -> Response:
                     mimetype=CSV_TYPE if query.format == "csv" else JSON_TYPE, headers=headers)
 
 
-def _xlsx_response(as_of, masked: bool, head: str, generated_at: str,  # type: ignore[no-untyped-def]
-                   stem: str, headers: dict[str, str]) -> Response:
+def _xlsx_response(as_of: date, masked: bool, head: str, generated_at: str, stem: str,
+                   headers: dict[str, str]) -> Response:
     """openpyxl needs the whole workbook before the ZIP can be written: build it into a
     temporary file (not memory), then stream the file; count and digest go in headers too."""
     # Closed (and so deleted) by the response when the file has gone out, or here on failure.
     out = tempfile.TemporaryFile(prefix="bans-", suffix=".xlsx")  # noqa: SIM115
     try:
-        digest = bans.xlsx_export(out, as_of, masked, head, generated_at)
+        export = bans.xlsx_export(out, as_of, masked, head, generated_at)
         size = out.tell()
         out.seek(0)
     except BaseException:
         out.close()
         raise
     headers.update({"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
-                    "Content-Length": str(size), "X-Rows": str(digest.count),
-                    "X-Digest-SHA256": digest.hexdigest()})
+                    "Content-Length": str(size), "X-Rows": str(export.count),
+                    "X-Digest-SHA256": export.hexdigest()})
     return Response(wrap_file(request.environ, out), mimetype=XLSX_TYPE, headers=headers,
                     direct_passthrough=True)
 

@@ -48,8 +48,10 @@ def incident(iid: int):  # type: ignore[no-untyped-def]
     book = rules.default_rulebook()
     codes = [r for r in book.rules.values() if not r.requires_refused_warning or
              r.code == row.rule_code]
+    from proctor.services.sittings import venue_today
+
     return render_template("review/incident.html", incident=row, view=view, rules=codes,
-                           lang=current_language())
+                           lang=current_language(), today=venue_today().isoformat())
 
 
 @bp.get("/sittings/<int:sid>/candidates/<ticket_no>")

@@ -19,9 +19,9 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import Select, String, type_coerce
@@ -99,7 +99,7 @@ class RowDigest:
 def export_statement(as_of: date) -> Select[Any]:
     """The export's query: plain columns in the export order. Dates and JSON arrays come as the
     driver gives them, without per-row conversion by SQLAlchemy (text on SQLite; `date` and
-    `list` on PostgreSQL): `_record` takes either."""
+    `list` on PostgreSQL): `_encode` takes either."""
     return _in_force(db.select(
         Person.name, Person.id_number, type_coerce(BanRecord.starts_on, String),
         type_coerce(BanRecord.until, String), BanRecord.tier, BanRecord.rule_codes,
@@ -147,7 +147,7 @@ def _codes(codes: str) -> tuple[str, str]:
 JSON, CSV, CELLS = "json", "csv", "cells"
 
 
-def _encode(rows: list[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
+def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
     """A chunk of rows of `export_statement` as (the digest's lines, and the rows as JSON text,
     as CSV lines written without quoting, or as tuples of CSV cells, after `form`). This is the
     export's hot path: one loop, no per-row dict, the usual shapes handled inline (SQLite's
@@ -239,7 +239,7 @@ def csv_manifest(count: int, digest: str, as_of: date, audit_head: str,
                      f"audit_head={audit_head}", f"generated_at={generated_at}"])
 
 
-def _csv_text(lines: list[str], rows: list[Any], masked: bool) -> str:
+def _csv_text(lines: list[str], rows: Sequence[Any], masked: bool) -> str:
     """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes them. They were
     formatted without quoting, which is what the writer does too when no cell holds a comma, a
     quote, CR or LF: exactly 8 commas and one CRLF a line and no quote. Otherwise (a name with

@@ -36,3 +36,14 @@ def test_board_updates_live_and_the_chief_confirms(tablets):
         chief.page.click("#decision button[value=confirm]")
     assert chief.page.inner_text(".chip.status-confirmed") == "已确认"
     assert "监控画面与试卷收发记录一致" in chief.text()
+    # Due process, from the same page: issue the notice, record its service.
+    chief.page.click("#due-process button.primary")
+    chief.page.wait_for_selector("#due-process .notice-block")
+    chief.page.click("#due-process .notice-block form button[type=submit]")
+    chief.page.wait_for_function(
+        "document.querySelector('#due-process .notice-block').innerText.includes('复核')")
+    chief.shoot("due-process-zh")
+    notice_url = chief.page.get_attribute("#due-process .notice-block a.button", "href")
+    assert notice_url is not None
+    chief.open(notice_url)
+    assert "处理决定书" in chief.text()

@@ -1,0 +1,287 @@
+"""The ban registry export streams: many bans go out in constant memory, the manifest and the
+digest stay right, and a long export keeps no writer waiting."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import sqlite3
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, insert
+
+from bench.data import AS_OF, insert_bans
+from proctor.api.schemas import BansOut
+from proctor.services import bans
+
+COLUMNS = list(bans.BAN_COLUMNS)
+URL = f"/api/v1/bans?as_of={AS_OF.isoformat()}"
+FULL_ID = re.compile(r"\d{17}[\dX]")
+SHA256_HEX = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+def digest_of(rows):
+    hasher = hashlib.sha256()
+    for row in rows:
+        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
+                                 separators=(",", ":")).encode() + b"\n")
+    return hasher.hexdigest()
+
+
+def row_of_cells(cells):
+    """What a receiver makes of a CSV line: the row as the JSON export gives it."""
+    name, number, starts, until, tier, codes, referral, sitting, incidents = cells
+    return {"name": name, "id_number": number, "from": starts, "until": until,
+            "tier": int(tier), "rule_codes": codes.split(), "referral": referral == "true",
+            "sitting_id": int(sitting) if sitting else None,
+            "incident_ids": [int(i) for i in incidents.split()]}
+
+
+@pytest.fixture
+def body(app, auth, make_user):
+    make_user("body", "authority")
+    return auth.login("body")
+
+
+def fill(app, count: int, start: int = 0) -> None:
+    with app.app_context():
+        from proctor.extensions import db
+
+        insert_bans(count, start)
+        db.session.commit()
+
+
+def stream_to(api, url: str, path: Path) -> tuple[int, object]:
+    """GET the export, consuming the stream piece by piece into a file, under tracemalloc.
+    Returns the peak of traced Python memory over the whole request and the response."""
+    tracemalloc.start()
+    try:
+        response = api.raw.get(url)
+        assert response.status_code == 200
+        assert response.is_streamed
+        with path.open("wb") as sink:
+            for piece in response.response:
+                sink.write(piece.encode() if isinstance(piece, str) else piece)
+        response.close()
+        return tracemalloc.get_traced_memory()[1], response
+    finally:
+        tracemalloc.stop()
+
+
+def read_csv(path: Path):
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))
+    manifest = dict(cell.lstrip("# ").split("=", 1) for cell in lines[-1])
+    return lines[0], [row_of_cells(cells) for cells in lines[1:-1]], manifest
+
+
+def read_json(path: Path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    BansOut.model_validate(data)
+    return data
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
+    fill(app, 2_000)
+    with app.app_context():  # bans out of force on AS_OF are left out
+        from proctor.extensions import db
+        from proctor.models import BanRecord, Person
+
+        person = db.session.scalars(insert(Person).returning(Person.id), [
+            {"id_number": "310101199001010011", "name": "过期"}]).one()
+        db.session.execute(insert(BanRecord), [
+            {"person_id": person, "starts_on": date(2024, 1, 1), "until": date(2025, 12, 31),
+             "tier": 2, "rule_codes": "T2.1", "incident_ids": [1], "sitting_ids": [1]}])
+        db.session.commit()
+    url = f"{URL}&format={fmt}"
+    stream_to(body, url, tmp_path / "warm-up")  # caches (compiled SQL, imports) filled once
+    peaks, sizes, data = {}, {}, None
+    for total in (2_000, 20_000):
+        if total > 2_000:
+            fill(app, total - 2_000, start=2_000)
+        path = tmp_path / f"bans-{total}.{fmt}"
+        peaks[total], response = stream_to(body, url, path)
+        sizes[total] = path.stat().st_size
+        head = body.get("/api/v1/audit/verify").get_json()["head"]
+        assert response.headers["X-Audit-Head"] == head  # this export's own audit entry
+        tracemalloc.start()  # what holding the rows would take: the receiver's parsed rows
+        parsed = read_csv(path) if fmt == "csv" else read_json(path)
+        materialised = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        if fmt == "csv":
+            header, rows, manifest = parsed
+            assert header == COLUMNS
+            assert manifest["rows"] == str(total) and manifest["sha256"] == digest_of(rows)
+            assert manifest["audit_head"] == head and manifest["as_of"] == AS_OF.isoformat()
+            assert manifest["generated_at"] == response.headers["X-Generated-At"]
+        else:
+            data = parsed
+            rows = data["bans"]
+            assert data["count"] == total and data["digest"] == digest_of(rows)
+            assert data["audit_head"] == head and data["as_of"] == AS_OF.isoformat()
+            assert [list(row) for row in rows[:1]] == [COLUMNS]
+        assert len(rows) == total
+        assert [r["id_number"] for r in rows] == sorted(r["id_number"] for r in rows)
+        assert "310101199001010011" not in {r["id_number"] for r in rows}
+        del rows, parsed, data
+    # Ten times the rows, ten times the file, the same memory: nothing holds all the rows.
+    assert sizes[20_000] > 9 * sizes[2_000]
+    assert peaks[20_000] < 1.5 * peaks[2_000] + 256 * 1024, peaks
+    assert peaks[20_000] < materialised / 8, (peaks, materialised)
+
+
+def test_xlsx_is_built_in_a_temporary_file_and_reads_back(app, body):
+    fill(app, 3_000)
+    data = body.get(f"{URL}&format=json").get_json()
+    tracemalloc.start()
+    try:
+        response = body.raw.get(f"{URL}&format=xlsx")
+        content = b"".join(response.response)
+        response.close()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert response.headers["Content-Length"] == str(len(content))
+    assert response.headers["X-Rows"] == "3000"
+    assert response.headers["X-Digest-SHA256"] == data["digest"]
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    rows = [list(r) for r in book["bans"].iter_rows(values_only=True)]
+    manifest = dict(book["manifest"].iter_rows(values_only=True))
+    book.close()
+    assert rows[0] == COLUMNS
+    assert [row_of_cells(r) for r in rows[1:]] == data["bans"]
+    assert manifest["rows"] == 3000 and manifest["sha256"] == data["digest"]
+    assert manifest["generated_at"] == response.headers["X-Generated-At"]
+    assert manifest["audit_head"] == response.headers["X-Audit-Head"]
+    # The workbook is written to a temporary file, not kept in memory.
+    assert peak < 4 * 1024 * 1024, peak
+
+
+def test_masked_exports_hold_no_full_id_number(app, body):
+    fill(app, 600)  # more than one chunk
+    plain = body.get(f"{URL}&format=json").get_json()["bans"]
+    for fmt in ("json", "csv", "xlsx"):
+        response = body.get(f"{URL}&format={fmt}&masked=1")
+        if fmt == "xlsx":
+            book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+            text = "\n".join(",".join(str(c) for c in row) for sheet in book.worksheets
+                             for row in sheet.iter_rows(values_only=True))
+            book.close()
+        else:
+            text = response.get_data(as_text=True)
+        # Over the whole file; digests are 64 hex digits and may hold 18 decimal ones.
+        assert not FULL_ID.search(SHA256_HEX.sub("<sha256>", text)), fmt
+        assert len(re.findall(r"\b310\*{11}\d{3}[\dX]\b", text)) == 600, fmt
+    masked = body.get(f"{URL}&masked=1").get_json()
+    assert masked["digest"] == digest_of(masked["bans"])
+    for shown, full in zip(masked["bans"], plain, strict=True):
+        assert shown["id_number"] == full["id_number"][:3] + "*" * 11 + full["id_number"][-4:]
+        assert shown["name"] == full["name"][0] + "*" * (len(full["name"]) - 1)
+        assert {k: v for k, v in shown.items() if k not in {"name", "id_number"}} == {
+            k: v for k, v in full.items() if k not in {"name", "id_number"}}
+
+
+def test_empty_registry_exports_a_valid_file(app, body):
+    data = body.get(URL).get_json()
+    assert data["bans"] == [] and data["count"] == 0
+    assert data["digest"] == hashlib.sha256(b"").hexdigest()
+    BansOut.model_validate(data)
+    lines = body.get(f"{URL}&format=csv").get_data().decode("utf-8-sig").splitlines()
+    assert lines[0] == ",".join(COLUMNS) and lines[1].startswith("# rows=0,sha256=e3b0c442")
+
+
+def test_export_is_a_snapshot_and_keeps_no_writer_waiting(app, body, database_url, backend):
+    fill(app, 1_500)  # three chunks
+    response = body.raw.get(f"{URL}&format=csv")
+    pieces = iter(response.response)
+    first = [next(pieces), next(pieces)]  # the header, then the first rows: the query is open
+    if backend == "sqlite":
+        # Another writer gets the lock at once (the export reads in a DEFERRED transaction).
+        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0.2) as conn:
+            conn.execute("UPDATE bans SET tier = 9 WHERE id = (SELECT max(id) FROM bans)")
+        conn.close()
+    else:
+        engine = create_engine(database_url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE bans SET tier = 9 WHERE id = (SELECT max(id) FROM bans)")
+        engine.dispose()
+    text = b"".join(p if isinstance(p, bytes) else p.encode() for p in [*first, *pieces])
+    response.close()
+    lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert lines[-1][0] == "# rows=1500"
+    assert "9" not in {line[4] for line in lines[1:-1]}  # the rows as they were at the start
+    later = body.get(f"{URL}&format=csv").get_data().decode("utf-8-sig")
+    assert [line[4] for line in csv.reader(io.StringIO(later))].count("9") == 1
+
+
+ODD_NAMES = ["王伟", 'quote " inside', "comma, inside", "new\nline", "cr\rreturn",
+             "back\\slash", "tab\tand \x01 control", "emoji 🙂", "", "é" * 40, "𠀀家"]
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_fast_path_writes_what_the_reference_writes(masked):
+    """`_encode` (the export's hot loop) against the definitions: `ban_row`'s dict, hashed by
+    `RowDigest`, written by the csv module through `csv_cells`, and by json."""
+    rows, expected = [], []
+    for index, name in enumerate(ODD_NAMES * 2):
+        number = f"31010119900101{index:04d}"
+        incidents = [index, index + 7][: index % 3]
+        sittings = [index % 5 + 1, 99][: index % 3]
+        codes = ["T2.1", "T3.2 T3.4", 'T"9', "T1,1"][index % 4]
+        starts, until = date(2025, 1, 1 + index % 28), date(2030, 6, 30)
+        if index % 2:  # as SQLite gives them: text
+            rows.append((name, number, starts.isoformat(), until.isoformat(), index % 3 + 1,
+                         codes, index % 2, json.dumps(sittings), json.dumps(incidents)))
+        else:  # as PostgreSQL gives them: date, bool and list
+            rows.append((name, number, starts, until, index % 3 + 1, codes, bool(index % 4),
+                         sittings, incidents))
+        expected.append({
+            "name": bans.mask_name(name) if masked else name,
+            "id_number": bans.mask_id_number(number) if masked else number,
+            "from": starts.isoformat(), "until": until.isoformat(), "tier": index % 3 + 1,
+            "rule_codes": codes.split(), "referral": bool(rows[-1][6]),
+            "sitting_id": sittings[0] if sittings else None, "incident_ids": incidents})
+    reference = bans.RowDigest()
+    for row in expected:
+        reference.add(row)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(bans.csv_cells(r) for r in expected)
+    for size in (1, 5, len(rows)):
+        chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
+        digest = hashlib.sha256()
+        csv_text, json_rows, cells = [], [], []
+        for chunk in chunks:
+            lines, out = bans._encode(chunk, masked, bans.JSON)
+            digest.update(lines.encode())
+            json_rows += [json.loads(r) for r in out]
+            lines, out = bans._encode(chunk, masked, bans.CSV)
+            csv_text.append(bans._csv_text(out, chunk, masked))
+            cells += bans._encode(chunk, masked, bans.CELLS)[1]
+        assert digest.hexdigest() == reference.hexdigest()
+        assert json_rows == expected
+        assert [list(row) for row in json_rows] == [COLUMNS] * len(rows)
+        assert "".join(csv_text) == buffer.getvalue()
+        assert [list(c) for c in cells] == [bans.csv_cells(r) for r in expected]
+
+
+def test_many_bans_helper_makes_valid_distinct_people(app):
+    from proctor.idnumber import mask_id_number
+    from proctor.services.people import valid_id_number
+
+    fill(app, 50)
+    with app.app_context():
+        from proctor.extensions import db
+        from proctor.models import Person
+
+        numbers = db.session.scalars(db.select(Person.id_number)).all()
+    assert len(set(numbers)) == 50
+    assert all(valid_id_number(n, "id_number") == n for n in numbers)
+    assert mask_id_number(numbers[0]).startswith("310***********")
