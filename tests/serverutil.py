@@ -69,10 +69,11 @@ def live_server(database_url: str, folder: Path, threads: int = 16,
                 extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
     folder.mkdir(parents=True, exist_ok=True)
     log_path = folder / "server.log"
-    env = {**os.environ, "PROCTOR_DATABASE_URL": database_url,
-           "PROCTOR_DATA_DIR": str(folder / "data"), "PROCTOR_SECRET_KEY": "live-test-secret",
-           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    env.pop("PROCTOR_MESSAGE_QUEUE", None)
+    env = {**os.environ}
+    env.pop("PROCTOR_MESSAGE_QUEUE", None)  # only what the test asks for
+    env.update({"PROCTOR_DATABASE_URL": database_url, "PROCTOR_DATA_DIR": str(folder / "data"),
+                "PROCTOR_SECRET_KEY": "live-test-secret", "PYTHONUNBUFFERED": "1",
+                "XDG_RUNTIME_DIR": str(folder), **(extra_env or {})})
     for attempt in range(3):  # the free port may be taken between the probe and the bind
         port = free_port()
         url = f"http://127.0.0.1:{port}"

@@ -103,7 +103,7 @@ def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
         db.session.commit()
     url = f"{URL}&format={fmt}"
     stream_to(body, url, tmp_path / "warm-up")  # caches (compiled SQL, imports) filled once
-    peaks, sizes, data = {}, {}, None
+    peaks, sizes = {}, {}
     for total in (2_000, 20_000):
         if total > 2_000:
             fill(app, total - 2_000, start=2_000)
@@ -123,15 +123,14 @@ def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
             assert manifest["audit_head"] == head and manifest["as_of"] == AS_OF.isoformat()
             assert manifest["generated_at"] == response.headers["X-Generated-At"]
         else:
-            data = parsed
-            rows = data["bans"]
-            assert data["count"] == total and data["digest"] == digest_of(rows)
-            assert data["audit_head"] == head and data["as_of"] == AS_OF.isoformat()
+            rows = parsed["bans"]
+            assert parsed["count"] == total and parsed["digest"] == digest_of(rows)
+            assert parsed["audit_head"] == head and parsed["as_of"] == AS_OF.isoformat()
             assert [list(row) for row in rows[:1]] == [COLUMNS]
         assert len(rows) == total
         assert [r["id_number"] for r in rows] == sorted(r["id_number"] for r in rows)
         assert "310101199001010011" not in {r["id_number"] for r in rows}
-        del rows, parsed, data
+        del rows, parsed
     # Ten times the rows, ten times the file, the same memory: nothing holds all the rows.
     assert sizes[20_000] > 9 * sizes[2_000]
     assert peaks[20_000] < 1.5 * peaks[2_000] + 256 * 1024, peaks

@@ -146,7 +146,7 @@ def create_and_disable_account(tablet: Tablet, username: str) -> None:
     page.fill(f"{form} [name=password]", "short")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("#new-user-message:not([hidden])")
-    assert "至少 8 个字符" in page.inner_text("#new-user-message")
+    assert "密码至少需要 8 个字符。" in page.inner_text("#new-user-message")
     page.fill(f"{form} [name=password]", "a long enough password")
     with page.expect_navigation():
         page.click(f"{form} button[type=submit]")

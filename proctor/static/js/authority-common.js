@@ -61,17 +61,17 @@ export async function api(method, path, json) {
   return response.status === 204 ? null : response.json();
 }
 
-// The API's own message, with a translation of its code in front when we have one.
+// The API's own message, under a translation of its code when we have one.
 export function describe(failure) {
   const error = failure.error ?? { code: "error", message: String(failure.message ?? failure) };
   const known = T.errors?.[error.code];
-  if (!known) return error.message;
-  return error.message && error.message !== known
-    ? fmt(T.error_with_detail, { known, detail: error.message }) : known;
+  if (!known) return { text: error.message || error.code, detail: null };
+  return { text: known, detail: error.message && error.message !== known ? error.message : null };
 }
 
 export function showError(box, failure, form) {
-  box.textContent = describe(failure);
+  const { text, detail } = describe(failure);
+  box.replaceChildren(text, ...(detail ? [el("span", { class: "detail" }, detail)] : []));
   box.hidden = false;
   box.className = "flash error";
   box.setAttribute("role", "alert");
