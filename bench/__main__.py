@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import resource
@@ -56,7 +57,11 @@ def build(folder: Path, rows: int) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     app = create_app(_config(folder))
     with app.app_context():
-        upgrade(directory=MIGRATIONS_DIR)
+        logging.disable(logging.INFO)  # alembic's "Running upgrade …" lines
+        try:
+            upgrade(directory=MIGRATIONS_DIR)
+        finally:
+            logging.disable(logging.NOTSET)
         create_user("body", "authority", PASSWORD)
         insert_bans(rows)
         db.session.commit()

@@ -77,9 +77,9 @@ class TokenOut(Out):
 class AuditQuery(In):
     action: SearchText | None = None
     actor: SearchText | None = None
-    q: SearchText | None = Field(None, description="searched in object ids and in the data")
-    since: IsoDate | None = Field(None, description="first venue date, inclusive")
-    until: IsoDate | None = Field(None, description="last venue date, inclusive")
+    q: SearchText | None = Field(default=None, description="searched in object ids and in the data")
+    since: IsoDate | None = Field(default=None, description="first venue date, inclusive")
+    until: IsoDate | None = Field(default=None, description="last venue date, inclusive")
     before_seq: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
 from collections.abc import Iterator
 from datetime import date
 
@@ -72,20 +72,16 @@ def get_bans(query: BansQuery) -> Response:
 
 def _xlsx_response(as_of: date, masked: bool, head: str, generated_at: str, stem: str,
                    headers: dict[str, str]) -> Response:
-    """openpyxl needs the whole workbook before the ZIP can be written: build it into a
-    temporary file (not memory), then stream the file; count and digest go in headers too."""
-    # Closed (and so deleted) by the response when the file has gone out, or here on failure.
-    out = tempfile.TemporaryFile(prefix="bans-", suffix=".xlsx")  # noqa: SIM115
-    try:
-        export = bans.xlsx_export(out, as_of, masked, head, generated_at)
-        size = out.tell()
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
+    """openpyxl needs every row before the ZIP can be written: the workbook is built first (its
+    sheets spooled to temporary files by openpyxl), then sent from memory when small or from a
+    temporary file; count and digest are known by then, so they go in headers too."""
+    out, export = bans.xlsx_export(as_of, masked, head, generated_at)
     headers.update({"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
-                    "Content-Length": str(size), "X-Rows": str(export.count),
-                    "X-Digest-SHA256": export.hexdigest()})
+                    "X-Rows": str(export.count), "X-Digest-SHA256": export.hexdigest()})
+    if isinstance(out, bytes):
+        return Response(out, mimetype=XLSX_TYPE, headers=headers)
+    headers["Content-Length"] = str(os.fstat(out.fileno()).st_size)
+    # The response closes the file (and so deletes it) once it has been sent.
     return Response(wrap_file(request.environ, out), mimetype=XLSX_TYPE, headers=headers,
                     direct_passthrough=True)
 

@@ -156,6 +156,8 @@ def patch_room(sid: int, rid: int, body: RoomPatch) -> RoomOut:
     sitting = access.require_sitting(sid)
     room = access.get_room(sitting, rid)
     changes = body.model_dump(exclude_unset=True)
+    if changes.get("name") is None:
+        changes.pop("name", None)  # a room always has a name: null means "leave it"
     if "name" in changes and changes["name"] != room.name:
         if any(r.name == changes["name"] for r in sitting.rooms):
             raise ApiError(409, "room_exists", f"a room {changes['name']!r} exists already",

@@ -18,11 +18,11 @@ import csv
 import hashlib
 import io
 import json
-import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import date
 from json.encoder import encode_basestring
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Select, String, type_coerce
 
@@ -107,14 +107,8 @@ def export_statement(as_of: date) -> Select[Any]:
         type_coerce(BanRecord.incident_ids, String)).select_from(BanRecord), as_of)
 
 
-_int_array_text = re.compile(r"\[(?:-?\d+(?:, ?-?\d+)*)?\]").fullmatch
-
-
 def _int_array(raw: Any) -> tuple[str, str]:
     """A JSON array column as (canonical JSON, CSV cell): '[1, 2]' -> ('[1,2]', '1 2')."""
-    if type(raw) is str and _int_array_text(raw):  # as SQLAlchemy stores it on SQLite
-        text = raw.replace(" ", "")
-        return text, text[1:-1].replace(",", " ")
     values = list(json.loads(raw) if isinstance(raw, str | bytes) else raw or [])
     return _canonical(values), " ".join(map(str, values))
 
@@ -153,10 +147,10 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
     export's hot path: one loop, no per-row dict, the usual shapes handled inline (SQLite's
     text; PostgreSQL's `date` and `list` go to helpers), lines written by f-strings (twice as
     fast as %-formatting). The digest's line has sorted keys; the JSON row the contract's
-    field order. ISO dates need no escaping; tier is an integer."""
+    field order. ISO dates need no escaping; tier is an INTEGER column."""
     lines: list[str] = []
     out: list[Any] = []
-    add, put, is_int_array = lines.append, out.append, _int_array_text
+    add, put = lines.append, out.append
     for name, number, starts, until, tier, codes, referral, sittings, incidents in rows:
         if masked:
             name, number = mask_name(name), mask_id_number(number)
@@ -164,26 +158,33 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
         if type(starts) is not str or type(until) is not str:
             starts, until = _iso(starts), _iso(until)
         codes_json, codes_csv = _codes_seen.get(codes) or _codes(codes)
-        if type(incidents) is str and is_int_array(incidents):
-            incidents_json = incidents.replace(" ", "")
-            incidents_csv = incidents_json[1:-1].replace(",", " ")
+        # JSON arrays of non-negative integers as json.dumps writes them, "[12]" or "[12, 13]"
+        # (for valid JSON these tests are exact); anything else, PostgreSQL's lists too, goes
+        # to a helper.
+        inner = incidents[1:-1] if type(incidents) is str and incidents[:1] == "[" else "-"
+        if inner.isdigit() and inner.isascii():
+            incidents_json, incidents_csv = incidents, inner
+        elif inner.replace(", ", "").isdigit() and inner.isascii():
+            incidents_json, incidents_csv = f"[{inner.replace(' ', '')}]", inner.replace(",", "")
         else:
             incidents_json, incidents_csv = _int_array(incidents)
-        sitting_csv = sittings[1:-1].partition(",")[0] if type(sittings) is str else ""
-        if sitting_csv.isdigit() and sitting_csv.isascii() and sittings[-1] == "]":
-            sitting_json = sitting_csv
+        inner = sittings[1:-1] if type(sittings) is str and sittings[:1] == "[" else "-"
+        if inner.isdigit() and inner.isascii():
+            sitting_json = sitting_csv = inner
+        elif inner.replace(", ", "").isdigit() and inner.isascii():
+            sitting_json = sitting_csv = inner.partition(",")[0]
         else:
             sitting_json, sitting_csv = _first(sittings)
         referral = "true" if referral else "false"
         add(f'{{"from":"{starts}","id_number":{number_json},"incident_ids":{incidents_json},'
             f'"name":{name_json},"referral":{referral},"rule_codes":{codes_json},'
-            f'"sitting_id":{sitting_json},"tier":{tier:d},"until":"{until}"}}\n')
+            f'"sitting_id":{sitting_json},"tier":{tier},"until":"{until}"}}\n')
         if form is CSV:
             put(f"{name},{number},{starts},{until},{tier},{codes_csv},{referral},{sitting_csv},"
                 f"{incidents_csv}\r\n")
         elif form is JSON:
             put(f'{{"name":{name_json},"id_number":{number_json},"from":"{starts}",'
-                f'"until":"{until}","tier":{tier:d},"rule_codes":{codes_json},'
+                f'"until":"{until}","tier":{tier},"rule_codes":{codes_json},'
                 f'"referral":{referral},"sitting_id":{sitting_json},'
                 f'"incident_ids":{incidents_json}}}')
         else:
@@ -275,10 +276,15 @@ def json_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -
     yield f'\n],"count":{export.count},"digest":{_compact(export.hexdigest())}}}\n'
 
 
-def xlsx_export(out: Any, as_of: date, masked: bool, audit_head: str,
-                generated_at: str) -> Export:
-    """Write the XLSX (sheets `bans`, the CSV's cells, and `manifest`) to the binary file `out`.
-    openpyxl's write-only mode spools each sheet's XML to a temporary file as rows come."""
+XLSX_IN_MEMORY_ROWS = 10_000  # a workbook of up to this many rows (~0.5 MB) stays in memory
+
+
+def xlsx_export(as_of: date, masked: bool, audit_head: str,
+                generated_at: str) -> tuple[bytes | IO[bytes], Export]:
+    """The XLSX (sheets `bans`, the CSV's cells, and `manifest`) and its export. openpyxl's
+    write-only mode spools each sheet's XML to a temporary file as the rows come; the ZIP is
+    written at the end, into memory for up to XLSX_IN_MEMORY_ROWS rows (bytes), else into a
+    temporary file (returned at its start; whoever sends it closes it, which deletes it)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -293,8 +299,18 @@ def xlsx_export(out: Any, as_of: date, masked: bool, audit_head: str,
                        ("sha256", export.hexdigest()), ("audit_head", audit_head),
                        ("generated_at", generated_at), ("masked", masked)):
         manifest.append([key, value])
-    book.save(out)
-    return export
+    if export.count <= XLSX_IN_MEMORY_ROWS:
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue(), export
+    out = tempfile.TemporaryFile(prefix="bans-", suffix=".xlsx")  # noqa: SIM115
+    try:
+        book.save(out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return out, export
 
 
 def revocations() -> list[dict[str, Any]]:

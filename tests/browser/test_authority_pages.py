@@ -33,6 +33,12 @@ def person(index: int) -> str:
     return make_id_number("310104", date(1992, 3, 1 + index), 100 + index)
 
 
+def shoot(tablet: Tablet, name: str) -> None:
+    """Photograph the whole page from its top (the sticky bar then sits where it belongs)."""
+    tablet.page.evaluate("window.scrollTo(0, 0)")
+    tablet.shoot(name)
+
+
 def sitting_id(page: Page) -> int:
     match = re.search(r"/authority/sittings/(\d+)", page.url)
     assert match, page.url
@@ -61,15 +67,16 @@ def create_sitting(tablet: Tablet, occupation: str) -> int:
         row.locator("[name=starts_at]").fill(start)
         row.locator("[name=ends_at]").fill(end)
     tablet.check_layout()
-    tablet.shoot("authority-sittings-zh")
+    shoot(tablet, "authority-sittings-zh")
     with page.expect_navigation():
         page.click("#new-sitting button[type=submit]")
     assert page.inner_text(".flash.success") == "考试场次已创建。"
     assert page.inner_text("#overview h1") == occupation
     subjects = page.locator("#overview tbody tr")
     assert subjects.count() == 2
-    assert "理论知识" in subjects.nth(0).inner_text() and "09:00–10:30" in subjects.nth(0).inner_text()
-    assert "13:30–15:00" in subjects.nth(1).inner_text()
+    first, second = subjects.nth(0).inner_text(), subjects.nth(1).inner_text()
+    assert "理论知识" in first and "09:00–10:30" in first
+    assert "操作技能" in second and "13:30–15:00" in second
     return sitting_id(page)
 
 
@@ -91,6 +98,24 @@ def add_room(tablet: Tablet) -> None:
     assert page.get_attribute("#new-room [name=name]", "aria-invalid") == "true"
 
 
+def assign_staff(tablet: Tablet) -> None:
+    page = tablet.page
+    chief = page.locator(".staff-form[data-role=chief]")
+    chief.locator("button[type=submit]").click()  # nobody chosen: the API says why
+    chief.locator(".staff-message:not([hidden])").wait_for()
+    chief.locator("[name=username]").select_option("chief")
+    with page.expect_navigation():
+        chief.locator("button[type=submit]").click()
+    invigilator = page.locator(".staff-form[data-role=invigilator]")
+    invigilator.locator("[name=username]").select_option("inv1")
+    invigilator.locator("[name=room_id]").select_option(label="第九考场")
+    with page.expect_navigation():
+        invigilator.locator("button[type=submit]").click()
+    assert page.inner_text(".flash.success") == "已分配。"
+    staff = page.inner_text(".staff-table")
+    assert "主考 刘强" in staff and "监考员 张明" in staff and "第九考场" in staff
+
+
 def preview_bad_then_import_good(tablet: Tablet) -> None:
     page = tablet.page
     bad = roster([("S001", "王一", person(1), "theory;practical"),
@@ -109,7 +134,7 @@ def preview_bad_then_import_good(tablet: Tablet) -> None:
     assert page.locator("#roster-import").is_hidden()
     assert page.inner_text("#candidate-count") == "0"
     tablet.check_layout()
-    tablet.shoot("authority-roster-preview-zh")
+    shoot(tablet, "authority-roster-preview-zh")
 
     good = roster([("S001", "王一", person(1), "theory;practical"),
                    ("S002", "李二", person(2), "theory"),
@@ -131,7 +156,7 @@ def preview_bad_then_import_good(tablet: Tablet) -> None:
     page.fill("#candidate-search", "S00")
     assert page.locator("#candidate-rows tr:visible").count() == 3
     tablet.check_layout()
-    tablet.shoot("authority-sitting-zh")
+    shoot(tablet, "authority-sitting-zh")
 
 
 def create_and_disable_account(tablet: Tablet, username: str) -> None:
@@ -162,7 +187,7 @@ def create_and_disable_account(tablet: Tablet, username: str) -> None:
     page.wait_for_selector("#manage-message.success:has-text('账号已停用')")
     assert page.locator("#manage [data-action=enable]").is_visible()
     tablet.check_layout()
-    tablet.shoot("authority-accounts-zh")
+    shoot(tablet, "authority-accounts-zh")
     page.click("#manage-close")
     assert row.locator("[data-field=active]").inner_text() == "已停用"
     assert row.locator("[data-field=tokens]").inner_text() == "1"
@@ -184,7 +209,7 @@ def audit_lists_everything(tablet: Tablet, sid: int, username: str) -> None:
         assert action in actions, action
     assert "user_disabled" in actions[:2]  # newest first
     tablet.check_layout()
-    tablet.shoot("authority-audit-zh")
+    shoot(tablet, "authority-audit-zh")
     page.fill(".audit-filter [name=q]", username)
     with page.expect_navigation():
         page.click(".audit-filter button[type=submit]")
@@ -203,10 +228,42 @@ def test_the_evaluation_body_sets_up_a_sitting_and_an_account(tablet: Tablet) ->
     size = tablet.size.replace("x", "_")
     sid = create_sitting(tablet, f"人工智能训练师（测试 {size}）")
     add_room(tablet)
+    assign_staff(tablet)
     preview_bad_then_import_good(tablet)
     username = f"clerk_{size}"
     create_and_disable_account(tablet, username)
     audit_lists_everything(tablet, sid, username)
+
+
+def record_after_exam(tablet: Tablet) -> None:
+    """Misconduct found after the exam: a Tier 1 rule without its subject is refused, then a
+    T3.1 against a demo candidate is recorded with discovered_after_exam set."""
+    page = tablet.page
+    form = "#after-exam-form"
+    options = page.eval_on_selector_all(f"{form} [name=rule_code] option",
+                                        "options => options.map(o => o.value)")
+    assert "T3.1" in options and "T1.4" in options and "T1.1" not in options
+    ticket = page.inner_text("#candidate-rows tr:first-child td:first-child")
+    page.select_option(f"{form} [name=rule_code]", "T1.4")
+    page.fill(f"{form} [name=ticket_no]", ticket)
+    page.fill(f"{form} [name=description]", "考后核查发现")
+    page.fill(f"{form} [name=observed_at]", "2025-06-30T10:15")
+    page.click(f"{form} button[type=submit]")
+    page.wait_for_selector("#after-exam-message.error")
+    assert "第一级违纪须选择科目" in page.inner_text("#after-exam-message")
+    page.select_option(f"{form} [name=rule_code]", "T3.1")
+    assert page.locator(f"{form} .severity-field").is_visible()
+    page.fill(f"{form} [name=description]", "申报材料中的工作年限证明系伪造")
+    with page.expect_response(lambda r: r.url.endswith("/incidents")
+                              and r.request.method == "POST") as answer:
+        page.click(f"{form} button[type=submit]")
+    assert answer.value.status == 201
+    incident = answer.value.json()
+    assert incident["discovered_after_exam"] is True and incident["rule_code"] == "T3.1"
+    assert incident["observed_at"].startswith("2025-06-30T02:15")  # 10:15 in Shanghai
+    page.wait_for_selector("#after-exam-message.success")
+    assert f"#{incident['id']}" in page.inner_text("#after-exam-message")
+    assert page.input_value(f"{form} [name=description]") == ""
 
 
 def test_cameras_exports_and_english(tablet: Tablet) -> None:
@@ -227,7 +284,8 @@ def test_cameras_exports_and_english(tablet: Tablet) -> None:
     other.locator(".camera-message.error").wait_for()
     assert "没有摄像头" in other.locator(".camera-message").inner_text()
     tablet.check_layout()
-    tablet.shoot("authority-cameras-zh")
+    shoot(tablet, "authority-cameras-zh")
+    record_after_exam(tablet)
 
     tablet.open("/authority/exports")
     page.click("#bans-form button[value=json]")
@@ -244,7 +302,7 @@ def test_cameras_exports_and_english(tablet: Tablet) -> None:
     page.wait_for_selector("#eligibility-message.error")
     assert page.get_attribute("#eligibility-form [name=id_number]", "aria-invalid") == "true"
     tablet.check_layout()
-    tablet.shoot("authority-exports-zh")
+    shoot(tablet, "authority-exports-zh")
 
     tablet.switch_language("English")
     assert page.inner_text(".authority-nav [aria-current=page]") == "Exports and checks"
@@ -258,7 +316,7 @@ def test_cameras_exports_and_english(tablet: Tablet) -> None:
             assert page.inner_text("h1") == heading
         assert "Evaluation body" in page.title()
         tablet.check_layout()
-        tablet.shoot(f"authority-{name}-en")
+        shoot(tablet, f"authority-{name}-en")
     assert "The chain is intact" in page.inner_text("#chain-status")
 
 

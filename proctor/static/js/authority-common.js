@@ -72,9 +72,7 @@ export function describe(failure) {
 export function showError(box, failure, form) {
   const { text, detail } = describe(failure);
   box.replaceChildren(text, ...(detail ? [el("span", { class: "detail" }, detail)] : []));
-  box.hidden = false;
-  box.className = "flash error";
-  box.setAttribute("role", "alert");
+  setKind(box, "error");
   const field = failure.error?.field;
   if (form && field) {
     const name = field.split(".").pop();
@@ -86,11 +84,18 @@ export function showError(box, failure, form) {
   }
 }
 
+// A message box keeps its own classes; only its kind (error or success) changes.
+export function setKind(box, kind) {
+  box.classList.add("flash");
+  box.classList.remove("error", "success", "pending");
+  box.classList.add(kind);
+  box.setAttribute("role", kind === "error" ? "alert" : "status");
+  box.hidden = false;
+}
+
 export function showDone(box, text) {
   box.textContent = text;
-  box.hidden = false;
-  box.className = "flash success";
-  box.setAttribute("role", "status");
+  setKind(box, "success");
 }
 
 export function clearMessage(box, form) {

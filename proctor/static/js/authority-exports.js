@@ -1,8 +1,11 @@
 // Exports and checks: the ban list as of a date (shown here, CSV or Excel; masked or not),
 // revoked certificates (shown here or CSV), and the eligibility of one ID number on a date.
 import {
-  T, api, call, clearMessage, download, el, fmt, onSubmit, showDone, showError,
+  T, api, call, clearMessage, download, el, fmt, onSubmit, setKind, showDone, showError,
 } from "./authority-common.js";
+
+// A moment in the page's language (the venue's clock is the tablet's clock on exam day).
+const when = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "—");
 
 const banCells = (ban) => [
   el("td", {}, ban.name), el("td", { class: "mono" }, ban.id_number),
@@ -25,14 +28,16 @@ onSubmit(bansForm, async (event) => {
   if (data.get("masked")) query.set("masked", "1");
   try {
     if (format !== "json") {
-      showDone(bansMessage, T.preparing);
+      bansMessage.textContent = T.preparing;
+      setKind(bansMessage, "pending");
       const name = await download(await call("GET", `/bans?${query}`), `bans.${format}`);
       showDone(bansMessage, fmt(T.downloaded, { name }));
       return;
     }
     const answer = await api("GET", `/bans?${query}`);
     for (const node of bansResult.querySelectorAll("[data-key]")) {
-      node.textContent = String(answer[node.dataset.key] ?? "");
+      const value = answer[node.dataset.key] ?? "";
+      node.textContent = node.dataset.key === "generated_at" ? when(value) : String(value);
     }
     bansResult.querySelector("tbody").replaceChildren(...(answer.bans.length
       ? answer.bans.map((ban) => el("tr", {}, ...banCells(ban)))
@@ -64,7 +69,7 @@ onSubmit(revForm, async (event) => {
       el("td", {}, r.name), el("td", { class: "mono" }, r.id_number),
       el("td", { class: "mono" }, r.ticket_no),
       el("td", {}, fmt(T.sitting, { n: r.sitting_id })),
-      el("td", { class: "nowrap" }, r.decided_at ? new Date(r.decided_at).toLocaleString() : "—"))));
+      el("td", { class: "nowrap" }, when(r.decided_at)))));
     revTable.hidden = revocations.length === 0;
     showDone(revMessage, revocations.length
       ? fmt(T.revocations_count, { n: revocations.length }) : T.no_revocations);

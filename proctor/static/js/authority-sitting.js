@@ -2,13 +2,17 @@
 // (checked with a dry run before anything is written), candidates, and misconduct found after
 // the exam. Every change goes through the JSON API; its error is shown next to the form.
 import {
-  T, api, boot, call, clearMessage, el, fmt, onSubmit, showDone, showError,
+  T, api, boot, call, clearMessage, el, fmt, onSubmit, setKind, showDone, showError,
 } from "./authority-common.js";
 
 const sid = boot.sitting_id;
 const base = `/sittings/${sid}`;
+// Show the page again as the server now has it, with a word on what was done.
 const reloadWith = (done, anchor) => {
-  window.location.replace(`${window.location.pathname}?done=${done}#${anchor}`);
+  const { pathname, search, hash } = window.location;
+  const target = `${pathname}?done=${done}#${anchor}`;
+  if (`${pathname}${search}${hash}` === target) window.location.reload(); // same URL: no reload
+  else window.location.replace(target);
 };
 
 // -- rooms and cameras -------------------------------------------------------------------------
@@ -38,8 +42,8 @@ for (const form of document.querySelectorAll(".camera-form")) {
     const button = event.currentTarget;
     clearMessage(message, form);
     button.disabled = true;
-    showDone(message, T.camera_testing);
-    message.className = "camera-message flash";
+    message.textContent = T.camera_testing;
+    setKind(message, "pending");
     try {
       await saveIfChanged();
       const probe = await api("POST", `${base}/rooms/${rid}/camera/test`);
@@ -54,8 +58,8 @@ for (const form of document.querySelectorAll(".camera-form")) {
     const button = event.currentTarget;
     clearMessage(message, form);
     button.disabled = true;
-    showDone(message, T.camera_loading);
-    message.className = "camera-message flash";
+    message.textContent = T.camera_loading;
+    setKind(message, "pending");
     try {
       await saveIfChanged();
       const response = await call("GET", `${base}/rooms/${rid}/camera/preview`);
@@ -146,7 +150,8 @@ onSubmit(rosterForm, async () => {
     showError(rosterMessage, { error: { code: "file_required", field: "file" } }, rosterForm);
     return;
   }
-  showDone(rosterMessage, T.checking);
+  rosterMessage.textContent = T.checking;
+  setKind(rosterMessage, "pending");
   try {
     const result = await (await upload(file, true)).json();
     clearMessage(rosterMessage);
@@ -156,7 +161,10 @@ onSubmit(rosterForm, async () => {
 });
 
 // A new file must be checked again before it can be imported.
-rosterForm.querySelector('[name="file"]').addEventListener("change", () => {
+const fileName = document.getElementById("roster-file-name");
+const noFile = fileName.textContent;
+rosterForm.querySelector('[name="file"]').addEventListener("change", (event) => {
+  fileName.textContent = event.currentTarget.files[0]?.name ?? noFile;
   preview.hidden = true;
   checkedFile = null;
   clearMessage(rosterMessage, rosterForm);
@@ -166,12 +174,14 @@ document.getElementById("roster-import").addEventListener("click", async (event)
   if (!checkedFile) return;
   const button = event.currentTarget;
   button.disabled = true;
-  showDone(rosterMessage, T.importing);
+  rosterMessage.textContent = T.importing;
+  setKind(rosterMessage, "pending");
   try {
     const result = await (await upload(checkedFile, false)).json();
     preview.hidden = true;
     checkedFile = null;
     rosterForm.reset();
+    fileName.textContent = noFile;
     showDone(rosterMessage, fmt(T.imported, result));
     await loadCandidates();
   } catch (failure) {
@@ -209,6 +219,7 @@ function filter() {
   count.textContent = term ? fmt(T.shown, { shown, total: candidates.length })
     : String(candidates.length);
   empty.hidden = shown > 0;
+  document.getElementById("candidate-table").hidden = candidates.length === 0;
   empty.textContent = candidates.length ? T.no_match : T.no_candidates;
 }
 
@@ -268,8 +279,7 @@ onSubmit(afterForm, async () => {
     });
     message.replaceChildren(fmt(T.recorded, incident), " ",
       el("a", { class: "button small", href: `/review/incidents/${incident.id}` }, T.open_incident));
-    message.hidden = false;
-    message.className = "flash success";
+    setKind(message, "success");
   } catch (failure) {
     // The API names a party's field "parties.0.ticket_no": point at the input of that name.
     showError(message, failure, afterForm);
