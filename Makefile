@@ -41,6 +41,8 @@ test: lint
 
 bench: setup
 	$(PY) -m bench
+	$(PY) -m bench.ingest
+	$(PY) -m bench.page_load
 
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o proctor/translations/messages.pot .

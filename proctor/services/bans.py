@@ -65,14 +65,6 @@ def _in_force(stmt: Select[Any], as_of: date) -> Select[Any]:
             .order_by(Person.id_number, BanRecord.starts_on, BanRecord.id))
 
 
-def bans_in_force(as_of: date, batch: int = 1000) -> Iterator[tuple[BanRecord, Person]]:
-    """Bans in force on the date as ORM objects, in the export order (ID number, start). For
-    a few rows; exports use `export_records`."""
-    stmt = _in_force(db.select(BanRecord, Person), as_of).execution_options(yield_per=batch)
-    for row in db.session.execute(stmt):
-        yield row[0], row[1]
-
-
 def bans_of(id_number: str, on: date) -> list[dict[str, Any]]:
     stmt = (db.select(BanRecord, Person).join(Person, BanRecord.person_id == Person.id)
             .where(Person.id_number == id_number, BanRecord.starts_on <= on,

@@ -10,18 +10,19 @@ import json
 import re
 import sqlite3
 import tracemalloc
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, insert
 
-from bench.data import AS_OF, insert_bans
 from proctor.api.schemas import BansOut
+from proctor.idnumber import make_id_number
 from proctor.services import bans
 
 COLUMNS = list(bans.BAN_COLUMNS)
+AS_OF = date(2026, 1, 1)  # every ban `fill` makes is in force on this date
 URL = f"/api/v1/bans?as_of={AS_OF.isoformat()}"
 FULL_ID = re.compile(r"\d{17}[\dX]")
 SHA256_HEX = re.compile(r"\b[0-9a-f]{64}\b")
@@ -51,10 +52,25 @@ def body(app, auth, make_user):
 
 
 def fill(app, count: int, start: int = 0) -> None:
+    """Persons start … start+count-1 and a ban each, in bulk (executemany), as bench/data.py."""
     with app.app_context():
         from proctor.extensions import db
+        from proctor.models import BanRecord, Person
 
-        insert_bans(count, start)
+        connection = db.session.connection()
+        indexes = range(start, start + count)
+        ids = connection.execute(
+            insert(Person.__table__).returning(Person.__table__.c.id,
+                                               sort_by_parameter_order=True),
+            [{"id_type": "resident_id", "name": "王李张刘陈"[i % 5] + "伟芳娜秀英敏"[: 1 + i % 2],
+              "id_number": make_id_number("310101", date(1960, 1, 1) + timedelta(i // 1000),
+                                          i % 1000)} for i in indexes]).scalars().all()
+        connection.execute(insert(BanRecord.__table__), [{
+            "person_id": person, "starts_on": date(2025, 1, 1) + timedelta(days=i % 300),
+            "until": date(2030 if i % 4 == 0 else 2026, 6, 30), "tier": 3 if i % 4 == 0 else 2,
+            "rule_codes": "T3.2 T3.4" if i % 4 == 0 else "T2.1", "referral": i % 4 == 0,
+            "incident_ids": [i + 1] + ([i + 2] if i % 5 == 0 else []),
+            "sitting_ids": [1 + i % 50]} for i, person in zip(indexes, ids, strict=True)])
         db.session.commit()
 
 
@@ -228,6 +244,8 @@ def test_export_is_a_snapshot_and_keeps_no_writer_waiting(app, body, database_ur
 
 ODD_NAMES = ["王伟", 'quote " inside', "comma, inside", "new\nline", "cr\rreturn",
              "back\\slash", "tab\tand \x01 control", "emoji 🙂", "", "é" * 40, "𠀀家"]
+# JSON array texts the fast path must leave to the slow one (valid JSON, other spellings).
+ODD_ARRAYS = ["[1,2]", "[ 3 ]", "[-4, 5]", "[]", "[12, 13, 14]", "[7]", "[1.0]", "[\"8\"]"]
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -241,7 +259,11 @@ def test_fast_path_writes_what_the_reference_writes(masked):
         sittings = [index % 5 + 1, 99][: index % 3]
         codes = ["T2.1", "T3.2 T3.4", 'T"9', "T1,1"][index % 4]
         starts, until = date(2025, 1, 1 + index % 28), date(2030, 6, 30)
-        if index % 2:  # as SQLite gives them: text
+        if index < len(ODD_ARRAYS):
+            sittings = incidents = json.loads(ODD_ARRAYS[index])
+            rows.append((name, number, starts.isoformat(), until.isoformat(), index % 3 + 1,
+                         codes, index % 2, ODD_ARRAYS[index], ODD_ARRAYS[index]))
+        elif index % 2:  # as SQLite gives them: text
             rows.append((name, number, starts.isoformat(), until.isoformat(), index % 3 + 1,
                          codes, index % 2, json.dumps(sittings), json.dumps(incidents)))
         else:  # as PostgreSQL gives them: date, bool and list

@@ -147,3 +147,20 @@ def test_chinese_by_default_english_one_tap_and_screenshots(tablets, size):
     assert "Refused" not in a.text() or True
     assert "Report an incident" in a.text()
     a.shoot("card-en")
+
+
+def test_room_screen_loads_only_from_its_own_origin(tablets):
+    """Exam venues are offline LANs: every request of the room screen (page, scripts, styles,
+    libraries, live connection) goes to the app's own origin, none to a CDN."""
+    a = tablets("inv1")
+    seen: list[str] = []
+    a.page.on("request", lambda request: seen.append(request.url))
+    a.open_room()
+    a.card(3)
+    a.close_dialogs()
+    origin = a.server.url
+    foreign = [url for url in seen if not url.startswith(origin)]
+    assert foreign == []
+    assert any("/vendor/socket.io/" in url for url in seen)
+    assert any("/static/js/floor.js" in url for url in seen)
+    # How fast it loads from a cold cache is measured by `make bench` (bench/page_load.py).
