@@ -152,7 +152,9 @@ def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
     # Ten times the rows, ten times the file, the same memory: nothing holds all the rows.
     assert sizes[20_000] > 9 * sizes[2_000]
     assert peaks[20_000] < 1.5 * peaks[2_000] + 256 * 1024, peaks
-    assert peaks[20_000] < 20_000 * per_row / 8, (peaks, per_row)
+    # … and well under what the rows themselves take (the constant part is the fetch buffer of
+    # 2 000 rows and one 500-row chunk, whatever the total).
+    assert peaks[20_000] < 20_000 * per_row / 2, (peaks, per_row)
 
 
 @pytest.mark.parametrize("in_memory_rows", [10_000, 500])
