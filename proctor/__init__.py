@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from proctor.api import bp as api_bp
     from proctor.auth import bp as auth_bp
+    from proctor.authority import bp as authority_bp
     from proctor.floor import bp as floor_bp
     from proctor.health import bp as health_bp
     from proctor.notices import bp as notices_bp
@@ -88,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(floor_bp)
     app.register_blueprint(review_bp)
-    app.register_blueprint(__import__("proctor.authority", fromlist=["bp"]).bp)
+    app.register_blueprint(authority_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 

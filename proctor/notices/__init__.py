@@ -14,8 +14,8 @@ from flask import Blueprint, Response, current_app, make_response, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from proctor.errors import ApiError
-from proctor.extensions import db, login_manager
+from proctor.api.appeal_views import _notice
+from proctor.extensions import login_manager
 from proctor.i18n import current_language
 from proctor.models import Notice, Role
 from proctor.services import access, appeals
@@ -32,14 +32,6 @@ def managers_only():  # type: ignore[no-untyped-def]
     if current_user.role not in (Role.CHIEF, Role.AUTHORITY):
         raise access.deny("only the chief examiner or the evaluation body opens a notice")
     return None
-
-
-def _notice(nid: int) -> Notice:
-    notice = db.session.get(Notice, nid)
-    if notice is None:
-        raise ApiError(404, "notice_not_found", f"no notice {nid}")
-    access.require_manager(notice.sitting_id)
-    return notice
 
 
 def long_date(value: str | date | None, lang: str) -> str:

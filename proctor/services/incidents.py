@@ -134,14 +134,19 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
     return warning
 
 
+def _open_to(incident: Incident, who: User) -> None:
+    """Only a reported incident is decided, and never by the one who reported it."""
+    if incident.reported_by == who.id:
+        raise ApiError(403, "separation_of_duties",
+                       "Nobody decides an incident they reported themselves.")
+    if incident.status != "reported":
+        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+
+
 def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> Incident:
     """Before a decision, a chief examiner may put the incident under another rule, with a
     reason; the old code stays in the record (a change_rule decision row)."""
-    if incident.reported_by == who.id:
-        raise ApiError(403, "separation_of_duties",
-                       "Nobody re-classifies an incident they reported themselves.")
-    if incident.status != "reported":
-        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+    _open_to(incident, who)
     try:
         rule = rules.check_report(rule_code, subject=incident.subject.code if incident.subject
                                   else None, from_refused_warning=incident.warning_id is not None,
@@ -168,11 +173,7 @@ def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> I
 def decide_incident(incident: Incident, decision: str, severity: str | None, note: str | None,
                     who: User) -> Incident:
     """Confirm or dismiss a reported incident; sanctions are recomputed from the engine."""
-    if incident.reported_by == who.id:
-        raise ApiError(403, "separation_of_duties",
-                       "Nobody decides an incident they reported themselves.")
-    if incident.status != "reported":
-        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+    _open_to(incident, who)
     try:
         rules.check_decision(incident.rule_code, confirm=decision == "confirm",
                              severity=rules.Severity(severity) if severity else None)
