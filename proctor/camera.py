@@ -14,6 +14,7 @@ first byte of an answer) and reach FFmpeg only once they answer.
 
 from __future__ import annotations
 
+import atexit
 import os
 import socket
 import ssl
@@ -98,6 +99,11 @@ def stop_all(timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     for grabber in grabbers:
         grabber.thread.join(max(0.0, deadline - time.monotonic()))
+
+
+# A daemon thread killed inside FFmpeg at interpreter exit aborts the process ("FATAL:
+# exception not rethrown"): stop the grabbers cleanly first.
+atexit.register(stop_all, 2.0)
 
 
 def active_sources() -> list[str]:
