@@ -40,8 +40,8 @@ from typing import Any
 
 SIZES = (10_000, 100_000)
 PASSWORD = "benchmark password 1"
-BAN_COLUMNS = ("name", "id_number", "from", "until", "tier", "rule_codes", "referral",
-               "sitting_id", "incident_ids")
+BAN_COLUMNS = ("name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes",
+               "referral", "sitting_id", "incident_ids")  # as the receiver expects them
 MEMORY_SLACK_TRACED = 512 * 1024  # bytes
 MEMORY_SLACK_RSS = 4 * 1024 * 1024  # bytes
 
@@ -182,8 +182,9 @@ def check(path: Path) -> dict[str, Any]:
             if cells[0].startswith("# "):
                 manifest = dict(cell.removeprefix("# ").split("=", 1) for cell in cells)
                 break
-            name, number, starts, until, tier, codes, referral, sitting, incidents = cells
-            digest.add({"name": name, "id_number": number, "from": starts, "until": until,
+            name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = cells
+            digest.add({"name": name, "id_number": number, "ticket_no": ticket or None,
+                        "from": starts, "until": until,
                         "tier": int(tier), "rule_codes": codes.split(),
                         "referral": referral == "true",
                         "sitting_id": int(sitting) if sitting else None,

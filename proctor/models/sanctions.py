@@ -40,6 +40,8 @@ class BanRecord(db.Model):
     referral: Mapped[bool] = mapped_column(default=False)
     incident_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     sitting_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # The first of sitting_ids: the export joins the candidate's ticket number through it.
+    sitting_id: Mapped[int | None] = mapped_column(ForeignKey("sittings.id"))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person = relationship("Person")

@@ -30,8 +30,8 @@ from proctor.extensions import db
 from proctor.idnumber import mask_id_number
 from proctor.models import BanRecord, Candidate, CandidateSanction, Person
 
-BAN_COLUMNS = ("name", "id_number", "from", "until", "tier", "rule_codes", "referral",
-               "sitting_id", "incident_ids")
+BAN_COLUMNS = ("name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes",
+               "referral", "sitting_id", "incident_ids")
 FETCH_BATCH = 2000  # rows per database round trip
 CHUNK_ROWS = 500  # rows per piece of text handed to the web server
 
@@ -45,10 +45,12 @@ def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
 
 
-def ban_row(ban: BanRecord, person: Person, masked: bool = False) -> dict[str, Any]:
+def ban_row(ban: BanRecord, person: Person, ticket_no: str | None,
+            masked: bool = False) -> dict[str, Any]:
     return {
         "name": mask_name(person.name) if masked else person.name,
         "id_number": mask_id_number(person.id_number) if masked else person.id_number,
+        "ticket_no": ticket_no,
         "from": ban.starts_on.isoformat(),
         "until": ban.until.isoformat(),
         "tier": ban.tier,
@@ -65,11 +67,20 @@ def _in_force(stmt: Select[Any], as_of: date) -> Select[Any]:
             .order_by(Person.id_number, BanRecord.starts_on, BanRecord.id))
 
 
+def ticket_of_ban() -> Any:
+    """The ticket number the banned person had at the ban's (first) sitting, if a candidate."""
+    return (db.select(Candidate.ticket_no)
+            .where(Candidate.person_id == BanRecord.person_id,
+                   Candidate.sitting_id == BanRecord.sitting_id)
+            .correlate(BanRecord).scalar_subquery())
+
+
 def bans_of(id_number: str, on: date) -> list[dict[str, Any]]:
-    stmt = (db.select(BanRecord, Person).join(Person, BanRecord.person_id == Person.id)
+    stmt = (db.select(BanRecord, Person, ticket_of_ban())
+            .join(Person, BanRecord.person_id == Person.id)
             .where(Person.id_number == id_number, BanRecord.starts_on <= on,
                    BanRecord.until >= on).order_by(BanRecord.starts_on))
-    return [ban_row(ban, person) for ban, person in db.session.execute(stmt)]
+    return [ban_row(ban, person, ticket) for ban, person, ticket in db.session.execute(stmt)]
 
 
 class RowDigest:
@@ -93,7 +104,7 @@ def export_statement(as_of: date) -> Select[Any]:
     driver gives them, without per-row conversion by SQLAlchemy (text on SQLite; `date` and
     `list` on PostgreSQL): `_encode` takes either."""
     return _in_force(db.select(
-        Person.name, Person.id_number, type_coerce(BanRecord.starts_on, String),
+        Person.name, Person.id_number, ticket_of_ban(), type_coerce(BanRecord.starts_on, String),
         type_coerce(BanRecord.until, String), BanRecord.tier, BanRecord.rule_codes,
         BanRecord.referral, type_coerce(BanRecord.sitting_ids, String),
         type_coerce(BanRecord.incident_ids, String)).select_from(BanRecord), as_of)
@@ -143,10 +154,12 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
     lines: list[str] = []
     out: list[Any] = []
     add, put = lines.append, out.append
-    for name, number, starts, until, tier, codes, referral, sittings, incidents in rows:
+    for name, number, ticket, starts, until, tier, codes, referral, sittings, incidents in rows:
         if masked:
             name, number = mask_name(name), mask_id_number(number)
         name_json, number_json = encode_basestring(name), encode_basestring(number)
+        ticket_json, ticket_csv = ("null", "") if ticket is None else (encode_basestring(ticket),
+                                                                       ticket)
         if type(starts) is not str or type(until) is not str:
             starts, until = _iso(starts), _iso(until)
         codes_json, codes_csv = _codes_seen.get(codes) or _codes(codes)
@@ -170,18 +183,19 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
         referral = "true" if referral else "false"
         add(f'{{"from":"{starts}","id_number":{number_json},"incident_ids":{incidents_json},'
             f'"name":{name_json},"referral":{referral},"rule_codes":{codes_json},'
-            f'"sitting_id":{sitting_json},"tier":{tier},"until":"{until}"}}\n')
+            f'"sitting_id":{sitting_json},"ticket_no":{ticket_json},"tier":{tier},'
+            f'"until":"{until}"}}\n')
         if form is CSV:
-            put(f"{name},{number},{starts},{until},{tier},{codes_csv},{referral},{sitting_csv},"
-                f"{incidents_csv}\r\n")
+            put(f"{name},{number},{ticket_csv},{starts},{until},{tier},{codes_csv},{referral},"
+                f"{sitting_csv},{incidents_csv}\r\n")
         elif form is JSON:
-            put(f'{{"name":{name_json},"id_number":{number_json},"from":"{starts}",'
-                f'"until":"{until}","tier":{tier},"rule_codes":{codes_json},'
+            put(f'{{"name":{name_json},"id_number":{number_json},"ticket_no":{ticket_json},'
+                f'"from":"{starts}","until":"{until}","tier":{tier},"rule_codes":{codes_json},'
                 f'"referral":{referral},"sitting_id":{sitting_json},'
                 f'"incident_ids":{incidents_json}}}')
         else:
-            put((name, number, starts, until, str(tier), codes_csv, referral, sitting_csv,
-                 incidents_csv))
+            put((name, number, ticket_csv, starts, until, str(tier), codes_csv, referral,
+                 sitting_csv, incidents_csv))
     return "".join(lines), out
 
 
@@ -235,11 +249,11 @@ def csv_manifest(count: int, digest: str, as_of: date, audit_head: str,
 def _csv_text(lines: list[str], rows: Sequence[Any], masked: bool) -> str:
     """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes them. They were
     formatted without quoting, which is what the writer does too when no cell holds a comma, a
-    quote, CR or LF: exactly 8 commas and one CRLF a line and no quote. Otherwise (a name with
+    quote, CR or LF: exactly 9 commas and one CRLF a line and no quote. Otherwise (a name with
     a comma, say) the chunk goes through the writer."""
     text = "".join(lines)
     count = len(lines)
-    if (text.count(",") == 8 * count and text.count("\n") == count
+    if (text.count(",") == (len(BAN_COLUMNS) - 1) * count and text.count("\n") == count
             and text.count("\r") == count and '"' not in text):
         return text
     buffer = io.StringIO()

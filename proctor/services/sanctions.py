@@ -71,7 +71,7 @@ def recompute_person(person_id: int) -> rules.PersonSanction:
             person_id=person_id, starts_on=ban.start, until=ban.until, tier=int(ban.tier),
             rule_codes=" ".join(ban.rule_codes), referral=ban.referral,
             incident_ids=list(ban.incident_ids), sitting_ids=list(ban.sitting_ids),
-            computed_at=now))
+            sitting_id=ban.sitting_ids[0] if ban.sitting_ids else None, computed_at=now))
     db.session.flush()
     return result
 

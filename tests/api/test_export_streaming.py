@@ -39,8 +39,9 @@ def digest_of(rows):
 
 def row_of_cells(cells):
     """What a receiver makes of a CSV line: the row as the JSON export gives it."""
-    name, number, starts, until, tier, codes, referral, sitting, incidents = cells
-    return {"name": name, "id_number": number, "from": starts, "until": until,
+    name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = cells
+    return {"name": name, "id_number": number, "ticket_no": ticket or None, "from": starts,
+            "until": until,
             "tier": int(tier), "rule_codes": codes.split(), "referral": referral == "true",
             "sitting_id": int(sitting) if sitting else None,
             "incident_ids": [int(i) for i in incidents.split()]}
@@ -245,9 +246,10 @@ def test_export_is_a_snapshot_and_keeps_no_writer_waiting(app, body, database_ur
     response.close()
     lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
     assert lines[-1][0] == "# rows=1500"
-    assert "9" not in {line[4] for line in lines[1:-1]}  # the rows as they were at the start
+    tier = COLUMNS.index("tier")
+    assert "9" not in {line[tier] for line in lines[1:-1]}  # the rows as at the start
     later = body.get(f"{URL}&format=csv").get_data().decode("utf-8-sig")
-    assert [line[4] for line in csv.reader(io.StringIO(later))].count("9") == 1
+    assert [line[tier] for line in list(csv.reader(io.StringIO(later)))[1:-1]].count("9") == 1
 
 
 ODD_NAMES = ["王伟", 'quote " inside', "comma, inside", "new\nline", "cr\rreturn",
@@ -266,22 +268,25 @@ def test_fast_path_writes_what_the_reference_writes(masked):
         incidents = [index, index + 7][: index % 3]
         sittings = [index % 5 + 1, 99][: index % 3]
         codes = ["T2.1", "T3.2 T3.4", 'T"9', "T1,1"][index % 4]
+        ticket = f"T{index:04d}" if index % 3 else None  # an impostor has no ticket
         starts, until = date(2025, 1, 1 + index % 28), date(2030, 6, 30)
         if index < len(ODD_ARRAYS):
             sittings = incidents = json.loads(ODD_ARRAYS[index])
-            rows.append((name, number, starts.isoformat(), until.isoformat(), index % 3 + 1,
-                         codes, index % 2, ODD_ARRAYS[index], ODD_ARRAYS[index]))
+            rows.append((name, number, ticket, starts.isoformat(), until.isoformat(),
+                         index % 3 + 1, codes, index % 2, ODD_ARRAYS[index], ODD_ARRAYS[index]))
         elif index % 2:  # as SQLite gives them: text
-            rows.append((name, number, starts.isoformat(), until.isoformat(), index % 3 + 1,
-                         codes, index % 2, json.dumps(sittings), json.dumps(incidents)))
+            rows.append((name, number, ticket, starts.isoformat(), until.isoformat(),
+                         index % 3 + 1, codes, index % 2, json.dumps(sittings),
+                         json.dumps(incidents)))
         else:  # as PostgreSQL gives them: date, bool and list
-            rows.append((name, number, starts, until, index % 3 + 1, codes, bool(index % 4),
-                         sittings, incidents))
+            rows.append((name, number, ticket, starts, until, index % 3 + 1, codes,
+                         bool(index % 4), sittings, incidents))
         expected.append({
             "name": bans.mask_name(name) if masked else name,
             "id_number": bans.mask_id_number(number) if masked else number,
+            "ticket_no": ticket,
             "from": starts.isoformat(), "until": until.isoformat(), "tier": index % 3 + 1,
-            "rule_codes": codes.split(), "referral": bool(rows[-1][6]),
+            "rule_codes": codes.split(), "referral": bool(rows[-1][7]),
             "sitting_id": sittings[0] if sittings else None, "incident_ids": incidents})
     reference = bans.RowDigest()
     for row in expected:

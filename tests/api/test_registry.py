@@ -11,8 +11,8 @@ import re
 from helpers import cid, id_number, now_iso
 from openpyxl import load_workbook
 
-COLUMNS = ["name", "id_number", "from", "until", "tier", "rule_codes", "referral", "sitting_id",
-           "incident_ids"]
+COLUMNS = ["name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes", "referral",
+           "sitting_id", "incident_ids"]
 
 
 def banned_sitting(make_sitting, auth):
@@ -124,7 +124,7 @@ def test_xlsx_reads_back_to_the_same_rows(make_sitting, auth):
 
 
 def test_masked_export_holds_no_full_id_number(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+    s = banned_sitting(make_sitting, auth)
     body = auth.login("body")
     for fmt in ("json", "csv"):
         text = body.get(f"/api/v1/bans?as_of=2025-07-01&format={fmt}&masked=1").get_data(
@@ -135,6 +135,8 @@ def test_masked_export_holds_no_full_id_number(make_sitting, auth):
         assert not re.search(r"\d{17}[\dX]", text), text
         assert re.search(r"\d{3}\*{11}\d{3}[\dX]", text)
         assert "考生" not in text and re.search(r"考\*\*", text)
+        # For publication: partial name, masked ID number, and the ticket number.
+        assert s["tickets"][0] in text and s["tickets"][2] in text
 
 
 def test_eligibility_single_and_batch(make_sitting, auth):

@@ -46,6 +46,7 @@ class SanctionsOut(Out):
 class BanOut(Out):
     name: str
     id_number: str
+    ticket_no: str | None = None
     from_: dt.date = Field(alias="from")
     until: dt.date
     tier: int
