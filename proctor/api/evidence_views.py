@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
-from proctor.api.incident_views import _incident_in_scope
+from proctor.api.incident_views import _incident_in_scope, rows_of_incident
 from proctor.api.schemas import (
     AcknowledgementOut,
     AcknowledgementsOut,
@@ -106,10 +106,7 @@ def post_camera_frame(iid: int):  # type: ignore[no-untyped-def]
 @endpoint(bp, "GET", "/incidents/<id:iid>/evidence", summary="Evidence of an incident",
           tag="evidence", responses={200: EvidenceListOut}, roles=ALL_ROLES)
 def list_evidence(iid: int) -> EvidenceListOut:
-    incident, _ = _incident_in_scope(iid)
-    rows = db.session.scalars(db.select(Evidence).where(Evidence.incident_id == incident.id)
-                              .order_by(Evidence.id))
-    return EvidenceListOut([evidence_out(row) for row in rows])
+    return EvidenceListOut([evidence_out(row) for row in rows_of_incident(Evidence, iid)])
 
 
 def _evidence_in_scope(eid: int) -> Evidence:
@@ -201,10 +198,7 @@ def post_attest(aid: int) -> AcknowledgementOut:
           summary="Signatures and refusals on the record", tag="evidence",
           responses={200: AcknowledgementsOut}, roles=ALL_ROLES)
 def list_acknowledgements(iid: int) -> AcknowledgementsOut:
-    incident, _ = _incident_in_scope(iid)
-    rows = db.session.scalars(db.select(Acknowledgement).where(
-        Acknowledgement.incident_id == incident.id).order_by(Acknowledgement.id))
-    return AcknowledgementsOut([ack_out(row) for row in rows])
+    return AcknowledgementsOut([ack_out(row) for row in rows_of_incident(Acknowledgement, iid)])
 
 
 def addendum_out(row: Addendum) -> AddendumOut:
@@ -227,7 +221,4 @@ def post_addendum(iid: int, body: AddendumIn):  # type: ignore[no-untyped-def]
 @endpoint(bp, "GET", "/incidents/<id:iid>/addenda", summary="Addenda to the record, in order",
           tag="evidence", responses={200: AddendaOut}, roles=ALL_ROLES)
 def list_addenda(iid: int) -> AddendaOut:
-    incident, _ = _incident_in_scope(iid)
-    rows = db.session.scalars(db.select(Addendum).where(Addendum.incident_id == incident.id)
-                              .order_by(Addendum.id))
-    return AddendaOut([addendum_out(row) for row in rows])
+    return AddendaOut([addendum_out(row) for row in rows_of_incident(Addendum, iid)])

@@ -78,6 +78,14 @@ def _replayed(incident: Incident, sitting: Sitting) -> IncidentOut:
     return incident_out(incident)
 
 
+def rows_of_incident(model, iid: int) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The rows of `model` (evidence, addenda, seized items …) that belong to an incident the
+    user may see, in the order they were made."""
+    incident, _ = _incident_in_scope(iid)
+    return list(db.session.scalars(db.select(model).where(model.incident_id == incident.id)
+                                   .order_by(model.id)))
+
+
 def _incident_in_scope(iid: int) -> tuple[Incident, Sitting]:
     incident = db.session.get(Incident, iid)
     if incident is None:

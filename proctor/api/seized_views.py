@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
 from proctor.api.evidence_views import WRITERS, _name
-from proctor.api.incident_views import _incident_in_scope
+from proctor.api.incident_views import _incident_in_scope, rows_of_incident
 from proctor.api.schemas import ReturnIn, SeizedIn, SeizedListOut, SeizedOut
 from proctor.api.spec import endpoint
 from proctor.database import utcnow
@@ -81,7 +81,4 @@ def post_return(item_id: int, body: ReturnIn) -> SeizedOut:
 @endpoint(bp, "GET", "/incidents/<id:iid>/seized", summary="Items seized in an incident",
           tag="evidence", responses={200: SeizedListOut}, roles=ALL_ROLES)
 def list_seized(iid: int) -> SeizedListOut:
-    incident, _ = _incident_in_scope(iid)
-    rows = db.session.scalars(db.select(SeizedItem).where(SeizedItem.incident_id == incident.id)
-                              .order_by(SeizedItem.id))
-    return SeizedListOut([seized_out(row) for row in rows])
+    return SeizedListOut([seized_out(row) for row in rows_of_incident(SeizedItem, iid)])
