@@ -2,9 +2,10 @@
 
 A source is a device index ("0"), an rtsp(s):// or http(s):// URL (MJPEG over HTTP needs no
 hint: FFmpeg recognises multipart/x-mixed-replace by itself), or a video file (looped, paced at
-its own FPS, for the demo and tests). One daemon thread per source keeps reading so the newest
-frame is always at hand (CAP_PROP_BUFFERSIZE does nothing on the FFmpeg backend); callers wait
-on it with their own deadline, and a grabber nobody asked for in IDLE_SECONDS stops itself.
+its own FPS, for the demo and tests). One OS thread per source (a native thread even under
+gevent, since a read blocks inside FFmpeg) keeps reading so the newest frame is always at hand
+(CAP_PROP_BUFFERSIZE does nothing on the FFmpeg backend); callers poll for it with their own
+deadline, sleeping cooperatively, and a grabber nobody asked for in IDLE_SECONDS stops itself.
 
 OpenCV's FFmpeg backend opens captures under one process-wide lock, so a camera that accepts a
 connection and never answers would delay every other camera's open for the whole open timeout.
@@ -20,10 +21,12 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from proctor.concurrency import native_lock, start_native_thread
 from proctor.vision import MAX_PIXELS
 
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))  # before cv2, as vision
@@ -37,6 +40,9 @@ MAX_CAMERAS = 64
 VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".mkv", ".mov", ".webm", ".mjpg", ".mjpeg"})
 _DEFAULT_PORTS = {"http": 80, "https": 443, "rtsp": 554, "rtsps": 322}
 _STRIP_BITS, _STRIP_CELL = 16, 16  # demo frames carry their number as a 16-cell binary strip
+# Waiters look for a new frame this often: the grabbers are OS threads (a read blocks in FFmpeg),
+# the waiters greenlets or threads, and nothing but plain attributes passes between them.
+POLL_SECONDS = 0.01
 
 
 class CameraUnavailable(Exception):
@@ -97,8 +103,11 @@ def stop_all(timeout: float = 5.0) -> None:
     for grabber in grabbers:
         grabber.stopping.set()
     deadline = time.monotonic() + timeout
+    while any(not grabber.finished for grabber in grabbers) and time.monotonic() < deadline:
+        _native_sleep(POLL_SECONDS)
     for grabber in grabbers:
-        grabber.thread.join(max(0.0, deadline - time.monotonic()))
+        if grabber.thread is not None:
+            grabber.thread.join(max(0.0, deadline - time.monotonic()))
 
 
 # A daemon thread killed inside FFmpeg at interpreter exit aborts the process ("FATAL:
@@ -112,8 +121,28 @@ def active_sources() -> list[str]:
         return [grabber.source.label for grabber in _GRABBERS.values()]
 
 
+class _Flag:
+    """A stop flag an OS thread can wait on in short naps (no lock shared with greenlets)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while not self._set and (left := deadline - time.monotonic()) > 0:
+            _native_sleep(min(left, 0.05))
+        return self._set
+
+
 class _Grabber:
-    """One thread reading one source continuously; the latest frame waits under a condition."""
+    """One OS thread reading one source continuously; callers poll for a frame newer than
+    their request (a frame and its time are replaced together, under a native lock)."""
 
     def __init__(self, key: str, source: Source, io_timeout: float) -> None:
         self.key, self.source = key, source
@@ -121,34 +150,37 @@ class _Grabber:
         self.io_timeout = min(max(io_timeout * 0.8, 0.5), 10.0)
         self.backend = ""
         self.last_request = time.monotonic()
-        self.stopping = threading.Event()
-        self._cond = threading.Condition()
+        self.stopping = _Flag()
+        self.finished = False
+        self.thread: threading.Thread | None = None
+        self._state = native_lock()
         self._frame: np.ndarray | None = None
         self._frame_at = self._error_at = 0.0
         self._error = ""
-        self.thread = threading.Thread(target=self._run, daemon=True,
-                                       name=f"camera {source.label}")
+
+    def start(self) -> None:
+        self.thread = start_native_thread(self._run, f"camera {self.source.label}")
 
     def wait_fresh(self, since: float, deadline: float) -> np.ndarray:
-        with self._cond:
-            while True:
-                if self._frame is not None and self._frame_at > since:
-                    return self._frame.copy()
-                if self._error_at > since:
-                    raise CameraUnavailable(f"{self.source.label}: {self._error}")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    last = f" (last error: {self._error})" if self._error else ""
-                    raise CameraUnavailable(f"{self.source.label}: no frame in time{last}")
-                self._cond.wait(remaining)
+        while True:
+            with self._state:
+                frame, frame_at = self._frame, self._frame_at
+                error, error_at = self._error, self._error_at
+            if frame is not None and frame_at > since:
+                return frame.copy()
+            if error_at > since:
+                raise CameraUnavailable(f"{self.source.label}: {error}")
+            if deadline - time.monotonic() <= 0:
+                last = f" (last error: {error})" if error else ""
+                raise CameraUnavailable(f"{self.source.label}: no frame in time{last}")
+            time.sleep(POLL_SECONDS)  # a greenlet's sleep under gevent: others run meanwhile
 
     def _publish(self, frame: np.ndarray | None, error: str = "") -> None:
-        with self._cond:
+        with self._state:
             if frame is not None:
                 self._frame, self._frame_at = frame, time.monotonic()
             else:
                 self._error, self._error_at = error, time.monotonic()
-            self._cond.notify_all()
 
     def _run(self) -> None:
         try:
@@ -166,6 +198,7 @@ class _Grabber:
             with _LOCK:
                 if _GRABBERS.get(self.key) is self:
                     del _GRABBERS[self.key]
+            self.finished = True
 
     def _should_stop(self) -> bool:
         with _LOCK:
@@ -210,7 +243,7 @@ class _Grabber:
         return frames
 
 
-_LOCK = threading.Lock()
+_LOCK = native_lock()
 _GRABBERS: dict[str, _Grabber] = {}
 
 
@@ -223,9 +256,25 @@ def _grabber_for(source: Source, timeout: float) -> _Grabber:
                 raise CameraUnavailable("Too many cameras are being read at once.")
             grabber = _Grabber(key, source, timeout)
             _GRABBERS[key] = grabber
-            grabber.thread.start()
+            grabber.start()
         grabber.last_request = time.monotonic()
         return grabber
+
+
+def _native_sleep(seconds: float) -> None:
+    """time.sleep of the OS thread (under gevent, time.sleep is the greenlet's)."""
+    _ORIGINAL_SLEEP(seconds)
+
+
+def _original_sleep() -> Callable[[float], None]:
+    try:
+        from gevent.monkey import get_original
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return time.sleep
+    return get_original("time", "sleep")  # type: ignore[no-any-return]
+
+
+_ORIGINAL_SLEEP = _original_sleep()
 
 
 def _capture(source: Source, io_timeout: float) -> cv2.VideoCapture:

@@ -31,6 +31,11 @@ _ENV: dict[str, tuple[str, type]] = {
     "REVIEW_DECISION_DAYS": ("REVIEW_DECISION_DAYS", int),
     "ISSUING_BODY": ("ISSUING_BODY", str),  # the name printed on notices (Chinese)
     "ISSUING_BODY_EN": ("ISSUING_BODY_EN", str),
+    "MAX_SOCKETS": ("MAX_SOCKETS", int),
+    "SOCKET_RETRY_SECONDS": ("SOCKET_RETRY_SECONDS", int),
+    "MAX_CONCURRENT_HASHES": ("MAX_CONCURRENT_HASHES", int),
+    "ARGON2_TIME_COST": ("ARGON2_TIME_COST", int),
+    "ARGON2_MEMORY_COST": ("ARGON2_MEMORY_COST", int),
 }
 
 
@@ -67,6 +72,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ISSUING_BODY_EN": "Shanghai Artificial Intelligence Industry Association",
         # A little above the evidence limit, so an oversized photo gets the precise 413.
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Live connections one process holds; a new one past it is refused at once (the tablet
+        # says so and retries after about SOCKET_RETRY_SECONDS, with backoff and jitter).
+        "MAX_SOCKETS": 4000,
+        "SOCKET_RETRY_SECONDS": 5,
+        "SOCKETIO_ASYNC_MODE": None,  # None: gevent when the stdlib is patched, else threading
+        # Password hashes at once: each takes ARGON2_MEMORY_COST KiB and a core for its time.
+        "MAX_CONCURRENT_HASHES": 2,
     }
 
 

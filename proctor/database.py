@@ -10,12 +10,14 @@ cannot write (GET, HEAD, OPTIONS) begin deferred so readers never queue behind w
 from __future__ import annotations
 
 import contextvars
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, event
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.types import TypeDecorator
 
 _read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("proctor_read_only",
@@ -61,9 +63,80 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    # Created now, after gevent (if any) has patched threading: a greenlet-aware lock then.
+    writers = threading.RLock()
+
+    def release(info: dict[str, Any]) -> None:
+        if info.pop(_HOLDS_WRITE_LOCK, False):
+            writers.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
+        if _read_only.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        writers.acquire()
+        connection.info[_HOLDS_WRITE_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(connection.info)
+            raise
+
+    # Released as the COMMIT or ROLLBACK is sent (nothing yields to another greenlet before the
+    # statement runs), and in any case when the connection goes back to the pool.
+    @event.listens_for(engine, "commit")
+    def _on_commit(connection: Any) -> None:
+        release(connection.info)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(connection: Any) -> None:
+        release(connection.info)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            release(record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _exc: Any) -> None:
+        if record is not None:
+            release(record.info)
+
+
+_HOLDS_WRITE_LOCK = "proctor_holds_write_lock"
+_WROTE = "proctor_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context: UOWTransaction) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def end_read_transaction(session: Session) -> bool:
+    """End the session's transaction if it has written nothing, so that no database lock is
+    held while slow work runs (reading an upload, hashing a password, decoding an image,
+    waiting for a camera). The objects it loaded stay usable (the session does not expire them
+    on commit); the writes that follow begin a transaction of their own. Returns whether it did.
+    """
+    if not session.in_transaction() or session.info.get(_WROTE):
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    session.commit()
+    return True
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -86,6 +159,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def _to_utc(_target: Any, value: Any, _old: Any, _initiator: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _in_utc_when_assigned(mapper: Mapper[Any], cls: type) -> None:
+    """Every UTCDateTime attribute is in UTC from the moment it is set, as it reads back from
+    the database: objects outlive their commit (expire_on_commit is off), so a value set in
+    venue time would otherwise be shown in venue time by some answers and in UTC by others."""
+    for attribute in mapper.column_attrs:
+        if isinstance(attribute.columns[0].type, UTCDateTime):
+            event.listen(getattr(cls, attribute.key), "set", _to_utc, retval=True)
 
 
 def utcnow() -> datetime:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import disconnect, join_room
 from sqlalchemy import event, update
@@ -92,8 +92,10 @@ def events_after(sitting_id: int, after_seq: int, rooms: set[int] | None,
 
 
 def init_app(app: Flask) -> None:
-    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"),
-                      async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "threading"),
+    from proctor.concurrency import cooperative
+
+    mode = app.config.get("SOCKETIO_ASYNC_MODE") or ("gevent" if cooperative() else "threading")
+    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"), async_mode=mode,
                       cors_allowed_origins=None, manage_session=False)
 
 
@@ -159,6 +161,7 @@ def _visible_rooms(who: User, sitting_id: int) -> set[int] | None:
 def on_connect(auth: dict[str, Any] | None = None) -> bool:
     from proctor.services import access
 
+    refuse_when_full()
     if not current_user.is_authenticated and isinstance(auth, dict) and auth.get("token"):
         _bearer_tokens[request.sid] = str(auth["token"])  # type: ignore[attr-defined]
     who = _socket_user()
@@ -177,6 +180,17 @@ def on_connect(auth: dict[str, Any] | None = None) -> bool:
         for room_id in rooms or ():
             join_room(room_channel(room_id))
     return True
+
+
+def refuse_when_full() -> None:
+    """Backpressure: at the process's limit a new socket is refused at once, before any work,
+    and the tablet retries later (HTTP of the connected tablets goes on being served)."""
+    limit = current_app.config["MAX_SOCKETS"]
+    if len(_sockets) >= limit:
+        retry = current_app.config["SOCKET_RETRY_SECONDS"]
+        raise ConnectionRefusedError("server_full", {
+            "code": "server_full", "retry_after": retry,
+            "message": f"This server holds {limit} live connections; retry in {retry} s."})
 
 
 @socketio.on("disconnect")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
-from proctor.api.present import incident_out
+from proctor.api.present import incident_out, incidents_out
 from proctor.api.schemas import (
     BanPeriodOut,
     DecisionIn,
@@ -25,7 +25,9 @@ from proctor.services.incidents import (
     change_rule,
     decide_incident,
     find_incident,
+    load_incident,
     report_incident,
+    sitting_incidents,
 )
 from proctor.services.people import candidate_by_ticket
 from proctor.services.sanctions import sanction_for_person
@@ -86,8 +88,9 @@ def rows_of_incident(model, iid: int) -> list:  # type: ignore[no-untyped-def,ty
                                    .order_by(model.id)))
 
 
-def _incident_in_scope(iid: int) -> tuple[Incident, Sitting]:
-    incident = db.session.get(Incident, iid)
+def _incident_in_scope(iid: int, *, record: bool = False) -> tuple[Incident, Sitting]:
+    """The incident if the user may see it (`record`: with its record loaded, see RECORD)."""
+    incident = load_incident(iid) if record else db.session.get(Incident, iid)
     if incident is None:
         raise ApiError(404, "incident_not_found", f"no incident {iid}")
     sitting = access.require_sitting(incident.sitting_id)
@@ -98,7 +101,7 @@ def _incident_in_scope(iid: int) -> tuple[Incident, Sitting]:
 @endpoint(bp, "GET", "/incidents/<id:iid>", summary="One incident with parties and decisions",
           tag="incidents", responses={200: IncidentOut}, roles=ALL_ROLES)
 def get_incident(iid: int) -> IncidentOut:
-    return incident_out(_incident_in_scope(iid)[0])
+    return incident_out(_incident_in_scope(iid, record=True)[0])
 
 
 @endpoint(bp, "GET", "/sittings/<id:sid>/incidents", summary="Incidents of a sitting",
@@ -106,10 +109,9 @@ def get_incident(iid: int) -> IncidentOut:
 def list_incidents(sid: int) -> IncidentsOut:
     access.require_sitting(sid)
     who = access.user()
-    stmt = db.select(Incident).where(Incident.sitting_id == sid).order_by(Incident.id.desc())
-    if not (access.is_authority(who) or access.is_chief_of(who, sid)):
-        stmt = stmt.where(Incident.room_id.in_(access.rooms_of(who, sid)))
-    return IncidentsOut([incident_out(i) for i in db.session.scalars(stmt)])
+    rooms = None if access.is_authority(who) or access.is_chief_of(who, sid) \
+        else access.rooms_of(who, sid)
+    return IncidentsOut(incidents_out(sitting_incidents(sid, rooms)))
 
 
 @endpoint(bp, "POST", "/incidents/<id:iid>/decision", summary="Confirm or dismiss an incident",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from proctor.api.schemas import (
     CandidateOut,
     DecisionOut,
@@ -52,12 +54,31 @@ def warning_out(warning: CandidateWarning) -> WarningOut:
         incident_id=warning.incident_id)
 
 
-def _username(user_id: int) -> str:
-    user = db.session.get(User, user_id)
-    return user.username if user else str(user_id)
+def usernames(user_ids: Iterable[int]) -> dict[int, str]:
+    """Usernames by user id, in one query."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    return dict(db.session.execute(
+        db.select(User.id, User.username).where(User.id.in_(wanted))).all())
 
 
 def incident_out(incident: Incident) -> IncidentOut:
+    return incidents_out([incident])[0]
+
+
+def incidents_out(incidents: Sequence[Incident]) -> list[IncidentOut]:
+    """Incidents as answers; the people who reported and decided them are read in one query
+    (load the incidents with `services.incidents.RECORD` for the rest)."""
+    names = usernames([i.reported_by for i in incidents]
+                      + [d.decided_by for i in incidents for d in i.decisions])
+    return [_incident_out(incident, names) for incident in incidents]
+
+
+def _incident_out(incident: Incident, names: dict[int, str]) -> IncidentOut:
+    def name(user_id: int) -> str:
+        return names.get(user_id, str(user_id))
+
     return IncidentOut(
         id=incident.id, client_id=incident.client_id, sitting_id=incident.sitting_id,
         rule_code=incident.rule_code, tier=incident.tier,
@@ -67,13 +88,13 @@ def incident_out(incident: Incident) -> IncidentOut:
         proposed_severity=incident.proposed_severity, description=incident.description,
         discovered_after_exam=incident.discovered_after_exam,
         observed_at=incident.observed_at, recorded_at=incident.recorded_at,
-        reported_by=_username(incident.reported_by), warning_id=incident.warning_id,
+        reported_by=name(incident.reported_by), warning_id=incident.warning_id,
         parties=[PartyOut(role=p.role, name=p.name_as_given or p.person.name,
                           id_number=shown_id_number(p.person.id_number),
                           ticket_no=p.candidate.ticket_no if p.candidate else None)
                  for p in incident.parties],
         decisions=[DecisionOut(decision=d.decision, severity=d.severity, note=d.note,
-                               decided_by=_username(d.decided_by), decided_at=d.decided_at,
+                               decided_by=name(d.decided_by), decided_at=d.decided_at,
                                record_hash=d.record_hash, rule_code_before=d.rule_code_before,
                                rule_code_after=d.rule_code_after)
                    for d in incident.decisions])

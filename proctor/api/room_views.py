@@ -8,6 +8,8 @@ from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
 from proctor.api.schemas import BoardOut, CameraProbeOut, RoomLogIn, RoomLogOut, RoomStateOut
 from proctor.api.spec import endpoint
+from proctor.concurrency import offload
+from proctor.database import end_read_transaction
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Role, Subject
@@ -67,6 +69,7 @@ def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
     room = access.get_room(sitting, rid)
     if not room.camera_source:
         raise ApiError(422, "no_camera", "This room has no camera source.", "camera_source")
+    end_read_transaction(db.session())  # no lock is held while the camera is tried
     result = camera.probe(room.camera_source,
                           timeout=current_app.config["CAMERA_TIMEOUT_SECONDS"])
     return CameraProbeOut(ok=bool(result.get("ok")), width=result.get("width"),
@@ -82,7 +85,7 @@ def get_camera_preview(sid: int, rid: int) -> Response:
 
     sitting = access.require_manager(sid)
     frame = fresh_frame(access.get_room(sitting, rid))
-    response = Response(vision.encode_jpeg(frame, quality=80), mimetype="image/jpeg")
+    response = Response(offload(vision.encode_jpeg, frame, quality=80), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"
     return response
 

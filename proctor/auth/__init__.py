@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from proctor.auth.sessions import end_current_session, start_session, touch_after_request
-from proctor.database import set_read_only
+from proctor.database import end_read_transaction, set_read_only
 from proctor.extensions import csrf, db, limiter
 from proctor.i18n import COOKIE, LANGUAGES
 from proctor.services import access, accounts, audit
@@ -31,9 +31,19 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 @bp.before_app_request
 def _request_guards() -> None:
     # Reads begin DEFERRED; anything that may write begins IMMEDIATE (see proctor.database).
-    set_read_only(request.method in SAFE_METHODS)
+    # Who is asking, and the CSRF check (which reads the body), come first in a DEFERRED
+    # transaction that is then ended: no write lock is held while a tablet's upload arrives.
+    set_read_only(True)
     if request.method in SAFE_METHODS:
         return
+    try:
+        _check_csrf()
+    finally:
+        end_read_transaction(db.session())
+        set_read_only(False)
+
+
+def _check_csrf() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is None or getattr(view, "exempt_csrf", False):
         return

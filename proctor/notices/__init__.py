@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from proctor.api.appeal_views import _notice
+from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
 from proctor.models import Notice, Role
@@ -98,7 +99,8 @@ def pdf(nid: int):  # type: ignore[no-untyped-def]
     from proctor.notices.pdf import render_pdf
 
     notice = _notice(nid)
-    body = render_pdf(notice_view(notice), author=current_app.config["ISSUING_BODY"])
+    # reportlab is pure Python and takes a while: a real thread, so other tablets go on.
+    body = offload(render_pdf, notice_view(notice), author=current_app.config["ISSUING_BODY"])
     response = Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
     return _private(response)

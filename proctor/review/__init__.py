@@ -10,6 +10,7 @@ from proctor.extensions import db
 from proctor.i18n import current_language
 from proctor.models import Incident, Role
 from proctor.services import access
+from proctor.services.incidents import load_incident
 from proctor.services.review import incident_review
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -40,11 +41,10 @@ def board(sid: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/incidents/<int:iid>")
 def incident(iid: int):  # type: ignore[no-untyped-def]
-    row = db.session.get(Incident, iid)
+    row = load_incident(iid)
     if row is None:
         abort(404)
-    access.require_manager(row.sitting_id)
-    view = incident_review(row, access.user())
+    view = incident_review(row, access.require_manager(row.sitting_id), access.user())
     book = rules.default_rulebook()
     codes = [r for r in book.rules.values() if not r.requires_refused_warning or
              r.code == row.rule_code]
@@ -64,8 +64,8 @@ def candidate(sid: int, ticket_no: str):  # type: ignore[no-untyped-def]
     who = candidate_by_ticket(sitting, ticket_no, "path")
     result = sanction_for_person(who.person_id)
     incidents_of = db.session.scalars(
-        db.select(Incident).join(Incident.parties)
-        .where(Incident.parties.any(person_id=who.person_id)).order_by(Incident.id)).unique()
+        db.select(Incident).where(Incident.parties.any(person_id=who.person_id))
+        .order_by(Incident.id))
     return render_template("review/candidate.html", sitting=sitting, candidate=who,
                            outcome=result.outcome_for(sid), bans=result.bans,
                            explanations=result.explanations, incidents=list(incidents_of),

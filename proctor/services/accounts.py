@@ -3,29 +3,51 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from proctor.auth.sessions import end_all_sessions, token_hash
-from proctor.database import utcnow
+from proctor.concurrency import cooperative_semaphore, offload
+from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import ApiToken, Role, User
 from proctor.services import audit
 
 _DUMMY_HASHES: dict[tuple[int, int], str] = {}
+_HASHING: dict[int, Any] = {}  # the semaphore bounding concurrent hashes, by its size
 
 
 def _hasher() -> PasswordHasher:
     cfg = current_app.config
-    # argon2-cffi's PasswordHasher uses Argon2id.
-    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+    # argon2-cffi's PasswordHasher uses Argon2id (one lane: the cores serve several logins).
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"],
+                          parallelism=1)
+
+
+def _bounded(fn: Any, *args: Any) -> Any:
+    """Run one argon2 computation: at most MAX_CONCURRENT_HASHES at a time in the process (each
+    holds ARGON2_MEMORY_COST KiB), in a real thread so the other connections go on meanwhile;
+    the others wait their turn without holding a thread."""
+    size = current_app.config["MAX_CONCURRENT_HASHES"]
+    if size not in _HASHING:
+        _HASHING[size] = cooperative_semaphore(size)
+    with _HASHING[size]:
+        return offload(fn, *args)
 
 
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return str(_bounded(_hasher().hash, password))
+
+
+def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    try:
+        return bool(_bounded(hasher.verify, stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _dummy_hash() -> str:
@@ -41,16 +63,17 @@ def find_user(username: str) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with that password, or None. Unknown names cost as much as known ones."""
+    """The active user with that password, or None. Unknown names cost as much as known ones.
+
+    Nothing is written before the password is checked, so the read transaction ends first: no
+    database lock is held while the hash is computed (a login storm would queue every write)."""
     user = find_user(username)
+    stored = user.password_hash if user else _dummy_hash()
+    end_read_transaction(db.session())
     hasher = _hasher()
-    try:
-        hasher.verify(user.password_hash if user else _dummy_hash(), password)
-    except (VerificationError, InvalidHashError):
+    if not _verify(hasher, stored, password) or user is None or not user.active:
         return None
-    if user is None or not user.active:
-        return None
-    if hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(stored):
         user.password_hash = hash_password(password)
     return user
 

@@ -10,7 +10,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from proctor import realtime
-from proctor.database import utcnow
+from proctor.concurrency import offload
+from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
@@ -48,9 +49,10 @@ def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str,
     """Check and keep an image: the original unchanged under its SHA-256, plus two copies."""
     from proctor import vision  # OpenCV loads on first use, not at start-up
 
+    end_read_transaction(db.session())  # the decode holds no database lock
     try:
-        result = vision.ingest(data, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-                               max_pixels=current_app.config["EVIDENCE_MAX_PIXELS"])
+        result = offload(vision.ingest, data, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                         max_pixels=current_app.config["EVIDENCE_MAX_PIXELS"])
     except vision.IngestError as exc:
         raise ingest_error(exc) from None
     row = Evidence(client_id=client_id, incident_id=incident.id, kind=kind, source=source,
@@ -76,7 +78,9 @@ def fresh_frame(room: Room):  # type: ignore[no-untyped-def]
 
     if not room.camera_source:
         raise ApiError(422, "no_camera", f"Room {room.name} has no camera.", "camera_source")
+    end_read_transaction(db.session())  # waiting for the camera holds no database lock
     try:
+        # The wait polls in cooperative sleeps; the camera's own reads run in its OS thread.
         return camera.grab_frame(room.camera_source,
                                  timeout=current_app.config["CAMERA_TIMEOUT_SECONDS"])
     except camera.CameraUnavailable as exc:
@@ -94,7 +98,7 @@ def camera_frame(incident: Incident, client_id: str, who: User) -> tuple[Evidenc
         raise ApiError(422, "no_camera", "This incident is not tied to a room with a camera.")
     from proctor import vision
 
-    data = vision.encode_jpeg(fresh_frame(room))
+    data = offload(vision.encode_jpeg, fresh_frame(room))
     return add_photo(incident, data, source="room_camera", client_id=client_id,
                      taken_at=utcnow(), device=f"room camera: {room.name}", who=who)
 

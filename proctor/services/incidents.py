@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 import incidents as rules
 from proctor import realtime
@@ -42,8 +44,34 @@ def rule_error(exc: rules.RuleError) -> ApiError:
     return ApiError(422, exc.code, str(exc), exc.field)
 
 
+# What an incident's record shows (its subject, its parties with their person and candidate,
+# its decisions), read in one query per relation however many incidents are loaded.
+RECORD = (
+    joinedload(Incident.subject),
+    selectinload(Incident.parties).options(joinedload(IncidentParty.person),
+                                           joinedload(IncidentParty.candidate)),
+    selectinload(Incident.decisions),
+)
+
+
 def find_incident(client_id: str) -> Incident | None:
     return db.session.scalar(db.select(Incident).where(Incident.client_id == client_id))
+
+
+def load_incident(incident_id: int) -> Incident | None:
+    """The incident with its record loaded (see RECORD), or None."""
+    return db.session.scalar(db.select(Incident).where(Incident.id == incident_id)
+                             .options(*RECORD))
+
+
+def sitting_incidents(sitting_id: int, room_ids: Iterable[int] | None = None) -> list[Incident]:
+    """The sitting's incidents, newest first, with their records loaded (see RECORD); only
+    those of `room_ids` when given."""
+    stmt = (db.select(Incident).where(Incident.sitting_id == sitting_id)
+            .order_by(Incident.id.desc()).options(*RECORD))
+    if room_ids is not None:
+        stmt = stmt.where(Incident.room_id.in_(list(room_ids)))
+    return list(db.session.scalars(stmt))
 
 
 def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject: Subject | None,

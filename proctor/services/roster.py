@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from proctor.api.schemas import RowErrorOut
+from proctor.concurrency import offload
+from proctor.database import end_read_transaction
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Sitting
@@ -23,7 +25,8 @@ class RosterResult:
 
 def import_roster(sitting: Sitting, data: bytes, filename: str) -> RosterResult:
     """Register every row of the file; the caller commits only when `errors` is empty."""
-    parsed = parse_roster(data, filename)
+    end_read_transaction(db.session())  # no lock is held while the file is read
+    parsed = offload(parse_roster, data, filename)
     result = RosterResult(errors=[RowErrorOut(row=p.row, message=p.message, field=p.field)
                                   for p in parsed.errors])
     codes = {s.code for s in sitting.subjects}

@@ -1,0 +1,75 @@
+"""How blocking work runs beside thousands of live connections.
+
+`python run.py` serves with gevent: every connection is a greenlet on one OS thread, so a call
+that blocks in C without yielding to gevent (an OpenCV decode, a camera read, an argon2 hash, a
+reportlab or openpyxl build) would stall every other tablet for as long as it runs. `offload`
+runs such a call in a real thread of gevent's pool and lets the other greenlets go on meanwhile
+(the C parts release the GIL; pure-Python parts share it in 5 ms slices). Without gevent (tests
+with Flask's test client, the CLI) it is a plain call.
+
+Threads started here for long-running loops (the room cameras) are native threads whatever the
+mode, and share nothing with greenlets but plain attributes and `native_lock()`s, which are only
+held for a few instructions: gevent's own locks are not meant to cross OS threads.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def cooperative() -> bool:
+    """Whether this process runs on gevent's monkey-patched standard library."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey is not None and monkey.is_module_patched("socket"))
+
+
+def offload(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call `fn` in a real thread when serving with gevent (the caller's greenlet waits, the
+    others run); directly otherwise. Flask's contexts (and so the database session) follow the
+    call: the calling greenlet is suspended meanwhile, so they are never used by both at once."""
+    if not cooperative():
+        return fn(*args, **kwargs)
+    import gevent
+
+    context = contextvars.copy_context()
+    return gevent.get_hub().threadpool.apply(context.run, (fn, *args), kwargs)  # type: ignore[no-any-return]
+
+
+def native_lock() -> Any:
+    """A lock of the operating system's, even under gevent (for state shared with native
+    threads; hold it only for a few instructions, it blocks greenlets while held)."""
+    if cooperative():
+        from gevent.monkey import get_original
+
+        return get_original("_thread", "allocate_lock")()
+    return threading.Lock()
+
+
+def start_native_thread(target: Callable[[], None], name: str) -> threading.Thread | None:
+    """Run `target` in a daemon OS thread (not a greenlet, even under gevent). Returns the
+    Thread to join without gevent; under gevent the thread is a bare one (signal its end
+    yourself)."""
+    if cooperative():
+        from gevent.monkey import get_original
+
+        get_original("_thread", "start_new_thread")(target, ())
+        return None
+    thread = threading.Thread(target=target, daemon=True, name=name)
+    thread.start()
+    return thread
+
+
+def cooperative_semaphore(value: int) -> Any:
+    """A bounded semaphore that suspends a greenlet (gevent) or a thread (threading) waiting
+    for its turn."""
+    if cooperative():
+        from gevent.lock import BoundedSemaphore
+
+        return BoundedSemaphore(value)
+    return threading.BoundedSemaphore(value)
