@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_login import current_user
-from flask_socketio import disconnect, join_room
+from flask_socketio import ConnectionRefusedError, disconnect, join_room
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 

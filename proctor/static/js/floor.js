@@ -4,7 +4,7 @@ import { connectLive } from "./live.js";
 import { initCard, openCard, refreshCard } from "./floor/card.js";
 import { openDetail } from "./floor/detail.js";
 import {
-  T, api, currentSubject, el, isoWithOffset, newClientId, rid, sid, toast,
+  T, api, currentSubject, el, fmt, isoWithOffset, newClientId, rid, sid, toast,
 } from "./floor/common.js";
 import {
   renderClock, renderGrid, renderLog, renderSync, renderTimeline,
@@ -111,12 +111,22 @@ setInterval(renderClock, 1000);
 registerServiceWorker();
 loadState().then(sync);
 loadTimeline();
+const attention = document.getElementById("attention");
 connectLive({
   sittingId: sid,
   onEvent: acceptEvent,
+  onRefused: (seconds) => {
+    attention.textContent = fmt(T.server_full, { s: seconds });
+    attention.dataset.reason = "server_full";
+    attention.hidden = false;
+  },
   onStatus: (online) => {
     store.online = online;
     document.documentElement.dataset.live = online ? "1" : "0";
+    if (online && attention.dataset.reason === "server_full") {
+      attention.hidden = true;
+      delete attention.dataset.reason;
+    }
     if (online) {
       sync();
       loadState();

@@ -107,6 +107,9 @@ refresh();
 connectLive({
   sittingId: sid,
   onEvent,
+  onRefused: (seconds) => {
+    document.getElementById("sync-text").textContent = fmt(T.server_full, { s: seconds });
+  },
   onStatus: (online) => {
     document.documentElement.dataset.live = online ? "1" : "0";
     document.getElementById("sync").className = `sync ${online ? "online" : "offline"}`;
