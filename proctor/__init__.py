@@ -25,8 +25,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     from proctor import realtime
 
-    realtime.init_app(app)  # socketio.init_app, last
+    realtime.init_app(app)  # socketio.init_app, last but one
+    trust_proxies(app)  # outermost, so Socket.IO's requests see the client's address too
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx every request comes from nginx: with PROCTOR_TRUSTED_PROXIES=N, the client's
+    address and scheme are read from the X-Forwarded-For/-Proto entries the last N proxies
+    added (the login limiter, sessions and the audit log key on `request.remote_addr`)."""
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:

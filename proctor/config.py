@@ -14,6 +14,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "DATA_DIR": ("DATA_DIR", str),
     "MESSAGE_QUEUE": ("MESSAGE_QUEUE", str),
+    "MESSAGE_QUEUE_CHANNEL": ("MESSAGE_QUEUE_CHANNEL", str),
     "SECRET_KEY": ("SECRET_KEY", str),
     "TIMEZONE": ("TIMEZONE", str),
     "SESSION_IDLE_MINUTES": ("SESSION_IDLE_MINUTES", int),
@@ -36,6 +37,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "MAX_CONCURRENT_HASHES": ("MAX_CONCURRENT_HASHES", int),
     "ARGON2_TIME_COST": ("ARGON2_TIME_COST", int),
     "ARGON2_MEMORY_COST": ("ARGON2_MEMORY_COST", int),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
@@ -44,6 +46,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "DATA_DIR": instance_path,
         "SQLALCHEMY_DATABASE_URI": None,  # filled from DATA_DIR below
         "MESSAGE_QUEUE": None,
+        # The Redis channel of Socket.IO's messages: deployments sharing one Redis each need
+        # their own (Redis publishes to every database's subscribers).
+        "MESSAGE_QUEUE_CHANNEL": "flask-socketio",
         "TIMEZONE": "Asia/Shanghai",
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 12,
@@ -79,6 +84,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SOCKETIO_ASYNC_MODE": None,  # None: gevent when the stdlib is patched, else threading
         # Password hashes at once: each takes ARGON2_MEMORY_COST KiB and a core for its time.
         "MAX_CONCURRENT_HASHES": 2,
+        # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are
+        # believed; 0 takes the peer's address as the client's (no proxy, or do not trust it).
+        "TRUSTED_PROXIES": 0,
     }
 
 

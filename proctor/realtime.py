@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, disconnect, join_room
-from sqlalchemy import event, update
+from sqlalchemy import bindparam, event, insert, update
 from sqlalchemy.orm import Session
 
 from proctor.database import utcnow
@@ -48,18 +48,24 @@ def publish(event_type: str, sitting_id: int, room_id: int | None,
     """Store the event in the current transaction; emit it once the transaction commits."""
     if event_type not in EVENTS:
         raise ValueError(f"unknown live event {event_type!r}")
-    seq = db.session.execute(
-        update(Sitting).where(Sitting.id == sitting_id)
-        .values(event_seq=Sitting.event_seq + 1).returning(Sitting.event_seq)
-    ).scalar_one()
+    # Core statements (every write of every tablet comes through here); the UPDATE takes the
+    # sitting's row lock, so seqs are handed out, and committed, in order.
+    seq = db.session.execute(_NEXT_SEQ, {"sitting": sitting_id}).scalar_one()
     from proctor.services.audit import current_actor
 
-    row = LiveEvent(sitting_id=sitting_id, seq=seq, type=event_type, room_id=room_id,
-                    at=utcnow(), data={**data, "by": current_actor()})
-    db.session.add(row)
-    payload = event_payload(row)
+    at, data = utcnow(), {**data, "by": current_actor()}
+    db.session.execute(_STORE_EVENT, {"sitting_id": sitting_id, "seq": seq, "type": event_type,
+                                      "room_id": room_id, "at": at, "data": data})
+    payload = {"seq": seq, "type": event_type, "sitting_id": sitting_id, "room_id": room_id,
+               "at": at.isoformat(), "data": data}
     db.session.info.setdefault("pending_events", []).append(payload)
     return payload
+
+
+_sittings, _live_events = Sitting.__table__, LiveEvent.__table__
+_NEXT_SEQ = (update(_sittings).where(_sittings.c.id == bindparam("sitting"))
+             .values(event_seq=_sittings.c.event_seq + 1).returning(_sittings.c.event_seq))
+_STORE_EVENT = insert(_live_events)
 
 
 def event_payload(row: LiveEvent) -> dict[str, Any]:
@@ -74,6 +80,10 @@ def _emit_pending(session: Session) -> None:
         if payload["room_id"] is not None:
             channels.append(room_channel(payload["room_id"]))
         socketio.emit(payload["type"], payload, to=channels)
+    if pending:
+        # Under gevent: let the sockets' writers send these now, before this request goes on
+        # to build its own answer (a no-op sleep otherwise).
+        socketio.sleep(0)
 
 
 def _drop_pending(session: Session) -> None:
@@ -96,6 +106,7 @@ def init_app(app: Flask) -> None:
 
     mode = app.config.get("SOCKETIO_ASYNC_MODE") or ("gevent" if cooperative() else "threading")
     socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"), async_mode=mode,
+                      channel=app.config.get("MESSAGE_QUEUE_CHANNEL") or "flask-socketio",
                       cors_allowed_origins=None, manage_session=False)
 
 
@@ -216,5 +227,9 @@ def on_catch_up(message: Any) -> dict[str, Any]:
                           "message": "send {sitting_id, after_seq} as integers"}}
     if sitting_id not in access.sitting_ids_of(who):
         return {"error": {"code": "forbidden", "message": "not one of your sittings"}}
-    return {"sitting_id": sitting_id,
-            "events": events_after(sitting_id, after_seq, _visible_rooms(who, sitting_id))}
+    events = events_after(sitting_id, after_seq, _visible_rooms(who, sitting_id), CATCH_UP_PAGE)
+    # `more`: the page is full; ask again after its last seq.
+    return {"sitting_id": sitting_id, "events": events, "more": len(events) == CATCH_UP_PAGE}
+
+
+CATCH_UP_PAGE = 1000

@@ -48,11 +48,12 @@ def put_seat(sid: int, ticket_no: str, body: SeatIn) -> SeatChangeOut:
 def post_attendance(sid: int, ticket_no: str, body: AttendanceIn) -> AttendanceOut:
     sitting = access.require_sitting(sid)
     candidate = candidate_by_ticket(sitting, ticket_no, "path")
-    access.require_room(sitting, floor.room_of(candidate))
+    room_id = floor.room_of(candidate)
+    access.require_room(sitting, room_id)
     row = floor.record_attendance(sitting, candidate, body.status, body.id_checked,
-                                  body.subject, access.user())
+                                  body.subject, access.user(), room_id)
     db.session.commit()
-    return AttendanceOut(ticket_no=ticket_no, subject=row.subject_code,  # type: ignore[attr-defined]
+    return AttendanceOut(ticket_no=ticket_no, subject=row.subject_code,
                          status=row.status, id_checked=row.id_checked,
                          recorded_at=row.recorded_at)
 

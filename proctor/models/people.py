@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+
+if TYPE_CHECKING:
+    from proctor.models.floor import SeatAssignment
 
 
 class Person(db.Model):
@@ -17,7 +21,8 @@ class Person(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     id_type: Mapped[str] = mapped_column(String(16), default="resident_id")
-    id_number: Mapped[str] = mapped_column(String(32))
+    # Eligibility looks a person up by the number alone (the unique index leads by id_type).
+    id_number: Mapped[str] = mapped_column(String(32), index=True)
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -38,6 +43,9 @@ class Candidate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
+    # Read-only, for loading the seat with the candidate: seats are written as SeatAssignment
+    # rows, and read through the session (services.floor.seat_of), never through this.
+    seat: Mapped[SeatAssignment | None] = relationship(viewonly=True, uselist=False)
     subject_links: Mapped[list[CandidateSubject]] = relationship(
         cascade="all, delete-orphan", order_by="CandidateSubject.subject_id"
     )

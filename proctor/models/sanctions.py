@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
@@ -30,9 +30,12 @@ class BanRecord(db.Model):
     """A period in which a person may not sit any evaluation."""
 
     __tablename__ = "bans"
+    # A person's bans in force on a date (eligibility), found in the index alone; it serves
+    # person_id on its own too (the foreign key, recomputing a person's bans).
+    __table_args__ = (Index("ix_bans_person_dates", "person_id", "starts_on", "until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     starts_on: Mapped[date] = mapped_column(index=True)
     until: Mapped[date] = mapped_column(index=True)
     tier: Mapped[int]

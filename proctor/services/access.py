@@ -6,7 +6,9 @@ invigilator only their rooms, and every refusal is written to the audit log.
 
 from __future__ import annotations
 
+from flask import g
 from flask_login import current_user
+from sqlalchemy import bindparam
 
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -32,10 +34,22 @@ def is_authority(who: User | None = None) -> bool:
 
 
 def assignments(who: User, sitting_id: int | None = None) -> list[StaffAssignment]:
-    stmt = db.select(StaffAssignment).where(StaffAssignment.user_id == who.id)
-    if sitting_id is not None:
-        stmt = stmt.where(StaffAssignment.sitting_id == sitting_id)
-    return list(db.session.scalars(stmt))
+    """The user's staff assignments (of one sitting), read once per request: every scope check
+    of a request asks the same question."""
+    cache: dict[int, list[StaffAssignment]] = g.setdefault("proctor_assignments", {})
+    if who.id not in cache:
+        cache[who.id] = list(db.session.scalars(_ASSIGNMENTS, {"user_id": who.id}))
+    return [a for a in cache[who.id] if sitting_id is None or a.sitting_id == sitting_id]
+
+
+# Built once: every request of every tablet runs them.
+_ASSIGNMENTS = db.select(StaffAssignment).where(StaffAssignment.user_id == bindparam("user_id"))
+_SITTING = db.select(Sitting).where(Sitting.id == bindparam("sitting_id"))
+
+
+def forget_assignments() -> None:
+    """After assignments change in this request, read them again when next asked."""
+    g.pop("proctor_assignments", None)
 
 
 def is_chief_of(who: User, sitting_id: int) -> bool:
@@ -56,7 +70,7 @@ def sitting_ids_of(who: User) -> list[int]:
 
 
 def get_sitting(sitting_id: int) -> Sitting:
-    sitting = db.session.get(Sitting, sitting_id)
+    sitting = db.session.scalar(_SITTING, {"sitting_id": sitting_id})
     if sitting is None:
         raise ApiError(404, "sitting_not_found", f"no sitting {sitting_id}")
     return sitting

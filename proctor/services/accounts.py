@@ -44,8 +44,14 @@ def hash_password(password: str) -> str:
 
 
 def _verify(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    return bool(_bounded(_matches, hasher, stored, password))
+
+
+def _matches(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    # A wrong password is an answer, not an error: nothing is raised across the thread pool
+    # (gevent would print each one as a traceback).
     try:
-        return bool(_bounded(hasher.verify, stored, password))
+        return bool(hasher.verify(stored, password))
     except (VerificationError, InvalidHashError):
         return False
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 
 from proctor.database import is_read_only, set_read_only, utcnow
 from proctor.extensions import db
@@ -46,25 +46,55 @@ def current_actor() -> str:
     return "system"
 
 
+@dataclass(frozen=True)
+class Appended:
+    """The entry just appended: its place in the chain and its hash."""
+
+    seq: int
+    hash: str
+
+
+_entries, _head = AuditEntry.__table__, AuditHead.__table__
+
+
 def record(action: str, object_type: str | None = None, object_id: Any = None,
-           actor: str | None = None, **data: Any) -> AuditEntry:
-    """Append one entry to the chain in the caller's transaction (committed with the change)."""
+           actor: str | None = None, **data: Any) -> Appended:
+    """Append one entry to the chain in the caller's transaction (committed with the change).
+
+    Three statements, written in Core (every write of every tablet comes through here): take
+    the head's row lock while moving it on (which also reads the previous hash), insert the
+    entry, store its hash in the head."""
     if has_request_context():
         data.setdefault("ip", request.remote_addr)
     data = json.loads(json.dumps(data, default=str, ensure_ascii=False))
     _leave_read_only_transaction()
-    head = _lock_head()
-    at = utcnow()
-    entry = AuditEntry(
-        seq=head.seq + 1, at=at, actor=actor or current_actor(), action=action,
-        object_type=object_type, object_id=None if object_id is None else str(object_id),
-        data=data, prev_hash=head.hash,
-    )
-    entry.hash = entry_hash(entry)
-    db.session.add(entry)
-    head.seq, head.hash = entry.seq, entry.hash
-    db.session.flush()
-    return entry
+    seq, prev_hash = _advance_head()
+    at, who = utcnow(), actor or current_actor()
+    key = None if object_id is None else str(object_id)
+    digest = hashlib.sha256(_canonical(seq, at, who, action, object_type, key, data,
+                                       prev_hash)).hexdigest()
+    db.session.execute(_APPEND, {
+        "seq": seq, "at": at, "actor": who, "action": action, "object_type": object_type,
+        "object_id": key, "data": data, "prev_hash": prev_hash, "hash": digest})
+    db.session.execute(_SET_HEAD_HASH, {"digest": digest})
+    return Appended(seq, digest)
+
+
+# Built once: these run on every write.
+_APPEND = insert(_entries)
+_ADVANCE_HEAD = (update(_head).where(_head.c.id == 1).values(seq=_head.c.seq + 1)
+                 .returning(_head.c.seq, _head.c.hash))
+_SET_HEAD_HASH = update(_head).where(_head.c.id == 1).values(hash=bindparam("digest"))
+
+
+def _advance_head() -> tuple[int, str]:
+    """(the new entry's seq, the previous entry's hash), with the head's row locked: concurrent
+    writers (SQLite or PostgreSQL) queue here instead of forking the chain."""
+    moved = db.session.execute(_ADVANCE_HEAD).first()
+    if moved is None:  # a database made before the head row existed
+        db.session.execute(insert(_head).values(id=1, seq=1, hash=GENESIS))
+        return 1, GENESIS
+    return int(moved[0]), str(moved[1])
 
 
 def _leave_read_only_transaction() -> None:
@@ -79,17 +109,6 @@ def _leave_read_only_transaction() -> None:
     if (session.in_transaction() and session.get_bind().dialect.name == "sqlite"
             and not (session.new or session.dirty or session.deleted)):
         session.rollback()
-
-
-def _lock_head() -> AuditHead:
-    # The UPDATE takes the row lock (PostgreSQL) before the chain's head is read.
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
-    head = db.session.get(AuditHead, 1, populate_existing=True)
-    if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    return head
 
 
 @dataclass(frozen=True)
@@ -114,7 +133,7 @@ def verify_chain(batch: int = 2000) -> ChainReport:
         if entry_hash(entry) != entry.hash:
             problems.append(f"entry {entry.seq} was altered after it was written")
         prev_hash, expected_seq = entry.hash, entry.seq + 1
-    head = db.session.get(AuditHead, 1)
+    head = db.session.get(AuditHead, 1, populate_existing=True)
     if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
         problems.append(f"the chain ends at {expected_seq - 1} but its head says {head.seq}")
     return ChainReport(ok=not problems, entries=count, head=prev_hash, problems=problems)

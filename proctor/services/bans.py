@@ -15,6 +15,7 @@ JSON: the row's dict (`ban_row`) with sorted keys, `,`/`:` separators, UTF-8, `\
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -24,7 +25,7 @@ from datetime import date
 from json.encoder import encode_basestring
 from typing import IO, Any
 
-from sqlalchemy import Select, String, type_coerce
+from sqlalchemy import Date, Select, String, bindparam, type_coerce
 
 from proctor.extensions import db
 from proctor.idnumber import mask_id_number
@@ -75,12 +76,76 @@ def ticket_of_ban() -> Any:
             .correlate(BanRecord).scalar_subquery())
 
 
+# -- eligibility -----------------------------------------------------------------------------
+@functools.cache
+def eligibility_statement(batch: bool = False) -> Select[Any]:
+    """The look-up behind eligibility: the bans in force on the date `:on` of the person whose
+    number is `:id_number`, or with `batch` of the persons whose number is in `:id_numbers`
+    (an expanding IN: one statement for any count), by ID number, then start. ix_persons_id_number
+    finds each person, ix_bans_person_dates their bans and the date filter (migration 0006).
+    Built once, so SQLAlchemy's compiled cache serves every call. The columns are those of
+    `export_statement`, dates and JSON arrays as the driver gives them (`_ban_of_row`)."""
+    on = bindparam("on", type_=Date)
+    match = (Person.id_number.in_(bindparam("id_numbers", expanding=True)) if batch
+             else Person.id_number == bindparam("id_number", type_=String))
+    stmt: Select[Any] = (
+        db.select(Person.name, Person.id_number, ticket_of_ban(),
+                  type_coerce(BanRecord.starts_on, String), type_coerce(BanRecord.until, String),
+                  BanRecord.tier, BanRecord.rule_codes, BanRecord.referral,
+                  type_coerce(BanRecord.sitting_ids, String),
+                  type_coerce(BanRecord.incident_ids, String))
+        .select_from(BanRecord).join(Person, BanRecord.person_id == Person.id)
+        .where(match, BanRecord.starts_on <= on, BanRecord.until >= on)
+        .order_by(Person.id_number, BanRecord.starts_on, BanRecord.id))
+    return stmt
+
+
+def eligibility_params(id_numbers: Sequence[str], on: date) -> dict[str, Any]:
+    """The parameters of `eligibility_statement(len(id_numbers) > 1)`."""
+    if len(id_numbers) == 1:
+        return {"id_number": id_numbers[0], "on": on}
+    return {"id_numbers": list(id_numbers), "on": on}
+
+
+def _eligibility_rows(id_numbers: Sequence[str], on: date) -> Sequence[Any]:
+    # Core rows on the session's connection: no ORM objects to build for a look-up.
+    return db.session.connection().execute(eligibility_statement(len(id_numbers) > 1),
+                                           eligibility_params(id_numbers, on)).all()
+
+
+def _ints(raw: Any) -> list[int]:
+    """A JSON array of ids as the driver gives it: text on SQLite ("[12]" read at once),
+    a list on PostgreSQL."""
+    if type(raw) is str:
+        inner = raw[1:-1]
+        return [int(inner)] if inner.isdigit() and inner.isascii() else list(json.loads(raw) or [])
+    return list(raw or [])
+
+
+def _ban_of_row(row: Any) -> dict[str, Any]:
+    """A row of `eligibility_statement` as the ban list's row (`ban_row`'s dict)."""
+    name, number, ticket, starts, until, tier, codes, referral, sittings, incidents = row
+    sitting_ids = _ints(sittings)
+    return {"name": name, "id_number": number, "ticket_no": ticket, "from": _iso(starts),
+            "until": _iso(until), "tier": tier, "rule_codes": codes.split(),
+            "referral": bool(referral), "sitting_id": sitting_ids[0] if sitting_ids else None,
+            "incident_ids": _ints(incidents)}
+
+
 def bans_of(id_number: str, on: date) -> list[dict[str, Any]]:
-    stmt = (db.select(BanRecord, Person, ticket_of_ban())
-            .join(Person, BanRecord.person_id == Person.id)
-            .where(Person.id_number == id_number, BanRecord.starts_on <= on,
-                   BanRecord.until >= on).order_by(BanRecord.starts_on))
-    return [ban_row(ban, person, ticket) for ban, person, ticket in db.session.execute(stmt)]
+    """The bans of the person with this (normalised) ID number in force on `on`, earliest
+    first, as rows of the ban list (`ban_row`'s dicts); empty when none or unknown."""
+    return [_ban_of_row(row) for row in _eligibility_rows([id_number], on)]
+
+
+def bans_of_many(id_numbers: Sequence[str], on: date) -> dict[str, list[dict[str, Any]]]:
+    """`bans_of` for many (normalised) ID numbers in one query: each distinct number that has
+    a ban in force on `on` maps to its bans, earliest first; numbers without one are absent."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if id_numbers:
+        for row in _eligibility_rows(list(dict.fromkeys(id_numbers)), on):
+            found.setdefault(row[1], []).append(_ban_of_row(row))
+    return found
 
 
 class RowDigest:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
+
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.idnumber import IdNumberError, normalize_id_number
@@ -30,9 +33,14 @@ def person_for(id_number: str, name: str) -> Person:
     return person
 
 
+_BY_TICKET = (db.select(Candidate).options(joinedload(Candidate.seat))
+              .where(Candidate.sitting_id == bindparam("sitting_id"),
+                     Candidate.ticket_no == bindparam("ticket_no")))
+
+
 def candidate_by_ticket(sitting: Sitting, ticket_no: str, field: str = "ticket_no") -> Candidate:
-    candidate = db.session.scalar(db.select(Candidate).where(
-        Candidate.sitting_id == sitting.id, Candidate.ticket_no == ticket_no))
+    # With its seat (most callers ask where the candidate sits next).
+    candidate = db.session.scalar(_BY_TICKET, {"sitting_id": sitting.id, "ticket_no": ticket_no})
     if candidate is None:
         raise ApiError(404 if field == "path" else 422, "unknown_ticket_no",
                        f"sitting {sitting.id} has no candidate with ticket {ticket_no!r}",

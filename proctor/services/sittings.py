@@ -11,6 +11,7 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Role, Room, Sitting, StaffAssignment, Subject, User
 from proctor.services import audit
+from proctor.services.access import forget_assignments
 
 
 def venue_zone() -> ZoneInfo:
@@ -97,6 +98,7 @@ def assign_staff(sitting: Sitting, username: str, role: str,
     row = StaffAssignment(sitting_id=sitting.id, user_id=user.id, role=role, room_id=room_id)
     db.session.add(row)
     db.session.flush()
+    forget_assignments()
     audit.record("staff_assigned", "sitting", sitting.id, username=username, role=role,
                  room_id=room_id)
     return row

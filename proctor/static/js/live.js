@@ -1,7 +1,10 @@
 // Live events: Socket.IO from the session cookie. Each event is applied once (by its seq, in
 // whatever order it arrives: the screens re-read the server's state on an event). After every
 // (re)connect the tablet asks for everything after the last seq it saw; events that arrive while
-// that answer is on its way are held and merged with it, so none is lost in between.
+// that answer is on its way are held and merged with it, so none is lost in between. It asks
+// from a little before that seq (repeats are dropped), and again every few minutes: with several
+// server processes an event can be committed before one the tablet saw yet sent after it, and a
+// process that dies between commit and send never sends it at all.
 // A server at its connection limit refuses a new socket at once: the page says so, and the
 // tablet tries again after the delay the server gave, doubled at each refusal up to a minute,
 // with jitter so a venue's tablets do not come back all at the same moment.
@@ -9,6 +12,8 @@ import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 
 const REMEMBERED = 5000;  // seqs kept to drop repeats
 const CATCH_UP_TIMEOUT_MS = 15000;
+const CATCH_UP_MARGIN = 100;  // seqs before the last one seen that are asked for again
+const RECHECK_MS = 3 * 60 * 1000;
 const MAX_RETRY_SECONDS = 60;
 
 export function connectLive({ sittingId, onEvent, onStatus, onRefused }) {
@@ -38,20 +43,33 @@ export function connectLive({ sittingId, onEvent, onStatus, onRefused }) {
     else apply(payload);
   }
 
-  socket.on("connect", () => {
-    refusals = 0;
-    onStatus(true);
-    held = [];
+  // Everything after `after` that this user may see, page by page, merged with what arrived
+  // live meanwhile.
+  function catchUp(after, found = []) {
+    if (held === null) held = [];
     socket.timeout(CATCH_UP_TIMEOUT_MS).emit(
-      "catch_up", { sitting_id: sittingId, after_seq: lastSeq }, (error, answer) => {
+      "catch_up", { sitting_id: sittingId, after_seq: after }, (error, answer) => {
+        const page = error ? [] : (answer?.events ?? []);
+        if (answer?.more && page.length) {
+          catchUp(page[page.length - 1].seq, found.concat(page));
+          return;
+        }
         const arrived = held ?? [];
         held = null;
-        const missed = error ? [] : (answer?.events ?? []);
-        for (const payload of [...missed, ...arrived].sort((a, b) => a.seq - b.seq)) {
+        for (const payload of [...found, ...page, ...arrived].sort((a, b) => a.seq - b.seq)) {
           apply(payload);
         }
       });
+  }
+
+  socket.on("connect", () => {
+    refusals = 0;
+    onStatus(true);
+    catchUp(Math.max(0, lastSeq - CATCH_UP_MARGIN));
   });
+  setInterval(() => {
+    if (socket.connected && held === null) catchUp(Math.max(0, lastSeq - CATCH_UP_MARGIN));
+  }, RECHECK_MS);
   socket.on("disconnect", () => {
     held = null;
     onStatus(false);
