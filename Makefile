@@ -39,10 +39,13 @@ lint: setup
 test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## make bench: every benchmark against its floor, one after another (they share 2 cores);
+## exits non-zero when any target is missed, after all of them have run
+BENCHES = bench bench.ingest bench.page_load bench.board bench.eligibility bench.logins bench.live
 bench: setup
-	$(PY) -m bench
-	$(PY) -m bench.ingest
-	$(PY) -m bench.page_load
+	@failed=""; for b in $(BENCHES); do echo "== python -m $$b"; \
+	  $(PY) -m $$b || failed="$$failed $$b"; echo; done; \
+	  if [ -n "$$failed" ]; then echo "targets missed in:$$failed"; exit 1; fi
 
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o proctor/translations/messages.pot .

@@ -23,18 +23,16 @@ import argparse
 import asyncio
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import server
+
 TICKETS_PER_ROOM = 4
 TARGET_RATIO = 2.0
 
@@ -114,12 +112,6 @@ def floor_plan(rooms: int) -> dict[str, Any]:
 
 # -- servers -----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Served:
     kind: str
@@ -150,13 +142,7 @@ class Served:
         return total / 1024
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(15)
+        server.stop(self.process)
 
 
 def _children(pid: int) -> list[int]:
@@ -167,30 +153,15 @@ def _children(pid: int) -> list[int]:
 
 
 def serve(kind: str, folder: Path) -> Served:
-    port = free_port()
-    env = {**os.environ, "PROCTOR_DATA_DIR": str(folder), "PROCTOR_MAX_SOCKETS": "20000",
-           "XDG_RUNTIME_DIR": str(folder), "PYTHONUNBUFFERED": "1"}
+    """The app (`run.py --no-access-log`) or the floor, on a free loopback port."""
+    env = {"PROCTOR_MAX_SOCKETS": "20000"}
     if kind == "app":
-        command = [sys.executable, "run.py", "--host", "127.0.0.1", "--port", str(port),
-                   "--no-access-log"]
+        process, port = server.serve(folder, env=env)
     else:
-        command = [sys.executable, "-m", "bench.live_floor", "--port", str(port),
-                   "--db", str(folder / "floor.sqlite3")]
-    log = open(folder / f"{kind}.log", "ab")  # noqa: SIM115  (closed with the process)
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the {kind} server exited:\n{(folder / f'{kind}.log').read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                return Served(kind, url, process)
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the {kind} server did not start")
+        process, port = server.serve(
+            folder, args=("--db", str(folder / "floor.sqlite3")), env=env,
+            command=[sys.executable, "-m", "bench.live_floor"])
+    return Served(kind, f"http://127.0.0.1:{port}", process)
 
 
 # -- the tablets -------------------------------------------------------------------------------

@@ -59,6 +59,8 @@ def build(db_path: str) -> Any:
         return [b'{"ok": true}']
 
     def http(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        # As the app does at the end of each request: let the other connections have a turn.
+        sio.sleep(0)
         if environ["PATH_INFO"] == "/write" and environ["REQUEST_METHOD"] == "POST":
             return write(environ, start_response)
         start_response("200 OK", [("Content-Type", "application/json")])

@@ -41,16 +41,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """`python run.py` on a free loopback port with PROCTOR_DATA_DIR = the bench's folder."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("PROCTOR_")}  # only the bench's database, no message queue
-    env.update({"PROCTOR_DATA_DIR": str(folder), "PROCTOR_SECRET_KEY": "bench",
-                "XDG_RUNTIME_DIR": str(folder), "PYTHONUNBUFFERED": "1"})
+def serve(folder: Path, args: tuple[str, ...] = ("--no-access-log",),
+          env: dict[str, str] | None = None,
+          command: list[str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """`python run.py` (or `command`, given --port) on a free loopback port with
+    PROCTOR_DATA_DIR = the bench's folder; `env` adds PROCTOR_* settings."""
+    environ = {key: value for key, value in os.environ.items()
+               if not key.startswith("PROCTOR_")}  # only the bench's database, no message queue
+    environ.update({"PROCTOR_DATA_DIR": str(folder), "PROCTOR_SECRET_KEY": "bench",
+                    "XDG_RUNTIME_DIR": str(folder), "PYTHONUNBUFFERED": "1", **(env or {})})
     port = free_port()
+    argv = (command or [sys.executable, "run.py", "--host", "127.0.0.1"]) + [
+        "--port", str(port), *args]
     with open(folder / "server.log", "ab") as log:
-        process = subprocess.Popen([sys.executable, "run.py", "--host", "127.0.0.1", "--port",
-                                    str(port)], cwd=ROOT, env=env, stdout=log,
+        process = subprocess.Popen(argv, cwd=ROOT, env=environ, stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
     deadline = time.monotonic() + 60

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from proctor.auth.sessions import end_current_session, start_session, touch_after_request
+from proctor.concurrency import take_turn
 from proctor.database import end_read_transaction, set_read_only
 from proctor.extensions import csrf, db, limiter
 from proctor.i18n import COOKIE, LANGUAGES
@@ -33,6 +34,7 @@ def _request_guards() -> None:
     # Reads begin DEFERRED; anything that may write begins IMMEDIATE (see proctor.database).
     # Who is asking, and the CSRF check (which reads the body), come first in a DEFERRED
     # transaction that is then ended: no write lock is held while a tablet's upload arrives.
+    take_turn()
     set_read_only(True)
     if request.method in SAFE_METHODS:
         return
