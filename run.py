@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> None:
         options.update(worker_class="gevent", worker_connections=connection_limit(max_sockets()),
                        backlog=2048)
     else:
-        options.update(worker_class="gthread", threads=args.threads)
+        # A thread per connection: gthread also caps its connections (worker_connections).
+        options.update(worker_class="gthread", threads=args.threads,
+                       worker_connections=args.threads + HTTP_HEADROOM)
     if args.cert:
         options.update(certfile=args.cert, keyfile=args.key)
     Server(options).run()

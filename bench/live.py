@@ -152,11 +152,11 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def serve(kind: str, folder: Path) -> Served:
-    """The app (`run.py --no-access-log`) or the floor, on a free loopback port."""
+def serve(kind: str, folder: Path, app_args: tuple[str, ...] = ()) -> Served:
+    """The app (`run.py --no-access-log [app_args]`) or the floor, on a free loopback port."""
     env = {"PROCTOR_MAX_SOCKETS": "20000"}
     if kind == "app":
-        process, port = server.serve(folder, env=env)
+        process, port = server.serve(folder, args=("--no-access-log", *app_args), env=env)
     else:
         process, port = server.serve(
             folder, args=("--db", str(folder / "floor.sqlite3")), env=env,
@@ -311,8 +311,8 @@ async def run_load(served: Served, plan: dict[str, Any], tablets: int, rate: flo
 # -- the run -----------------------------------------------------------------------------------
 
 def measure(kind: str, folder: Path, plan: dict[str, Any], tablets: int, rate: float,
-            seconds: float) -> Run:
-    served = serve(kind, folder)
+            seconds: float, app_args: tuple[str, ...] = ()) -> Run:
+    served = serve(kind, folder, app_args)
     try:
         return asyncio.run(run_load(served, plan, tablets, rate, seconds))
     finally:
@@ -345,28 +345,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peak-rate", type=float, default=60.0,
                         help="the peak run at the largest size (0: skip)")
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--capacity", type=int, default=2000,
+                        help="then the app alone with this many tablets at --rate (0: skip)")
+    parser.add_argument("--app-args", default="",
+                        help="more arguments for run.py, e.g. '--mode threading --threads 2200'")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.tablets.split(",")]
+    app_args = tuple(args.app_args.split())
     folder = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    print(f"building a sitting of {max(sizes) // 2} rooms in {folder} …", flush=True)
+    rooms = max([*sizes, args.capacity]) // 2
+    print(f"building a sitting of {rooms} rooms in {folder} …", flush=True)
     began = time.monotonic()
-    app_plan = build_app_data(folder, max(sizes) // 2)
+    app_plan = build_app_data(folder, rooms)
     print(f"built in {time.monotonic() - began:.0f} s", flush=True)
     runs: list[tuple[Run, Run]] = []
     print("latencies in ms: POST leaving a tablet → event at the room's peer / the chief")
     print(HEADER)
     for size in sizes:
-        pair = (measure("floor", folder, floor_plan(max(sizes) // 2), size, args.rate,
-                        args.seconds),
-                measure("app", folder, app_plan, size, args.rate, args.seconds))
+        pair = (measure("floor", folder, floor_plan(rooms), size, args.rate, args.seconds),
+                measure("app", folder, app_plan, size, args.rate, args.seconds, app_args))
         for run in pair:
             print(row(run), flush=True)
         runs.append(pair)
-    peak = None
+    peak = capacity = None
     if args.peak_rate:
-        peak = measure("app", folder, app_plan, max(sizes), args.peak_rate, args.seconds)
+        peak = measure("app", folder, app_plan, max(sizes), args.peak_rate, args.seconds,
+                       app_args)
         print(row(peak), flush=True)
+    if args.capacity:
+        capacity = measure("app", folder, app_plan, args.capacity, args.rate, args.seconds,
+                           app_args)
+        print(row(capacity), flush=True)
     failures = []
     print()
     for floor, app in runs:
@@ -388,6 +398,14 @@ def main(argv: list[str] | None = None) -> int:
               f"a write — {'keeps up' if keeps_up else 'DOES NOT keep up'}")
         if not keeps_up:
             failures.append(-1)
+    if capacity is not None:
+        holds = not capacity.lost() and not capacity.failed() and p99(capacity) < 1000
+        print(f"{capacity.tablets:>5} tablets in one process at {args.rate:.0f}/s: every event "
+              f"{'delivered' if not capacity.lost() else 'NOT delivered'}, p99 "
+              f"{p99(capacity):.1f} ms, RSS {capacity.rss_mb:.0f} MB, connected in "
+              f"{capacity.connect_seconds:.1f} s — {'holds' if holds else 'DOES NOT hold'}")
+        if not holds:
+            failures.append(-2)
     if args.keep:
         print(f"kept {folder}")
     else:

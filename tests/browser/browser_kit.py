@@ -6,14 +6,18 @@ it the tests are skipped, unless PROCTOR_REQUIRE_BROWSER=1 (CI), where they fail
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +106,27 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) -
             pass
         time.sleep(0.2)
     pytest.fail(f"server did not answer /healthz within {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+@contextmanager
+def serve_demo(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    """`python run.py --demo` on a free port with its own data folder; stopped even on failure."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    # XDG_RUNTIME_DIR: gunicorn puts its control socket there, not in the shared ~/.gunicorn.
+    env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "XDG_RUNTIME_DIR": str(data_dir),
+           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    log = data_dir / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "run.py", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_until_healthy(process, url, log)
+        logins = json.loads((data_dir / "demo-logins.json").read_text())
+        yield DemoServer(url, {row["username"]: row["password"] for row in logins}, log)
+    finally:
+        _stop(process)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -3,51 +3,27 @@ Playwright, and a `tablet` helper per test (one browser context at one tablet si
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 
 import pytest
 from browser_kit import (
     CHROMIUM,
     LAUNCH_ARGS,
-    ROOT,
     SIZES,
     DemoServer,
     RoomTablet,
     Tablet,
     _browser_missing,
-    _free_port,
     _has_cjk_font,
-    _stop,
-    _wait_until_healthy,
+    serve_demo,
 )
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
-    """`python run.py --demo` on a free port with its own data folder; stopped even on failure."""
-    data_dir = tmp_path_factory.mktemp("demo-data")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    # XDG_RUNTIME_DIR: gunicorn puts its control socket there, not in the shared ~/.gunicorn.
-    env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "XDG_RUNTIME_DIR": str(data_dir),
-           "PYTHONUNBUFFERED": "1"}
-    log = data_dir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "run.py", "--demo", "--host", "127.0.0.1", "--port", str(port),
-             "--threads", "8"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_until_healthy(process, url, log)
-        logins = json.loads((data_dir / "demo-logins.json").read_text())
-        yield DemoServer(url, {row["username"]: row["password"] for row in logins}, log)
-    finally:
-        _stop(process)
+    with serve_demo(tmp_path_factory.mktemp("demo-data")) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
