@@ -108,9 +108,27 @@ def eligibility_params(id_numbers: Sequence[str], on: date) -> dict[str, Any]:
 
 
 def _eligibility_rows(id_numbers: Sequence[str], on: date) -> Sequence[Any]:
-    # Core rows on the session's connection: no ORM objects to build for a look-up.
-    return db.session.connection().execute(eligibility_statement(len(id_numbers) > 1),
-                                           eligibility_params(id_numbers, on)).all()
+    # Core rows on the session's connection: no ORM objects to build for a look-up. A single
+    # look-up (a registration system asking, one applicant at a time) sends the statement as
+    # compiled once for the database, skipping SQLAlchemy's per-statement work.
+    connection = db.session.connection()
+    if len(id_numbers) > 1:
+        return connection.execute(eligibility_statement(True),
+                                  eligibility_params(id_numbers, on)).all()
+    sql, names = _single_lookup_sql(connection.dialect)
+    values = {"id_number": id_numbers[0],
+              "on": on.isoformat() if connection.dialect.name == "sqlite" else on}
+    params: Any = tuple(values[n] for n in names) if names else values
+    return connection.exec_driver_sql(sql, params).all()
+
+
+@functools.cache
+def _single_lookup_sql(dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+    """The single look-up compiled for this database: its SQL, and the order of its parameters
+    when the driver takes them by position (SQLite; None: by name, as psycopg does)."""
+    compiled = eligibility_statement(False).compile(dialect=dialect)
+    names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), names
 
 
 def _ints(raw: Any) -> list[int]:
