@@ -95,9 +95,13 @@ def prepare(app: Flask, demo: bool) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR)
         if demo:
-            from proctor.services.demo import print_logins, seed_demo
+            from proctor.services.demo import print_logins, retime_demo, seed_demo
 
-            print_logins(seed_demo(), print)
+            logins = seed_demo()
+            moved = retime_demo()
+            if moved is not None:
+                print(f"The demo sitting is moved to today ({moved.date}), a subject under way.")
+            print_logins(logins, print)
 
 
 def connection_limit(max_sockets: int) -> int:
@@ -167,11 +171,12 @@ def main(argv: list[str] | None = None) -> None:
         "control_socket_disable": True,
     }
     if args.mode == "gevent":
-        options.update(worker_class="gevent", worker_connections=connection_limit(max_sockets()),
-                       backlog=2048)
+        # gunicorn's gevent worker, whose own error answers (414, 431 …) are the contract's JSON.
+        options.update(worker_class="proctor.gunicorn_workers.GeventWorker",
+                       worker_connections=connection_limit(max_sockets()), backlog=2048)
     else:
         # A thread per connection: gthread also caps its connections (worker_connections).
-        options.update(worker_class="gthread", threads=args.threads,
+        options.update(worker_class="proctor.gunicorn_workers.ThreadWorker", threads=args.threads,
                        worker_connections=args.threads + HTTP_HEADROOM)
     if args.cert:
         options.update(certfile=args.cert, keyfile=args.key)

@@ -14,7 +14,9 @@ migrations, then bulk inserts) and, in the same run, for each size:
 Fails (exit 1) when app/floor exceeds --max-ratio (3×) at the largest size, when memory is not
 flat (the largest size's tracemalloc peak, or the RSS its exports add, more than 1.5× the
 smallest size's plus a little slack, MEMORY_SLACK_*), or when the file read back has the wrong
-rows or a digest that does not match its manifest. Run it from the repository's root.
+rows or a digest that does not match its manifest (fetched apart, as a receiver does:
+GET /api/v1/bans/manifest?audit_head=<the export's X-Audit-Head>). Run it from the repository's
+root.
 """
 
 from __future__ import annotations
@@ -122,13 +124,14 @@ def worker(folder: Path, repeat: int) -> dict[str, Any]:
     out = folder / "app.csv"
     rss_before = reset_peak_rss()
 
-    def export() -> None:
+    def export() -> str:
         response = client.get(url)
         assert response.status_code == 200, response.status
         with open(out, "wb") as sink:
             for piece in response.response:
                 sink.write(piece.encode() if isinstance(piece, str) else piece)
         response.close()
+        return str(response.headers["X-Audit-Head"])
 
     floor_run = floor_command(folder)
     best = floor = float("inf")
@@ -139,12 +142,14 @@ def worker(folder: Path, repeat: int) -> dict[str, Any]:
         floor = min(floor, time_floor(floor_run, folder / "floor.csv"))
     rss_peak = peak_rss()  # before tracemalloc, which takes memory of its own
     tracemalloc.start()
-    export()
+    head = export()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    manifest = client.get(f"/api/v1/bans/manifest?audit_head={head}").get_json()
     return {"seconds": best, "floor": floor, "bytes": out.stat().st_size,
             "traced_peak": traced_peak,
-            "maxrss": rss_peak, "rss_growth": max(rss_peak - rss_before, 0), **check(out)}
+            "maxrss": rss_peak, "rss_growth": max(rss_peak - rss_before, 0),
+            **check(out, manifest)}
 
 
 def _status(field: str) -> int | None:
@@ -169,20 +174,19 @@ def peak_rss() -> int:
     return _status("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def check(path: Path) -> dict[str, Any]:
-    """Read the export back as a receiver would: rows, manifest, digest."""
+def check(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Read the export back as a receiver would: rows (a cell neutralised against formulas
+    has its quote taken off), digest, against the manifest fetched apart."""
     from proctor.services.bans import RowDigest
+    from proctor.services.tables import undefuse
 
     digest = RowDigest()
     with open(path, encoding="utf-8-sig", newline="") as handle:
         lines = csv.reader(handle)
         header = next(lines)
-        manifest: dict[str, str] = {}
         for cells in lines:
-            if cells[0].startswith("# "):
-                manifest = dict(cell.removeprefix("# ").split("=", 1) for cell in cells)
-                break
-            name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = cells
+            name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = map(
+                undefuse, cells)
             digest.add({"name": name, "id_number": number, "ticket_no": ticket or None,
                         "from": starts, "until": until,
                         "tier": int(tier), "rule_codes": codes.split(),
@@ -191,7 +195,7 @@ def check(path: Path) -> dict[str, Any]:
                         "incident_ids": [int(i) for i in incidents.split()]})
     return {"rows": digest.count, "header_ok": header == list(BAN_COLUMNS),
             "digest_ok": manifest.get("sha256") == digest.hexdigest()
-            and manifest.get("rows") == str(digest.count)}
+            and manifest.get("rows") == digest.count}
 
 
 def run_worker(folder: Path, repeat: int) -> dict[str, Any]:

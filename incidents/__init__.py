@@ -6,6 +6,7 @@ computes sanctions and ban dates from confirmed incidents, and suggests rules fo
 """
 
 from incidents.checks import check_decision, check_report, warning_rule_codes
+from incidents.citation import chinese_numeral, cite
 from incidents.errors import RulebookError, RuleError, UnknownRule
 from incidents.model import (
     RULE_CODES,
@@ -23,13 +24,21 @@ from incidents.records import (
     PersonSanction,
     SittingOutcome,
 )
-from incidents.rulebook import Rule, Rulebook, Text, default_rulebook, load_rulebook
+from incidents.rulebook import (
+    Citation,
+    Rule,
+    Rulebook,
+    Text,
+    default_rulebook,
+    load_rulebook,
+)
 from incidents.sanction import compute_sanction, merge_bans
 from incidents.suggest import suggest
 
 __all__ = [
     "RULE_CODES",
     "Ban",
+    "Citation",
     "Effect",
     "Explanation",
     "IncidentFact",
@@ -46,6 +55,8 @@ __all__ = [
     "Tier",
     "UnknownRule",
     "check_decision",
+    "chinese_numeral",
+    "cite",
     "check_report",
     "compute_sanction",
     "default_rulebook",

@@ -16,11 +16,15 @@ from incidents.model import (
     tier_of_code,
 )
 
-TOP_LEVEL_KEYS = frozenset({"version", "source", "effective_date", "rule"})
+TOP_LEVEL_KEYS = frozenset(
+    {"version", "source", "effective_date", "document_zh", "document_en", "rule"}
+)
 RULE_KEYS = frozenset(
     {
         "code",
         "tier",
+        "article",
+        "item",
         "title_zh",
         "title_en",
         "text_zh",
@@ -40,6 +44,8 @@ class RuleEntry:
 
     code: str
     tier: Tier
+    article: int
+    item: int | None
     title_zh: str
     title_en: str
     text_zh: str
@@ -57,6 +63,8 @@ class ParsedRulebook:
     version: str
     source: str
     effective_date: date
+    document_zh: str
+    document_en: str
     rules: tuple[RuleEntry, ...]
 
 
@@ -68,15 +76,27 @@ def parse_rulebook(data: dict[str, Any], label: str) -> ParsedRulebook:
     version = _non_empty_str(data, "version", label, None)
     source = _non_empty_str(data, "source", label, None)
     effective = _effective_date(data.get("effective_date"), label)
+    document_zh = _non_empty_str(data, "document_zh", label, None)
+    document_en = _non_empty_str(data, "document_en", label, None)
     tables = data.get("rule")
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise RulebookError(label, "expected one [[rule]] table per rule", field="rule")
     entries: dict[str, RuleEntry] = {}
+    cited: dict[tuple[int, int | None], str] = {}
     for index, table in enumerate(tables):
         entry = _parse_rule(table, label, index)
         if entry.code in entries:
             raise RulebookError(label, "duplicate rule code", rule_code=entry.code, field="code")
         entries[entry.code] = entry
+        place = (entry.article, entry.item)
+        if place in cited:
+            raise RulebookError(
+                label,
+                f"article {entry.article} item {entry.item} is cited by {cited[place]} already",
+                rule_code=entry.code,
+                field="item" if entry.item is not None else "article",
+            )
+        cited[place] = entry.code
     missing = [code for code in RULE_CODES if code not in entries]
     if missing:
         raise RulebookError(
@@ -86,6 +106,8 @@ def parse_rulebook(data: dict[str, Any], label: str) -> ParsedRulebook:
         version=version,
         source=source,
         effective_date=effective,
+        document_zh=document_zh,
+        document_en=document_en,
         rules=tuple(entries[code] for code in RULE_CODES),
     )
 
@@ -130,6 +152,8 @@ def _parse_rule(table: dict[str, Any], label: str, index: int) -> RuleEntry:
     return RuleEntry(
         code=code,
         tier=tier,
+        article=_number(table, "article", code, label),
+        item=_optional_number(table, "item", code, label),
         title_zh=texts["title_zh"],
         title_en=texts["title_en"],
         text_zh=texts["text_zh"],
@@ -151,6 +175,21 @@ def _tier(value: object, code: str, label: str) -> Tier:
             field="tier",
         )
     return expected
+
+
+def _optional_number(table: dict[str, Any], key: str, code: str, label: str) -> int | None:
+    """An item number, or None when the rule is a whole article (A0)."""
+    return None if table.get(key) is None else _number(table, key, code, label)
+
+
+def _number(table: dict[str, Any], key: str, code: str, label: str) -> int:
+    """An article or item number of the source document: a whole number from 1."""
+    value = table.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RulebookError(
+            label, f"must be a whole number from 1, got {value!r}", rule_code=code, field=key
+        )
+    return value
 
 
 def _effects(value: object, tier: Tier, code: str, label: str) -> frozenset[Effect]:

@@ -33,9 +33,10 @@ def _period(fact: IncidentFact, until: date | None) -> tuple[str, str]:
 
 
 def _void_subject(fact: IncidentFact, c: Consequence) -> Phrase:
+    name = fact.subject_name or c.voided_subject
     return (
-        f"取消当次该科目（{c.voided_subject}）成绩",
-        f"the score of subject {c.voided_subject} at this sitting is cancelled",
+        f"取消当次该科目（{name}）成绩",
+        f"the score of subject {name} at this sitting is cancelled",
     )
 
 

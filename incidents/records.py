@@ -23,6 +23,8 @@ class IncidentFact:
     severity: Severity | None = None
     role: PartyRole = PartyRole.PRINCIPAL
     discovered_after_exam: bool = False
+    # The subject as people call it (理论知识), for explanations; the code when not given.
+    subject_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

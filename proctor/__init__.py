@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from proctor import config as config_module
+from proctor import security_headers
 from proctor.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -22,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    security_headers.install(app)  # CSP, Permissions-Policy, no-store (proctor/security_headers.py)
     register_commands(app)
     from proctor import realtime
 

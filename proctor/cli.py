@@ -121,16 +121,39 @@ def users_list() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Re-hash the whole chain; exit 1 if any entry was edited, deleted or inserted."""
+@click.option("--checkpoints", "checkpoint_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="signed checkpoints kept elsewhere (lines of `audit checkpoint`, or the "
+                   "data folder's audit-checkpoints.jsonl copied off the machine); repeatable")
+def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
+    """Re-hash the whole chain and check its MACs, the append-only triggers and the signed
+    checkpoints; exit 1 if any entry was edited, deleted, inserted, re-hashed or cut."""
     from proctor.services.audit import verify_chain
 
-    report = verify_chain()
+    report = verify_chain(checkpoint_files=checkpoint_files)
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}", err=True)
+    if report.anchored:
+        click.echo(f"last checkpoint before this check: entry {report.anchored}", err=True)
     click.echo(f"{'ok' if report.ok else 'BROKEN'}: {report.entries} entries, head {report.head}")
     if not report.ok:
         sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Anchor the head now (in the data folder) and print the signed checkpoint as the last
+    line: keep it off this machine, and give it back to `audit verify --checkpoints`."""
+    import json
+
+    from proctor.services.audit import checkpoint
+
+    line = checkpoint()
+    if line is None:
+        raise click.ClickException("the audit log is empty (or its head is not in the chain)")
+    click.echo("Keep this line off this machine; `audit verify --checkpoints FILE` checks it:",
+               err=True)
+    click.echo(json.dumps(line, separators=(",", ":")))
 
 
 @demo_cli.command("seed")

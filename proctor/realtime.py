@@ -4,6 +4,10 @@ Every change that others must see calls `publish(...)` inside its transaction: t
 sitting's next sequence number and is stored with the change, then emitted only after the
 transaction commits (a rolled-back change is never announced). Channel names come only from the
 helpers below. Server → client events are past tense; client → server ones imperative.
+
+Ending what opened a socket (a logout, a disabled account, "end sessions", a new password, a
+revoked API token) cuts that socket at once, on every process: the cut goes out on the message
+queue and each process disconnects the sockets it holds for that session or token.
 """
 
 from __future__ import annotations
@@ -105,9 +109,14 @@ def init_app(app: Flask) -> None:
     from proctor.concurrency import cooperative
 
     mode = app.config.get("SOCKETIO_ASYNC_MODE") or ("gevent" if cooperative() else "threading")
-    socketio.init_app(app, message_queue=app.config.get("MESSAGE_QUEUE"), async_mode=mode,
-                      channel=app.config.get("MESSAGE_QUEUE_CHANNEL") or "flask-socketio",
-                      cors_allowed_origins=None, manage_session=False)
+    options: dict[str, Any] = {}
+    queue = app.config.get("MESSAGE_QUEUE")
+    if queue:
+        # Flask-SocketIO's own choice of queue, taught to carry the cuts of ended sessions.
+        options["client_manager"] = _cutting_manager(
+            queue, app.config.get("MESSAGE_QUEUE_CHANNEL") or "flask-socketio")
+    socketio.init_app(app, message_queue=queue, async_mode=mode, cors_allowed_origins=None,
+                      manage_session=False, **options)
 
 
 @event.listens_for(Session, "after_commit")
@@ -124,22 +133,84 @@ def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop("after_commit", None)
 
 
-# Live connections by Socket.IO sid: (user id, hash of the session token or None for a token).
-_sockets: dict[str, tuple[int, str | None]] = {}
+# Live connections of this process by Socket.IO sid: (user id, hash of the session token, hash
+# of the API token); one of the two hashes is None.
+_sockets: dict[str, tuple[int, str | None, str | None]] = {}
+
+# The event name of a cut on the message queue; handled by each process, never sent to a client.
+CUT_EVENT = "proctor:cut"
 
 
-def end_sockets(user_id: int, token_hash: str | None = None) -> None:
-    """Once the change commits, cut the live connections of an ended session (or of every
-    session of the user): pushes stop at once, not at the next request."""
+def end_sockets(user_id: int, session_hash: str | None = None, *, sessions: bool = True,
+                tokens: bool = False) -> None:
+    """Once the change commits, cut the live connections of an ended session (`session_hash`),
+    or of every session of the user (`sessions`) and/or of every API token of the user
+    (`tokens`), on every process: pushes stop at once, not at the next request."""
+    order = {"user": user_id, "session": session_hash, "sessions": sessions, "tokens": tokens}
+    db.session.info.setdefault("after_commit", []).append(lambda: _broadcast_cut(order))
 
-    def cut() -> None:
-        socketio.emit("session_ended", {}, to=user_channel(user_id))
-        for sid, (owner, session_hash) in list(_sockets.items()):
-            if owner == user_id and (token_hash is None or session_hash == token_hash):
-                socketio.server.disconnect(sid, namespace="/")
-                _sockets.pop(sid, None)
 
-    db.session.info.setdefault("after_commit", []).append(cut)
+def _broadcast_cut(order: dict[str, Any]) -> None:
+    manager = socketio.server.manager
+    if isinstance(manager, _CutsAcrossProcesses):
+        # Through the message queue: every process (this one too) cuts its own sockets.
+        manager.emit(CUT_EVENT, order, namespace="/", room=CUT_EVENT)
+    else:
+        cut_here(order)
+
+
+def cut_here(order: dict[str, Any]) -> int:
+    """Disconnect this process's sockets that the order names; tell each of them first (the
+    screen logs itself out on "session_ended"). Returns how many were cut."""
+    doomed = [sid for sid, opened_by in list(_sockets.items()) if _names(order, *opened_by)]
+    server = socketio.server
+    for sid in doomed:
+        server.manager.emit("session_ended", {}, namespace="/", room=sid, ignore_queue=True)
+        server.disconnect(sid, namespace="/", ignore_queue=True)
+        _sockets.pop(sid, None)
+        _bearer_tokens.pop(sid, None)
+    return len(doomed)
+
+
+def _names(order: dict[str, Any], owner: int, session_hash: str | None,
+           api_hash: str | None) -> bool:
+    """Whether a cut order names a socket opened by this user with this session or token."""
+    if owner != order.get("user"):
+        return False
+    if order.get("session"):
+        return session_hash == order["session"]
+    return bool((order.get("sessions") and session_hash is not None)
+                or (order.get("tokens") and api_hash is not None))
+
+
+class _CutsAcrossProcesses:
+    """Mixed into the message-queue manager: a cut published by any process is carried out by
+    each on its own sockets (python-socketio can disconnect a sid elsewhere, but only the
+    process that holds a socket knows which session or token opened it)."""
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        if message.get("event") != CUT_EVENT:
+            super()._handle_emit(message)  # type: ignore[misc]
+            return
+        data = message.get("data")
+        order = data[0] if isinstance(data, list) and data else data
+        if isinstance(order, dict):
+            cut_here(order)
+
+
+def _cutting_manager(url: str, channel: str) -> Any:
+    import socketio as python_socketio
+
+    if url.startswith(("redis://", "rediss://")):
+        base: type = python_socketio.RedisManager
+    elif url.startswith("kafka://"):
+        base = python_socketio.KafkaManager
+    elif url.startswith("zmq"):
+        base = python_socketio.ZmqManager
+    else:
+        base = python_socketio.KombuManager
+    cutting = type(f"Cutting{base.__name__}", (_CutsAcrossProcesses, base), {})
+    return cutting(url, channel=channel, write_only=False)
 
 
 def user_channel(user_id: int) -> str:
@@ -182,7 +253,13 @@ def on_connect(auth: dict[str, Any] | None = None) -> bool:
     from proctor.auth.sessions import token_hash
 
     session_token = getattr(who, "current_session_token", None)
-    _sockets[request.sid] = (who.id, token_hash(session_token) if session_token else None)  # type: ignore[attr-defined]
+    # An API token: in `auth`, or in the handshake's Authorization header.
+    header = request.headers.get("Authorization", "")
+    bearer = _bearer_tokens.get(request.sid) or (  # type: ignore[attr-defined]
+        header[len("Bearer "):].strip() if header.startswith("Bearer ") else None)
+    _sockets[request.sid] = (  # type: ignore[attr-defined]
+        who.id, token_hash(session_token) if session_token else None,
+        token_hash(bearer) if bearer and not session_token else None)
     join_room(user_channel(who.id))
     for sitting_id in access.sitting_ids_of(who):
         rooms = _visible_rooms(who, sitting_id)

@@ -73,7 +73,7 @@ def ingest(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIX
         raise IngestError("too_many_pixels",
                           f"The image has {width}x{height} pixels; at most {max_pixels} allowed.")
     orientation = exif_orientation(data, kind)
-    upright = apply_orientation(_decode(data, width, height), orientation)
+    upright = apply_orientation(_decode(data, width, height, kind), orientation)
     display = _fit(upright, display_max)
     thumb = _fit(display, thumb_max)
     return Ingested(
@@ -86,20 +86,45 @@ def ingest(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIX
     )
 
 
-def _decode(data: bytes, width: int, height: int) -> np.ndarray:
-    """Decode to 8-bit BGR in stored pixel order; the result must match the header's size."""
+def _decode(data: bytes, width: int, height: int, kind: str = "jpeg") -> np.ndarray:
+    """Decode to 8-bit BGR in stored pixel order; the result must match the header's size.
+
+    PNG and WebP may be transparent (a signature drawn on the tablet's canvas is): they are
+    decoded with their alpha and laid on white, as on paper — decoding them as colour alone
+    keeps the colour under the transparent pixels, which is black."""
+    flags = DECODE_FLAGS if kind == "jpeg" else cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
     try:
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), DECODE_FLAGS)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
             raise IngestError("too_many_pixels") from exc
         raise IngestError("corrupt_image") from exc
+    if image is not None and kind != "jpeg":
+        image = _as_bgr_on_white(image)
     if image is None or image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise IngestError("corrupt_image")
     if image.shape[:2] != (height, width):
         # The decoder saw another size than the header we checked: refuse rather than guess.
         raise IngestError("corrupt_image", "The image size does not match its header.")
     return image
+
+
+def _as_bgr_on_white(image: np.ndarray) -> np.ndarray | None:
+    """8-bit BGR from what IMREAD_UNCHANGED gives (grey, BGR or BGRA, 8 or 16 bits a sample),
+    transparent parts on white."""
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    if image.dtype != np.uint8:
+        return None
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        return None
+    if image.shape[2] == 3:
+        return image
+    alpha = image[:, :, 3:4].astype(np.uint16)
+    colour = image[:, :, :3].astype(np.uint16)
+    return ((colour * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
 
 
 def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:

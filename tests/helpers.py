@@ -10,12 +10,15 @@ from typing import Any
 from proctor.idnumber import make_id_number
 
 PASSWORD = "correct horse battery"
+# One audit key for the test apps and the real servers they start on the same database (as
+# processes that share a database must share it); tests of the key file drop it.
+AUDIT_KEY = "test-audit-key"
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
 
 
 def base_config(data_dir: Path, url: str) -> dict[str, Any]:
     return {"TESTING": True, "DATA_DIR": str(data_dir), "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret", **FAST_HASHING}
+            "SECRET_KEY": "test-secret", "AUDIT_KEY": AUDIT_KEY, **FAST_HASHING}
 
 
 def cid() -> str:

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers import AUDIT_KEY
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -81,7 +83,8 @@ def _server_env(database_url: str, folder: Path,
     env = {**os.environ}
     env.pop("PROCTOR_MESSAGE_QUEUE", None)  # only what the test asks for
     env.update({"PROCTOR_DATABASE_URL": database_url, "PROCTOR_DATA_DIR": str(folder / "data"),
-                "PROCTOR_SECRET_KEY": "live-test-secret", "PYTHONUNBUFFERED": "1",
+                "PROCTOR_SECRET_KEY": "live-test-secret", "PROCTOR_AUDIT_KEY": AUDIT_KEY,
+                "PYTHONUNBUFFERED": "1",
                 "XDG_RUNTIME_DIR": str(folder), **(extra_env or {})})
     return env
 

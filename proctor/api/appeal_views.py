@@ -16,10 +16,9 @@ from pydantic import RootModel, StringConstraints
 from proctor.api import bp
 from proctor.api.schemas import DbId, In, IsoDate, Note, Out, RuleCode, Severity
 from proctor.api.spec import endpoint
-from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import Incident, Notice, ReviewRequest, Role, User
-from proctor.services import access, appeals
+from proctor.models import Notice, ReviewRequest, Role, User
+from proctor.services import access, appeals, scope
 
 MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
 
@@ -148,11 +147,8 @@ def notice_out(notice: Notice) -> NoticeOut:
 
 
 def _notice(nid: int) -> Notice:
-    notice = db.session.get(Notice, nid)
-    if notice is None:
-        raise ApiError(404, "notice_not_found", f"no notice {nid}")
-    access.require_manager(notice.sitting_id)
-    return notice
+    """Kept for the notice pages (proctor.notices), which load through it: scope's loader."""
+    return scope.notice_in_scope(nid)
 
 
 # -- routes -------------------------------------------------------------------------------
@@ -161,10 +157,7 @@ def _notice(nid: int) -> Notice:
           tag="appeals", body=NoticesIn, responses={201: NoticesOut, 200: NoticesOut},
           roles=MANAGERS)
 def post_notices(iid: int, body: NoticesIn):  # type: ignore[no-untyped-def]
-    incident = db.session.get(Incident, iid)
-    if incident is None:
-        raise ApiError(404, "incident_not_found", f"no incident {iid}")
-    access.require_manager(incident.sitting_id)
+    incident, _ = scope.incident_in_scope(iid, manage=True)
     before = set(db.session.scalars(db.select(Notice.id).where(Notice.incident_id == iid)))
     notices = appeals.issue_notices(incident, body.person_id, access.user())
     db.session.commit()
@@ -175,10 +168,7 @@ def post_notices(iid: int, body: NoticesIn):  # type: ignore[no-untyped-def]
 @endpoint(bp, "GET", "/incidents/<id:iid>/notices", summary="The notices of an incident",
           tag="appeals", responses={200: NoticesOut}, roles=MANAGERS)
 def list_incident_notices(iid: int) -> NoticesOut:
-    incident = db.session.get(Incident, iid)
-    if incident is None:
-        raise ApiError(404, "incident_not_found", f"no incident {iid}")
-    access.require_manager(incident.sitting_id)
+    scope.incident_in_scope(iid, manage=True)
     rows = db.session.scalars(db.select(Notice).where(Notice.incident_id == iid)
                               .order_by(Notice.id))
     return NoticesOut([notice_out(n) for n in rows])
@@ -187,13 +177,13 @@ def list_incident_notices(iid: int) -> NoticesOut:
 @endpoint(bp, "GET", "/notices/<id:nid>", summary="One decision notice, its service and reviews",
           tag="appeals", responses={200: NoticeOut}, roles=MANAGERS)
 def get_notice(nid: int) -> NoticeOut:
-    return notice_out(_notice(nid))
+    return notice_out(scope.notice_in_scope(nid))
 
 
 @endpoint(bp, "POST", "/notices/<id:nid>/service", summary="Record the notice's service",
           tag="appeals", body=ServiceIn, responses={200: NoticeOut}, roles=MANAGERS)
 def post_service(nid: int, body: ServiceIn) -> NoticeOut:
-    notice = _notice(nid)
+    notice = scope.notice_in_scope(nid)
     appeals.record_service(notice, body.method, body.served_on, access.user())
     db.session.commit()
     return notice_out(notice)
@@ -203,7 +193,7 @@ def post_service(nid: int, body: ServiceIn) -> NoticeOut:
           summary="Record a request for review (复核), within the window after service",
           tag="appeals", body=ReviewIn, responses={201: ReviewOut}, roles=MANAGERS)
 def post_review(nid: int, body: ReviewIn):  # type: ignore[no-untyped-def]
-    notice = _notice(nid)
+    notice = scope.notice_in_scope(nid)
     review = appeals.request_review(notice, body.received_on, body.grounds, access.user())
     db.session.commit()
     return review_out(review), 201
@@ -213,10 +203,7 @@ def post_review(nid: int, body: ReviewIn):  # type: ignore[no-untyped-def]
           summary="The review's outcome: upheld, changed (severity or rule) or overturned",
           tag="appeals", body=OutcomeIn, responses={200: ReviewOut}, roles=MANAGERS)
 def post_review_outcome(rid: int, body: OutcomeIn) -> ReviewOut:
-    review = db.session.get(ReviewRequest, rid)
-    if review is None:
-        raise ApiError(404, "review_not_found", f"no review {rid}")
-    access.require_manager(review.notice.sitting_id)
+    review = scope.review_in_scope(rid)
     appeals.decide_review(review, body.outcome, body.note, body.severity, body.rule_code,
                           access.user())
     db.session.commit()
@@ -227,7 +214,7 @@ def post_review_outcome(rid: int, body: OutcomeIn) -> ReviewOut:
           summary="Review requests of a sitting, overdue ones flagged", tag="appeals",
           responses={200: ReviewsOut}, roles=MANAGERS)
 def list_sitting_reviews(sid: int) -> ReviewsOut:
-    access.require_manager(sid)
+    scope.sitting_in_scope(sid, manage=True)
     return ReviewsOut([review_out(r) for r in appeals.reviews_of([sid])])
 
 

@@ -3,14 +3,11 @@ addenda and seized items."""
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Response, request, send_file
 from pydantic import AwareDatetime, BaseModel, ValidationError
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
-from proctor.api.incident_views import _incident_in_scope, rows_of_incident
 from proctor.api.schemas import (
     AcknowledgementOut,
     AcknowledgementsOut,
@@ -30,7 +27,7 @@ from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Acknowledgement, Addendum, Evidence, Role, User
-from proctor.services import access, evidence_store
+from proctor.services import access, evidence_store, scope
 from proctor.services import evidence as service
 
 WRITERS = [Role.INVIGILATOR.value, Role.CHIEF.value, Role.AUTHORITY.value]
@@ -38,7 +35,7 @@ FILE_FIELD = {"file": "the image (JPEG, PNG or WebP), unchanged from the camera"
 
 
 class PhotoForm(In):
-    client_id: ClientId
+    client_id: ClientId | None = None  # tablets send it; a bare `file` is kept without one
     source: str = "upload"
     taken_at: AwareDatetime | None = None
     device: str | None = None
@@ -74,11 +71,13 @@ def evidence_out(row: Evidence) -> EvidenceOut:
 
 @endpoint(bp, "POST", "/incidents/<id:iid>/evidence", summary="Add a photo to an incident",
           tag="evidence", responses={201: EvidenceOut, 200: EvidenceOut}, roles=WRITERS,
-          multipart={**FILE_FIELD, "client_id": "idempotency key",
-                     "source": "tablet_camera or upload", "taken_at": "ISO 8601, tablet clock",
-                     "device": "the tablet or camera"})
+          multipart={**FILE_FIELD, "client_id?": "idempotency key (tablets send it)",
+                     "source?": "tablet_camera or upload", "taken_at?": "ISO 8601, tablet clock",
+                     "device?": "the tablet or camera"})
 def post_evidence(iid: int):  # type: ignore[no-untyped-def]
-    incident, _ = _incident_in_scope(iid)
+    """Without a client_id every post keeps a photo; with one, a replay answers the photo it
+    made for this incident, and a client_id of another record is 409 client_id_conflict."""
+    incident, _ = scope.incident_in_scope(iid)
     form = _form(PhotoForm)
     if form.source not in {"tablet_camera", "upload"}:
         raise ApiError(422, "validation_error", "source is tablet_camera or upload", "source")
@@ -95,9 +94,9 @@ def post_evidence(iid: int):  # type: ignore[no-untyped-def]
           summary="A fresh frame from the room's camera", tag="evidence",
           responses={201: EvidenceOut, 200: EvidenceOut}, roles=WRITERS, errors=(503,))
 def post_camera_frame(iid: int):  # type: ignore[no-untyped-def]
-    incident, _ = _incident_in_scope(iid)
+    incident, _ = scope.incident_in_scope(iid)
     client_id = (parse_body(CameraIn).client_id if request.content_length  # type: ignore[attr-defined]
-                 else uuid.uuid4().hex)
+                 else None)
     row, created = service.camera_frame(incident, client_id, access.user())
     db.session.commit()
     return evidence_out(row), 201 if created else 200
@@ -106,22 +105,16 @@ def post_camera_frame(iid: int):  # type: ignore[no-untyped-def]
 @endpoint(bp, "GET", "/incidents/<id:iid>/evidence", summary="Evidence of an incident",
           tag="evidence", responses={200: EvidenceListOut}, roles=ALL_ROLES)
 def list_evidence(iid: int) -> EvidenceListOut:
-    return EvidenceListOut([evidence_out(row) for row in rows_of_incident(Evidence, iid)])
-
-
-def _evidence_in_scope(eid: int) -> Evidence:
-    row = db.session.get(Evidence, eid)
-    if row is None:
-        raise ApiError(404, "evidence_not_found", f"no evidence {eid}")
-    _incident_in_scope(row.incident_id)
-    return row
+    incident, _ = scope.incident_in_scope(iid)
+    return EvidenceListOut([evidence_out(row)
+                            for row in scope.rows_of_incident(Evidence, incident)])
 
 
 @endpoint(bp, "GET", "/evidence/<id:eid>/<any(original,display,thumb):variant>",
           summary="The stored file (original bytes, display copy or thumbnail)", tag="evidence",
           responses={200: "image/*"}, roles=ALL_ROLES)
 def get_evidence_file(eid: int, variant: str) -> Response:
-    row = _evidence_in_scope(eid)
+    row = scope.evidence_in_scope(eid)
     if row.purged_at is not None:
         raise ApiError(410, "evidence_purged", "This evidence was purged after its retention.")
     path = evidence_store.path_for(row.sha256, variant)
@@ -139,7 +132,7 @@ def get_evidence_file(eid: int, variant: str) -> Response:
 @endpoint(bp, "GET", "/evidence/<id:eid>/verify", summary="Re-hash the stored original",
           tag="evidence", responses={200: VerifyOut}, roles=ALL_ROLES)
 def verify_evidence(eid: int) -> VerifyOut:
-    row = _evidence_in_scope(eid)
+    row = scope.evidence_in_scope(eid)
     ok, actual = service.verify(row)
     return VerifyOut(ok=ok, sha256=row.sha256, actual=actual)
 
@@ -162,7 +155,7 @@ class SignatureForm(In):
           responses={201: AcknowledgementOut, 200: AcknowledgementOut}, roles=WRITERS,
           multipart={"file": "the signature as PNG", "client_id": "idempotency key"})
 def post_signature(iid: int):  # type: ignore[no-untyped-def]
-    incident, _ = _incident_in_scope(iid)
+    incident, _ = scope.incident_in_scope(iid)
     form = _form(SignatureForm)
     ack, created = service.sign(incident, _upload(), form.client_id, form.taken_at or utcnow(),
                                 request.user_agent.string, access.user())
@@ -175,7 +168,7 @@ def post_signature(iid: int):  # type: ignore[no-untyped-def]
           body=RefusalIn, responses={201: AcknowledgementOut, 200: AcknowledgementOut},
           roles=WRITERS)
 def post_refusal(iid: int, body: RefusalIn):  # type: ignore[no-untyped-def]
-    incident, _ = _incident_in_scope(iid)
+    incident, _ = scope.incident_in_scope(iid)
     ack, created = service.refuse(incident, body.client_id, access.user())
     db.session.commit()
     return ack_out(ack), 201 if created else 200
@@ -185,10 +178,7 @@ def post_refusal(iid: int, body: RefusalIn):  # type: ignore[no-untyped-def]
           summary="A second invigilator attests the refusal to sign", tag="evidence",
           responses={200: AcknowledgementOut}, roles=WRITERS)
 def post_attest(aid: int) -> AcknowledgementOut:
-    ack = db.session.get(Acknowledgement, aid)
-    if ack is None:
-        raise ApiError(404, "acknowledgement_not_found", f"no acknowledgement {aid}")
-    _incident_in_scope(ack.incident_id)
+    ack = scope.acknowledgement_in_scope(aid)
     service.attest(ack, access.user())
     db.session.commit()
     return ack_out(ack)
@@ -198,7 +188,9 @@ def post_attest(aid: int) -> AcknowledgementOut:
           summary="Signatures and refusals on the record", tag="evidence",
           responses={200: AcknowledgementsOut}, roles=ALL_ROLES)
 def list_acknowledgements(iid: int) -> AcknowledgementsOut:
-    return AcknowledgementsOut([ack_out(row) for row in rows_of_incident(Acknowledgement, iid)])
+    incident, _ = scope.incident_in_scope(iid)
+    return AcknowledgementsOut([ack_out(row)
+                                for row in scope.rows_of_incident(Acknowledgement, incident)])
 
 
 def addendum_out(row: Addendum) -> AddendumOut:
@@ -210,15 +202,14 @@ def addendum_out(row: Addendum) -> AddendumOut:
           tag="evidence", body=AddendumIn, responses={201: AddendumOut, 200: AddendumOut},
           roles=WRITERS)
 def post_addendum(iid: int, body: AddendumIn):  # type: ignore[no-untyped-def]
-    incident, _ = _incident_in_scope(iid)
+    incident, _ = scope.incident_in_scope(iid)
     row, created = service.add_addendum(incident, body.text, body.client_id, access.user())
     db.session.commit()
     return addendum_out(row), 201 if created else 200
 
 
-
-
 @endpoint(bp, "GET", "/incidents/<id:iid>/addenda", summary="Addenda to the record, in order",
           tag="evidence", responses={200: AddendaOut}, roles=ALL_ROLES)
 def list_addenda(iid: int) -> AddendaOut:
-    return AddendaOut([addendum_out(row) for row in rows_of_incident(Addendum, iid)])
+    incident, _ = scope.incident_in_scope(iid)
+    return AddendaOut([addendum_out(row) for row in scope.rows_of_incident(Addendum, incident)])

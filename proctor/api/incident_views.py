@@ -16,21 +16,17 @@ from proctor.api.schemas import (
     SanctionsOut,
 )
 from proctor.api.spec import endpoint
-from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import Incident, Role, Sitting
-from proctor.services import access, floor
+from proctor.models import Role, Sitting
+from proctor.services import access, scope
 from proctor.services.incidents import (
     Party,
     change_rule,
     decide_incident,
-    find_incident,
-    load_incident,
     report_incident,
     sitting_incidents,
 )
-from proctor.services.people import candidate_by_ticket
-from proctor.services.sanctions import sanction_for_person
+from proctor.services.sanctions import sanction_for_person, voided_subject_codes
 from proctor.services.sittings import subject_by_code
 
 MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
@@ -40,10 +36,9 @@ MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
           tag="incidents", body=IncidentIn, responses={201: IncidentOut, 200: IncidentOut},
           roles=ALL_ROLES)
 def post_incident(sid: int, body: IncidentIn):  # type: ignore[no-untyped-def]
-    sitting = access.require_sitting(sid)
-    replay = find_incident(body.client_id)
-    if replay is not None:
-        return _replayed(replay, sitting), 200
+    """Every party is checked like the sitting in the URL; a client_id seen before answers the
+    incident it made in this sitting if the caller may see it, else 409 client_id_conflict."""
+    sitting = scope.sitting_in_scope(sid)
     if body.discovered_after_exam and not access.is_authority():
         raise access.deny("misconduct found after the exam is recorded by the evaluation body")
     parties = _parties(sitting, body)
@@ -61,9 +56,8 @@ def _parties(sitting: Sitting, body: IncidentIn) -> list[Party]:
     parties = []
     for index, given in enumerate(body.parties):
         if given.ticket_no is not None:
-            candidate = candidate_by_ticket(sitting, given.ticket_no,
-                                            f"parties.{index}.ticket_no")
-            access.require_room(sitting, floor.room_of(candidate))
+            candidate = scope.candidate_in_scope(sitting, given.ticket_no,
+                                                 f"parties.{index}.ticket_no")
             parties.append(Party(given.role, candidate=candidate))
         else:
             parties.append(Party(given.role, name=given.name, id_number=given.id_number))
@@ -72,42 +66,16 @@ def _parties(sitting: Sitting, body: IncidentIn) -> list[Party]:
     return parties
 
 
-def _replayed(incident: Incident, sitting: Sitting) -> IncidentOut:
-    if incident.sitting_id != sitting.id:
-        raise ApiError(409, "client_id_conflict", "This client_id belongs to another record.",
-                       "client_id")
-    access.require_room(sitting, incident.room_id)
-    return incident_out(incident)
-
-
-def rows_of_incident(model, iid: int) -> list:  # type: ignore[no-untyped-def,type-arg]
-    """The rows of `model` (evidence, addenda, seized items …) that belong to an incident the
-    user may see, in the order they were made."""
-    incident, _ = _incident_in_scope(iid)
-    return list(db.session.scalars(db.select(model).where(model.incident_id == incident.id)
-                                   .order_by(model.id)))
-
-
-def _incident_in_scope(iid: int, *, record: bool = False) -> tuple[Incident, Sitting]:
-    """The incident if the user may see it (`record`: with its record loaded, see RECORD)."""
-    incident = load_incident(iid) if record else db.session.get(Incident, iid)
-    if incident is None:
-        raise ApiError(404, "incident_not_found", f"no incident {iid}")
-    sitting = access.require_sitting(incident.sitting_id)
-    access.require_room(sitting, incident.room_id)
-    return incident, sitting
-
-
 @endpoint(bp, "GET", "/incidents/<id:iid>", summary="One incident with parties and decisions",
           tag="incidents", responses={200: IncidentOut}, roles=ALL_ROLES)
 def get_incident(iid: int) -> IncidentOut:
-    return incident_out(_incident_in_scope(iid, record=True)[0])
+    return incident_out(scope.incident_in_scope(iid, record=True)[0])
 
 
 @endpoint(bp, "GET", "/sittings/<id:sid>/incidents", summary="Incidents of a sitting",
           tag="incidents", responses={200: IncidentsOut}, roles=ALL_ROLES)
 def list_incidents(sid: int) -> IncidentsOut:
-    access.require_sitting(sid)
+    scope.sitting_in_scope(sid)
     who = access.user()
     rooms = None if access.is_authority(who) or access.is_chief_of(who, sid) \
         else access.rooms_of(who, sid)
@@ -117,10 +85,7 @@ def list_incidents(sid: int) -> IncidentsOut:
 @endpoint(bp, "POST", "/incidents/<id:iid>/decision", summary="Confirm or dismiss an incident",
           tag="incidents", body=DecisionIn, responses={200: IncidentOut}, roles=MANAGERS)
 def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
-    incident = db.session.get(Incident, iid)
-    if incident is None:
-        raise ApiError(404, "incident_not_found", f"no incident {iid}")
-    access.require_manager(incident.sitting_id)
+    incident, _ = scope.incident_in_scope(iid, manage=True)
     decide_incident(incident, body.decision, body.severity, body.note, access.user())
     db.session.commit()
     return incident_out(incident)
@@ -130,10 +95,7 @@ def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
           summary="Put a reported incident under another rule, with a reason", tag="incidents",
           body=RuleChangeIn, responses={200: IncidentOut}, roles=MANAGERS)
 def post_rule_change(iid: int, body: RuleChangeIn) -> IncidentOut:
-    incident = db.session.get(Incident, iid)
-    if incident is None:
-        raise ApiError(404, "incident_not_found", f"no incident {iid}")
-    access.require_manager(incident.sitting_id)
+    incident, _ = scope.incident_in_scope(iid, manage=True)
     change_rule(incident, body.rule_code, body.reason, access.user())
     db.session.commit()
     return incident_out(incident)
@@ -143,14 +105,13 @@ def post_rule_change(iid: int, body: RuleChangeIn) -> IncidentOut:
           summary="What the confirmed incidents mean for this candidate", tag="incidents",
           responses={200: SanctionsOut}, roles=ALL_ROLES)
 def get_sanctions(sid: int, ticket_no: str) -> SanctionsOut:
-    sitting = access.require_sitting(sid)
-    candidate = candidate_by_ticket(sitting, ticket_no, "path")
-    access.require_room(sitting, floor.room_of(candidate))
+    sitting = scope.sitting_in_scope(sid)
+    candidate = scope.candidate_in_scope(sitting, ticket_no)
     result = sanction_for_person(candidate.person_id)
     outcome = result.outcome_for(sid)
     ban = next((b for b in result.bans if sid in b.sitting_ids), None)
     return SanctionsOut(
-        ticket_no=ticket_no, voided_subjects=sorted(outcome.voided_subjects),
+        ticket_no=ticket_no, voided_subjects=voided_subject_codes(outcome, sitting),
         all_subjects_voided=outcome.all_subjects_voided,
         ban=BanPeriodOut(from_=ban.start, until=ban.until, tier=int(ban.tier),
                          rule_codes=list(ban.rule_codes), referral=ban.referral) if ban else None,

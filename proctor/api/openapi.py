@@ -115,10 +115,11 @@ def _operation(op: Operation, components: _Components) -> dict[str, Any]:
     if op.body is not None:
         doc["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": components.ref(op.body, "validation")}}}
-    if op.multipart is not None:
+    if op.multipart is not None:  # a field named "name?" is optional
         doc["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "required": list(op.multipart),
-            "properties": {name: {"type": "string", "format": "binary", "description": text}
+            "type": "object", "required": [n for n in op.multipart if not n.endswith("?")],
+            "properties": {name.rstrip("?"): {"type": "string", "format": "binary",
+                                              "description": text}
                            for name, text in op.multipart.items()}}}}}
     if op.public:
         doc["security"] = []

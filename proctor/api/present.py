@@ -20,11 +20,13 @@ from proctor.models import Candidate, CandidateWarning, Incident, Room, Sitting,
 from proctor.services.access import shown_id_number
 from proctor.services.floor import seat_of
 from proctor.services.people import subject_codes
+from proctor.services.scope import shown_camera_source
 
 
 def room_out(room: Room) -> RoomOut:
     return RoomOut(id=room.id, sitting_id=room.sitting_id, name=room.name, rows=room.rows,
-                   cols=room.cols, seats=room.seat_count, camera_source=room.camera_source)
+                   cols=room.cols, seats=room.seat_count,
+                   camera_source=shown_camera_source(room))
 
 
 def sitting_out(sitting: Sitting) -> SittingOut:

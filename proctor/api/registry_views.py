@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request, stream_with_context, url_for
 from werkzeug.wsgi import wrap_file
 
 from proctor.api import bp
 from proctor.api.schemas import (
     AuditVerifyOut,
+    BanManifestOut,
+    BanManifestQuery,
     BanOut,
     BansOut,
     BansQuery,
@@ -32,7 +34,7 @@ from proctor.models import Role
 from proctor.services import access, audit, bans
 from proctor.services.audit import verify_chain
 from proctor.services.people import valid_id_number
-from proctor.services.sittings import venue_today
+from proctor.services.sittings import venue_today, venue_zone
 
 AUTHORITY = [Role.AUTHORITY.value]
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -44,10 +46,11 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
           tag="registry", query=BansQuery,
           responses={200: BansOut}, roles=AUTHORITY)
 def get_bans(query: BansQuery) -> Response:
-    """Streams every format (see proctor.services.bans). The manifest's `audit_head` is the hash
-    of the audit entry that records this export; count and digest close the file."""
+    """Streams every format (see proctor.services.bans). `X-Audit-Head` is the hash of the
+    audit entry that records this export; once its last row is out, its manifest (count and
+    digest) is recorded too, for GET /bans/manifest (the `Link` header)."""
     as_of = query.as_of or venue_today()
-    entry = audit.record("bans_exported", "bans", None, as_of=as_of.isoformat(),
+    entry = audit.record(bans.EXPORTED, "bans", None, as_of=as_of.isoformat(),
                          format=query.format, masked=query.masked)
     head = entry.hash
     db.session.commit()
@@ -57,14 +60,21 @@ def get_bans(query: BansQuery) -> Response:
     generated_at = utcnow().isoformat().replace("+00:00", "Z")
     stem = f"bans-{as_of.isoformat()}{'-masked' if query.masked else ''}"
     headers = {"Cache-Control": "no-store", "X-As-Of": as_of.isoformat(),
-               "X-Generated-At": generated_at, "X-Audit-Head": head}
+               "X-Generated-At": generated_at, "X-Audit-Head": head,
+               "Link": f'<{url_for(".get_ban_manifest", audit_head=head)}>; rel="describedby"'}
     if query.format == "xlsx":
-        return _xlsx_response(as_of, query.masked, head, generated_at, stem, headers)
-    make = bans.csv_export if query.format == "csv" else bans.json_export
+        return _xlsx_response(query, as_of, head, generated_at, stem, headers)
+    export = bans.Export(as_of, query.masked, bans.CSV if query.format == "csv" else bans.JSON)
 
     def generate() -> Iterator[str]:
         set_read_only(True)  # the generator runs after after_request hooks; be sure
-        yield from make(as_of, query.masked, head, generated_at)
+        if query.format == "csv":
+            yield from bans.csv_export(export)
+        else:
+            yield from bans.json_export(export, head, generated_at)
+        # Reached only when the receiver took the last row (a closed stream stops above).
+        bans.record_manifest(export, head, query.format, generated_at)
+        db.session.commit()
 
     if query.format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
@@ -72,13 +82,22 @@ def get_bans(query: BansQuery) -> Response:
                     mimetype=CSV_TYPE if query.format == "csv" else JSON_TYPE, headers=headers)
 
 
-def _xlsx_response(as_of: date, masked: bool, head: str, generated_at: str, stem: str,
+def _xlsx_response(query: BansQuery, as_of: date, head: str, generated_at: str, stem: str,
                    headers: dict[str, str]) -> Response:
     """openpyxl needs every row before the ZIP can be written: the workbook is built first (its
     sheets spooled to temporary files by openpyxl), then sent from memory when small or from a
-    temporary file; count and digest are known by then, so they go in headers too."""
+    temporary file; count and digest are known by then, so they go in headers too, and in the
+    audit chain before the file goes out."""
     # openpyxl builds the workbook in Python: a real thread, so the other connections go on.
-    out, export = offload(bans.xlsx_export, as_of, masked, head, generated_at)
+    out, export = offload(bans.xlsx_export, as_of, query.masked, head, generated_at,
+                          query.lang, venue_zone())
+    try:
+        bans.record_manifest(export, head, "xlsx", generated_at)
+        db.session.commit()
+    except BaseException:
+        if not isinstance(out, bytes):
+            out.close()
+        raise
     headers.update({"Content-Disposition": f'attachment; filename="{stem}.xlsx"',
                     "X-Rows": str(export.count), "X-Digest-SHA256": export.hexdigest()})
     if isinstance(out, bytes):
@@ -87,6 +106,14 @@ def _xlsx_response(as_of: date, masked: bool, head: str, generated_at: str, stem
     # The response closes the file (and so deletes it) once it has been sent.
     return Response(wrap_file(request.environ, out), mimetype=XLSX_TYPE, headers=headers,
                     direct_passthrough=True)
+
+
+@endpoint(bp, "GET", "/bans/manifest", summary="The manifest of a ban list export",
+          tag="registry", query=BanManifestQuery, responses={200: BanManifestOut},
+          roles=AUTHORITY)
+def get_ban_manifest(query: BanManifestQuery) -> BanManifestOut:
+    """A receiver recomputes the digest from the rows it got and compares it with this."""
+    return BanManifestOut.model_validate(bans.manifest_of(query.audit_head))
 
 
 def _answer(number: str, day: date, found: list[dict[str, Any]]) -> EligibilityOut:
@@ -127,22 +154,21 @@ def post_eligibility(body: EligibilityBatchIn) -> EligibilityBatchOut:
     return EligibilityBatchOut(date=day, results=results)
 
 
-@endpoint(bp, "GET", "/certificates/revoked", summary="Certificates revoked (JSON or CSV)",
-          tag="registry", query=RevocationsQuery, responses={200: RevocationsOut},
-          roles=AUTHORITY)
+@endpoint(bp, "GET", "/certificates/revoked",
+          summary="Certificates revoked (JSON, CSV or XLSX)", tag="registry",
+          query=RevocationsQuery, responses={200: RevocationsOut}, roles=AUTHORITY)
 def get_revocations(query: RevocationsQuery):  # type: ignore[no-untyped-def]
     rows = bans.revocations()
     audit.record("revocations_exported", "certificates", None, format=query.format,
                  count=len(rows))
     db.session.commit()
+    download = {"Cache-Control": "no-store", "Content-Disposition":
+                f'attachment; filename="revoked-certificates.{query.format}"'}
     if query.format == "csv":
-        columns = ["name", "id_number", "ticket_no", "sitting_id", "incident_ids", "decided_at"]
-        lines = ["\ufeff" + bans.csv_line(columns)] + [bans.csv_line(
-            [" ".join(map(str, r[c])) if isinstance(r[c], list) else r[c] or "" for c in columns])
-            for r in rows]
-        return Response("".join(lines), mimetype=CSV_TYPE, headers={
-            "Content-Disposition": 'attachment; filename="revoked-certificates.csv"',
-            "Cache-Control": "no-store"})
+        return Response(bans.revocations_csv(rows), mimetype=CSV_TYPE, headers=download)
+    if query.format == "xlsx":
+        content = offload(bans.revocations_xlsx, rows, query.lang, venue_zone())
+        return Response(content, mimetype=XLSX_TYPE, headers=download)
     return RevocationsOut(revocations=[RevocationOut.model_validate(r) for r in rows])
 
 

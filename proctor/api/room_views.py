@@ -13,7 +13,7 @@ from proctor.database import end_read_transaction
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Role, Subject
-from proctor.services import access, room_log
+from proctor.services import access, room_log, scope
 from proctor.services.room_state import room_state
 from proctor.services.sittings import subject_by_code
 
@@ -24,9 +24,8 @@ FLOOR = [Role.INVIGILATOR.value, Role.CHIEF.value]
           summary="Seats, attendance, reminders, incidents and log of a room", tag="floor",
           responses={200: RoomStateOut}, roles=ALL_ROLES)
 def get_room_state(sid: int, rid: int) -> RoomStateOut:
-    sitting = access.require_sitting(sid)
-    room = access.get_room(sitting, rid)
-    access.require_room(sitting, room.id)
+    sitting = scope.sitting_in_scope(sid)
+    room = scope.room_in_scope(sitting, rid)
     return RoomStateOut.model_validate(room_state(sitting, room))
 
 
@@ -34,20 +33,14 @@ def get_room_state(sid: int, rid: int) -> RoomStateOut:
           summary="Add to the room log (start, end, illness, evacuation …)", tag="floor",
           body=RoomLogIn, responses={201: RoomLogOut, 200: RoomLogOut}, roles=FLOOR)
 def post_room_log(sid: int, rid: int, body: RoomLogIn):  # type: ignore[no-untyped-def]
-    sitting = access.require_sitting(sid)
-    room = access.get_room(sitting, rid)
-    access.require_room(sitting, room.id)
-    replay = room_log.find_entry(body.client_id)
-    if replay is not None:
-        if replay.room_id != room.id:
-            raise ApiError(409, "client_id_conflict",
-                           "This client_id belongs to another record.", "client_id")
-        return _out(replay, db.session.get(Subject, replay.subject_id)
-                    if replay.subject_id else None), 200
+    sitting = scope.sitting_in_scope(sid)
+    room = scope.room_in_scope(sitting, rid)
     subject = subject_by_code(sitting, body.subject) if body.subject else None
     entry, created = room_log.add_entry(room, body.kind, body.note, subject, body.observed_at,
                                         body.client_id, access.user())
     db.session.commit()
+    if not created:  # a replay: the entry as it was made
+        subject = db.session.get(Subject, entry.subject_id) if entry.subject_id else None
     return _out(entry, subject), 201 if created else 200
 
 
@@ -105,9 +98,8 @@ def get_board(sid: int) -> BoardOut:
 def get_room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
     from proctor.services import room_record
 
-    sitting = access.require_sitting(sid)
-    room = access.get_room(sitting, rid)
-    access.require_room(sitting, room.id)
+    sitting = scope.sitting_in_scope(sid)
+    room = scope.room_in_scope(sitting, rid)
     the_subject = subject_by_code(sitting, subject, "subject")
     content = room_record.record(room, the_subject)
     return {**content, "hash": room_record.record_hash(content),
@@ -121,9 +113,8 @@ def get_room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untype
 def post_room_record_signoff(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
     from proctor.services import room_record
 
-    sitting = access.require_sitting(sid)
-    room = access.get_room(sitting, rid)
-    access.require_room(sitting, room.id)
+    sitting = scope.sitting_in_scope(sid)
+    room = scope.room_in_scope(sitting, rid)
     the_subject = subject_by_code(sitting, subject, "subject")
     row = room_record.sign_off(room, the_subject, access.user())
     db.session.commit()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy.exc import IntegrityError
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
 from proctor.api.evidence_views import WRITERS, _name
-from proctor.api.incident_views import _incident_in_scope, rows_of_incident
 from proctor.api.schemas import ReturnIn, SeizedIn, SeizedListOut, SeizedOut
 from proctor.api.spec import endpoint
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Candidate, Person, SeizedItem
-from proctor.services import access, audit
-from proctor.services.people import candidate_by_ticket
+from proctor.services import access, audit, evidence, scope
 
 
 def seized_out(row: SeizedItem) -> SeizedOut:
@@ -35,38 +32,28 @@ def seized_out(row: SeizedItem) -> SeizedOut:
           tag="evidence", body=SeizedIn, responses={201: SeizedOut, 200: SeizedOut},
           roles=WRITERS)
 def post_seized(iid: int, body: SeizedIn):  # type: ignore[no-untyped-def]
-    incident, sitting = _incident_in_scope(iid)
-    existing = db.session.scalar(db.select(SeizedItem).where(
-        SeizedItem.client_id == body.client_id))
-    if existing is not None:
-        return seized_out(existing), 200
+    """From the principal, or from the party named by `ticket_no` (a candidate the caller may
+    see, and a party of this incident)."""
+    incident, sitting = scope.incident_in_scope(iid)
+    person_id = incident.parties[0].person_id
     if body.ticket_no:
-        person_id = candidate_by_ticket(sitting, body.ticket_no).person_id
-    else:
-        person_id = incident.parties[0].person_id
-    row = SeizedItem(client_id=body.client_id, incident_id=incident.id, sitting_id=sitting.id,
-                     room_id=incident.room_id, person_id=person_id, description=body.description,
-                     kept_at=body.kept_at, seized_by=access.user().id, seized_at=body.seized_at)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        raise ApiError(409, "client_id_conflict", "This client_id was used at the same time.",
-                       "client_id") from None
-    audit.record("item_seized", "seized_item", row.id, incident_id=incident.id,
-                 description=body.description, kept_at=body.kept_at)
+        candidate = scope.candidate_in_scope(sitting, body.ticket_no, "ticket_no")
+        if candidate.id not in {p.candidate_id for p in incident.parties}:
+            raise ApiError(422, "not_a_party",
+                           f"{body.ticket_no} is not a party of incident {incident.id}",
+                           "ticket_no")
+        person_id = candidate.person_id
+    row, created = evidence.seize(incident, person_id, description=body.description,
+                                  kept_at=body.kept_at, seized_at=body.seized_at,
+                                  client_id=body.client_id, who=access.user())
     db.session.commit()
-    return seized_out(row), 201
+    return seized_out(row), 201 if created else 200
 
 
 @endpoint(bp, "POST", "/seized/<id:item_id>/return", summary="Record the return of a seized item",
           tag="evidence", body=ReturnIn, responses={200: SeizedOut}, roles=WRITERS)
 def post_return(item_id: int, body: ReturnIn) -> SeizedOut:
-    row = db.session.get(SeizedItem, item_id)
-    if row is None:
-        raise ApiError(404, "seized_item_not_found", f"no seized item {item_id}")
-    sitting = access.require_sitting(row.sitting_id)
-    access.require_room(sitting, row.room_id)
+    row, _ = scope.seized_item_in_scope(item_id)
     if row.returned_at is not None:
         if row.returned_to == body.returned_to:
             return seized_out(row)
@@ -81,4 +68,5 @@ def post_return(item_id: int, body: ReturnIn) -> SeizedOut:
 @endpoint(bp, "GET", "/incidents/<id:iid>/seized", summary="Items seized in an incident",
           tag="evidence", responses={200: SeizedListOut}, roles=ALL_ROLES)
 def list_seized(iid: int) -> SeizedListOut:
-    return SeizedListOut([seized_out(row) for row in rows_of_incident(SeizedItem, iid)])
+    incident, _ = scope.incident_in_scope(iid)
+    return SeizedListOut([seized_out(row) for row in scope.rows_of_incident(SeizedItem, incident)])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from flask import request
+from pydantic import StringConstraints
 
 from proctor.api import bp
 from proctor.api.auth_views import ALL_ROLES
@@ -13,6 +16,9 @@ from proctor.api.schemas import (
     CandidatesOut,
     EventsOut,
     EventsQuery,
+    IdNumberText,
+    In,
+    Name,
     RoomIn,
     RoomOut,
     RoomPatch,
@@ -29,8 +35,9 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Candidate, Role, SeatAssignment
 from proctor.realtime import events_after
-from proctor.services import access, audit, roster, sittings
+from proctor.services import access, audit, roster, scope, sittings
 from proctor.services.people import candidate_by_ticket, register_candidate
+from proctor.services.people import correct_identity as correct_person
 
 AUTHORITY = [Role.AUTHORITY.value]
 
@@ -88,6 +95,27 @@ def create_candidate(sid: int, body: CandidateIn):  # type: ignore[no-untyped-de
     return candidate_out(candidate, sitting), 201 if outcome == "created" else 200
 
 
+class IdentityIn(In):
+    id_number: IdNumberText
+    name: Name
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                             max_length=2000)]
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/candidates/<ticket_no>/identity",
+          summary="Correct who holds a ticket (a wrong ID number), with a reason",
+          tag="candidates", body=IdentityIn, responses={200: CandidateOut}, roles=AUTHORITY)
+def correct_identity(sid: int, ticket_no: str, body: IdentityIn) -> CandidateOut:
+    """The one way a ticket changes person: explicit, reasoned, audited, and refused (409
+    `ticket_has_records`) once a record naming the ticket is decided or signed; undecided
+    records move with the ticket (see services.people.correct_identity)."""
+    sitting = scope.sitting_in_scope(sid)
+    candidate = candidate_by_ticket(sitting, ticket_no, "path")
+    correct_person(sitting, candidate, body.id_number, body.name, body.reason)
+    db.session.commit()
+    return candidate_out(candidate, sitting)
+
+
 @endpoint(bp, "GET", "/sittings/<id:sid>/candidates", summary="Candidates you may see",
           tag="candidates", responses={200: CandidatesOut}, roles=ALL_ROLES)
 def list_candidates(sid: int) -> CandidatesOut:
@@ -103,12 +131,8 @@ def list_candidates(sid: int) -> CandidatesOut:
 @endpoint(bp, "GET", "/sittings/<id:sid>/candidates/<ticket_no>", summary="One candidate",
           tag="candidates", responses={200: CandidateOut}, roles=ALL_ROLES)
 def get_candidate(sid: int, ticket_no: str) -> CandidateOut:
-    sitting = access.require_sitting(sid)
-    candidate = candidate_by_ticket(sitting, ticket_no, "path")
-    from proctor.services.floor import room_of
-
-    access.require_room(sitting, room_of(candidate))
-    return candidate_out(candidate, sitting)
+    sitting = scope.sitting_in_scope(sid)
+    return candidate_out(scope.candidate_in_scope(sitting, ticket_no), sitting)
 
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/roster", summary="Import a roster (.csv or .xlsx)",

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from proctor.errors import ApiError
 
@@ -58,23 +59,72 @@ def validation_failed(exc: ValidationError, where: str) -> ApiError:
     name = _field_of(first)
     message = f"{name}: {first['msg']}" if name else str(first["msg"])
     return ApiError(422, "validation_error", message, name,
-                    {"details": [{"field": _field_of(e), "message": e["msg"]}
+                    {"details": [{"field": _field_of(e), "message": e["msg"], "type": e["type"]}
                                  for e in exc.errors(include_url=False)][:20], "in": where})
 
 
 def parse_body(model: type[BaseModel]) -> BaseModel:
+    """The body, parsed once by pydantic's JSON parser (which has a recursion limit: JSON nested
+    thousands deep is invalid JSON, not a RecursionError) and validated strictly."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise ApiError(400, "invalid_json", "The body is not valid JSON.")
-    if not isinstance(payload, dict):
-        raise ApiError(422, "validation_error", "The body must be a JSON object.")
+    raw = request.get_data()
+    if _ESCAPED_NUL in raw:  # rare: only then is the body walked to name the field
+        where = nul_path(raw)
+        if where is not None:
+            raise nul_refused(where, "body")
     try:
         # Strict JSON validation: "4" is not a level and 0 is not a time, as the schema says.
-        return model.model_validate_json(request.get_data(), strict=True)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            if "recursion limit" in first["msg"]:
+                raise ApiError(400, "too_deeply_nested", "The body is nested too deeply (at "
+                               "most 200 levels).") from None
+            raise ApiError(400, "invalid_json", f"The body is not valid JSON: {first['msg']}"
+                           .replace("Invalid JSON: ", "")) from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise ApiError(422, "validation_error", "The body must be a JSON object.") from None
         raise validation_failed(exc, "body") from None
+
+
+# A NUL in a JSON text is always written escaped (a raw one is invalid JSON).
+_ESCAPED_NUL = b"\\u0000"
+
+
+def nul_path(raw: bytes) -> str | None:
+    """Where the first text of a JSON document holds a NUL ("parties.1.name"); None if none
+    does (an escaped backslash before "u0000") or the JSON does not parse."""
+    try:
+        document = from_json(raw)
+    except ValueError:
+        return None
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value and path:
+                return path
+        elif isinstance(value, dict):
+            for key, item in reversed(list(value.items())):
+                name = f"{path}.{key}" if path else str(key)
+                if "\x00" in key:
+                    return name.replace("\x00", "\\u0000")
+                stack.append((name, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}" if path else str(i), item)
+                         for i, item in reversed(list(enumerate(value))))
+    return None
+
+
+def nul_refused(field: str, where: str) -> ApiError:
+    """PostgreSQL cannot store a NUL in text, and no text of ours holds one: every body, query,
+    form and path that carries one is refused, naming the field."""
+    return ApiError(422, "validation_error",
+                    f"{field}: text must not contain a NUL character (\\u0000)", field,
+                    {"details": [{"field": field, "message": "contains a NUL character",
+                                  "type": "string_nul"}], "in": where})
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:

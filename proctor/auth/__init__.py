@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from proctor.auth.redirects import safe_next
 from proctor.auth.sessions import end_current_session, start_session, touch_after_request
 from proctor.concurrency import take_turn
 from proctor.database import end_read_transaction, set_read_only
@@ -82,7 +83,14 @@ def _after(response):  # type: ignore[no-untyped-def]
 def _template_globals() -> dict[str, object]:
     from proctor.i18n import select_locale
 
-    return {"csrf_token": generate_csrf, "languages": LANGUAGES, "locale": select_locale()}
+    return {"csrf_token": generate_csrf, "languages": LANGUAGES, "locale": select_locale(),
+            "tier_name": tier_name}
+
+
+def tier_name(tier: int | None) -> str:
+    """一类违纪 / Tier 1: the one name of a tier on every screen and paper."""
+    names = {1: _("Tier 1"), 2: _("Tier 2"), 3: _("Tier 3")}
+    return names.get(tier or 0, "")
 
 
 def _login_key() -> str:
@@ -113,9 +121,7 @@ def login_page():  # type: ignore[no-untyped-def]
     start_session(user)
     audit.record("login", "user", user.id, actor=user.username)
     db.session.commit()
-    target = request.args.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//")
-                    else url_for("auth.home"))
+    return redirect(safe_next(request.args.get("next")) or url_for("auth.home"))
 
 
 @bp.post("/logout")
@@ -146,9 +152,8 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/lang/<code>")
 def set_language(code: str):  # type: ignore[no-untyped-def]
-    target = request.args.get("next", "")
-    response = make_response(redirect(target if target.startswith("/")
-                                      and not target.startswith("//") else url_for("auth.home")))
+    response = make_response(redirect(safe_next(request.args.get("next"))
+                                      or url_for("auth.home")))
     if code in LANGUAGES:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response

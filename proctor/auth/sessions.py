@@ -119,8 +119,10 @@ def end_current_session(user: User, reason: str = "logout") -> None:
     logout_user()
 
 
-def end_all_sessions(user_id: int, reason: str) -> int:
-    """End every open session of a user (account disabled, administrator's order)."""
+def end_all_sessions(user_id: int, reason: str, *, with_tokens: bool = False) -> int:
+    """End every open session of a user (account disabled, administrator's order, a new
+    password) and cut their live connections on every process; `with_tokens` cuts the sockets
+    opened with the user's API tokens too (a disabled account's tokens stop working)."""
     result = db.session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
@@ -128,7 +130,7 @@ def end_all_sessions(user_id: int, reason: str) -> int:
     )
     from proctor.realtime import end_sockets
 
-    end_sockets(user_id)
+    end_sockets(user_id, tokens=with_tokens)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -143,6 +145,15 @@ def touch_after_request() -> None:
     token = set_read_only(False)
     try:
         _end_or_touch(expired, touched)
+    except Exception as exc:
+        from proctor.errors import storage_retry_after
+
+        if storage_retry_after(exc) is None:
+            raise
+        # Best effort: the answer (whose own write has committed) must not turn into a 503
+        # for a bookkeeping write; the next request touches or ends the session again.
+        db.session.rollback()
+        current_app.logger.warning("session bookkeeping skipped: %s", exc)
     finally:
         reset_read_only(token)
 

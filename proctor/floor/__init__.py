@@ -78,9 +78,11 @@ def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
 def _previews(sitting, book) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
     """What each rule would bring here, from the engine: '<code>|<subject>' -> {zh, en}."""
     out: dict[str, dict[str, str]] = {}
+    names = {s.code: s.name for s in sitting.subjects}
     for rule in book.rules.values():
-        for subject in [s.code for s in sitting.subjects] if rule.tier == 1 else [None]:
-            text = incidents.preview(rule.code, sitting_date=sitting.date, subject=subject)
+        for subject in list(names) if rule.tier == 1 else [None]:
+            text = incidents.preview(rule.code, sitting_date=sitting.date, subject=subject,
+                                     subject_name=names.get(subject or ""))
             out[f"{rule.code}|{subject or ''}"] = {"zh": text.zh, "en": text.en}
     return out
 
@@ -113,18 +115,24 @@ def vendor(lib: str, filename: str) -> Response:
 @bp.get("/floor/seized/<int:item_id>/receipt")
 @login_required
 def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
-    """A printable receipt (扣押物品收据) for an item taken from a candidate."""
+    """A printable receipt (扣押物品收据) for an item taken from a candidate: from whom (name,
+    ticket, seat), what, where it is kept, who took it when, and its return."""
     from proctor.extensions import db
-    from proctor.models import Person, Room, SeizedItem, User
+    from proctor.models import Candidate, Person, Room, SeizedItem, User
+    from proctor.services.floor import seat_of
 
     item = db.session.get(SeizedItem, item_id)
     if item is None:
         abort(404)
     sitting = access.require_sitting(item.sitting_id)
     access.require_room(sitting, item.room_id)
+    candidate = db.session.scalar(db.select(Candidate).where(
+        Candidate.sitting_id == item.sitting_id, Candidate.person_id == item.person_id))
+    seat = seat_of(candidate) if candidate else None
     return render_template(
         "floor/receipt.html", item=item, sitting=sitting,
-        person=db.session.get(Person, item.person_id),
+        person=db.session.get(Person, item.person_id), candidate=candidate,
+        seat_no=seat.seat_no if seat else None,
         room=db.session.get(Room, item.room_id) if item.room_id else None,
         seized_by=db.session.get(User, item.seized_by),
         returned_by=db.session.get(User, item.returned_by) if item.returned_by else None)
@@ -147,6 +155,7 @@ def room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-de
     return render_template(
         "floor/record.html", sitting=sitting, room=the_room, subject=the_subject,
         record=content, hash=records.record_hash(content), signoffs=signed,
+        shown=records.printed(content, signed, sitting, the_subject), lang=current_language(),
         closed=records.is_closed(the_room, the_subject),
         may_sign=who.role == Role.INVIGILATOR
         and who.username in {i["username"] for i in content["invigilators"]}

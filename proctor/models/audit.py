@@ -1,4 +1,5 @@
-"""The append-only, hash-chained audit log. The database refuses UPDATE and DELETE on it."""
+"""The append-only, hash-chained audit log. The database refuses UPDATE and DELETE on it; each
+entry's MAC and the checkpoints in the data folder anchor the chain outside the database."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class AuditEntry(db.Model):
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of `hash` under the audit key, which is kept outside the database
+    # (proctor.services.audit): a chain re-hashed by someone with the database alone fails it.
+    mac: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditHead(db.Model):

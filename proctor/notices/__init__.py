@@ -6,8 +6,6 @@ from the notice row. The page carries a full ID number, so it is never cached.
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, make_response, render_template
@@ -19,11 +17,11 @@ from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
 from proctor.models import Notice, Role
+from proctor.notices import wording
+from proctor.notices.wording import long_date
 from proctor.services import access, appeals
 
 bp = Blueprint("notices", __name__)
-
-LEVELS_ZH = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
 
 
 @bp.before_request
@@ -33,15 +31,6 @@ def managers_only():  # type: ignore[no-untyped-def]
     if current_user.role not in (Role.CHIEF, Role.AUTHORITY):
         raise access.deny("only the chief examiner or the evaluation body opens a notice")
     return None
-
-
-def long_date(value: str | date | None, lang: str) -> str:
-    if value is None:
-        return ""
-    day = date.fromisoformat(value) if isinstance(value, str) else value
-    if lang == "zh":
-        return f"{day.year}年{day.month}月{day.day}日"
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
 
 
 def labels() -> dict[str, dict[str, str]]:
@@ -57,28 +46,27 @@ def labels() -> dict[str, dict[str, str]]:
 
 
 def notice_view(notice: Notice) -> dict[str, Any]:
-    """The snapshot in the current language, with the service record: for the page and PDF."""
+    """The snapshot in the current language, as the sentences the candidate reads (see
+    `wording`), with the service record: for the page and the PDF alike."""
     lang = current_language()
     c = notice.content
     last_day = appeals.review_last_day(notice)
-    level = c["sitting"]["level"]
+    words = labels()
     return {
         "lang": lang, "c": c, "number": notice.number, "sha256": notice.content_sha256,
-        "level": LEVELS_ZH.get(level, str(level)) if lang == "zh" else _(
-            "Level %(level)s", level=level),
-        "sitting_date": long_date(c["sitting"]["date"], lang),
-        "observed_at": c["facts"]["observed_at"].replace("T", " ")[:16],
-        "rule_title": c["rule"]["title"][lang], "rule_text": c["rule"]["text"][lang],
-        "explanation": c["sanction"]["explanation"][lang],
-        "bans": [{**b, "from_long": long_date(b["from"], lang),
-                  "until_long": long_date(b["until"], lang)} for b in c["sanction"]["bans"]],
+        "level": wording.level(c, lang), "sitting_date": long_date(c["sitting"]["date"], lang),
+        "seat_no": c["person"].get("seat_no"),
+        "facts": wording.facts(c, lang),
+        "evidence": wording.evidence(c, lang, words["kind"]),
+        "rule": wording.rule_applied(c, lang),
+        "decision": wording.decision(c, lang),
         "issuing_body": c["issuing_body"][lang], "review_to": c["review"]["to"][lang],
         "window_days": c["review"]["window_days"],
         "issued_on": long_date(c["issued_on"], lang),
         "served_on": long_date(notice.served_on, lang) if notice.served_on else None,
-        "method": labels()["method"].get(notice.service_method or "", ""),
+        "method": words["method"].get(notice.service_method or "", ""),
         "last_day": long_date(last_day, lang) if last_day else None,
-        "labels": labels(),
+        "labels": words,
     }
 
 

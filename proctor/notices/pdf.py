@@ -49,8 +49,7 @@ def _styles() -> dict[str, ParagraphStyle]:
                              spaceBefore=9, spaceAfter=3, keepWithNext=1),
         "body": body,
         "flush": ParagraphStyle("flush", parent=body, firstLineIndent=0),
-        "quote": ParagraphStyle("quote", parent=body, firstLineIndent=0, leftIndent=22,
-                                textColor=colors.HexColor("#222222")),
+        "item": ParagraphStyle("item", parent=body, firstLineIndent=0, leftIndent=22),
         "right": ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0),
         "small": ParagraphStyle("small", parent=body, fontSize=7, leading=10, firstLineIndent=0,
                                 textColor=colors.HexColor("#444444")),
@@ -64,10 +63,18 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
 def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     c = n["c"]
     evaluation = f"{c['sitting']['occupation']} · {n['level']} · {n['sitting_date']}"
-    return _table([(_("Name"), c["person"]["name"]),
-                   (_("ID number"), c["person"]["id_number"]),
-                   (_("Ticket number"), c["person"]["ticket_no"] or "—"),
-                   (_("Evaluation"), evaluation)], s)
+    rows = [(_("Name"), c["person"]["name"]),
+            (_("ID number"), c["person"]["id_number"]),
+            (_("Ticket number"), c["person"]["ticket_no"] or "—"),
+            (_("Evaluation"), evaluation)]
+    if c["facts"]["room"]:
+        rows.append((_("Room"), c["facts"]["room"]))
+    if n["seat_no"]:
+        rows.append((_("Seat number"), str(n["seat_no"])))
+    if c["person"]["role"] != "principal":
+        rows.append((_("Part taken"), n["labels"]["role"].get(c["person"]["role"],
+                                                             c["person"]["role"])))
+    return _table(rows, s)
 
 
 def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
@@ -80,55 +87,31 @@ def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-def _facts_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
-    c, facts = n["c"], n["c"]["facts"]
-    when = n["observed_at"]
-    if facts["discovered_after_exam"]:
-        when += f" ({_('discovered after the evaluation')})"
-    rows = [(_("Time observed"), when)]
-    if facts["room"]:
-        rows.append((_("Room"), facts["room"]))
-    if facts["subject"]:
-        rows.append((_("Subject"), facts["subject"]["name"]))
-    if c["person"]["role"] != "principal":
-        rows.append((_("Part taken"), n["labels"]["role"].get(c["person"]["role"],
-                                                              c["person"]["role"])))
-    rows.append((_("What happened"), facts["description"] or "—"))
-    return _table(rows, s)
-
-
 def _title(n: dict[str, Any]) -> str:
     title = _("Decision notice")
     return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
 
 
 def _story(n: dict[str, Any]) -> list[Any]:
-    s, c = _styles(), n["c"]
+    s = _styles()
     story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
                         HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
                                    spaceBefore=2, spaceAfter=6),
                         _p(_title(n), s["title"]),
                         _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
-                        _party_table(n, s),
-                        _p(_("1. Facts"), s["h2"]), _facts_table(n, s),
-                        _p(_("2. Evidence"), s["h2"])]
-    for index, e in enumerate(c["evidence"], 1):
-        kind = n["labels"]["kind"].get(e["kind"], e["kind"])
-        story.append(_p(f"{index}. {kind} #{e['id']} · SHA-256 {e['sha256']}", s["flush"]))
-    if not c["evidence"]:
+                        _party_table(n, s), _p(_("1. Facts"), s["h2"])]
+    story += [_p(sentence, s["body"]) for sentence in n["facts"]]
+    story.append(_p(_("2. Evidence"), s["h2"]))
+    story += [_p(f"{index}. {line}", s["flush"]) for index, line in enumerate(n["evidence"], 1)]
+    if not n["evidence"]:
         story.append(_p(_("The incident record made by the invigilators at the time."),
                         s["body"]))
-    story += [_p(_("3. Rule applied"), s["h2"]),
-              _p(_("Attachment 2 of the notice, Instructions for candidates, rule %(code)s: "
-                   "%(title)s.", code=c["rule"]["code"], title=n["rule_title"]), s["body"]),
-              _p(f"{c['rule']['code']} {n['rule_text']}", s["quote"]),
-              _p(_("4. Decision"), s["h2"]), _p(n["explanation"], s["body"])]
-    for ban in n["bans"]:
-        text = _("You may not take any vocational skill evaluation from %(start)s to %(until)s "
-                 "inclusive.", start=ban["from_long"], until=ban["until_long"])
-        if ban["referral"]:
-            text += " " + _("The case is referred to the relevant authorities.")
-        story.append(_p(text, s["body"]))
+    story.append(_p(_("3. Rule applied"), s["h2"]))
+    story += [_p(sentence, s["body"]) for sentence in n["rule"]]
+    story += [_p(_("4. Decision"), s["h2"]),
+              _p(_("Under the provision above, it is decided as follows:"), s["body"])]
+    story += [_p(f"{index}. {sentence}", s["item"])
+              for index, sentence in enumerate(n["decision"], 1)]
     story += _review_and_signoff(n, s)
     return story
 

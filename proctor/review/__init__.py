@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 import incidents as rules
+from proctor.database import utcnow
 from proctor.extensions import db
 from proctor.i18n import current_language
 from proctor.models import Incident, Role
@@ -36,7 +37,8 @@ def index():  # type: ignore[no-untyped-def]
 def board(sid: int):  # type: ignore[no-untyped-def]
     sitting = access.require_manager(sid)
     return render_template("review/board.html", sitting=sitting,
-                           boot={"sitting_id": sitting.id, "language": current_language()})
+                           boot={"sitting_id": sitting.id, "language": current_language(),
+                                 "now": utcnow().isoformat()})
 
 
 @bp.get("/incidents/<int:iid>")
@@ -63,10 +65,14 @@ def candidate(sid: int, ticket_no: str):  # type: ignore[no-untyped-def]
     sitting = access.require_manager(sid)
     who = candidate_by_ticket(sitting, ticket_no, "path")
     result = sanction_for_person(who.person_id)
+    # This sitting only: the person's incidents elsewhere belong to other chief examiners.
     incidents_of = db.session.scalars(
-        db.select(Incident).where(Incident.parties.any(person_id=who.person_id))
+        db.select(Incident).where(Incident.sitting_id == sid,
+                                  Incident.parties.any(person_id=who.person_id))
         .order_by(Incident.id))
+    outcome = result.outcome_for(sid)
     return render_template("review/candidate.html", sitting=sitting, candidate=who,
-                           outcome=result.outcome_for(sid), bans=result.bans,
-                           explanations=result.explanations, incidents=list(incidents_of),
-                           lang=current_language())
+                           outcome=outcome, bans=[b for b in result.bans if sid in b.sitting_ids],
+                           explanations=[e for e in result.explanations
+                                         if e.incident_id in outcome.incident_ids],
+                           incidents=list(incidents_of), lang=current_language())

@@ -1,7 +1,9 @@
 """Who may see and change what: roles, sittings and rooms, checked on every route.
 
 Deny by default: a chief examiner reaches only the sittings they are assigned to, an
-invigilator only their rooms, and every refusal is written to the audit log.
+invigilator only their rooms, and every refusal is written to the audit log. These are the
+checks; views load what a request names through `services.scope`, which applies them to every
+object of the URL and of the body alike.
 """
 
 from __future__ import annotations

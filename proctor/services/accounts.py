@@ -128,7 +128,7 @@ def create_api_token(user: User) -> str:
 def set_active(user: User, active: bool) -> int:
     """Enable or disable an account; disabling ends its sessions at once."""
     user.active = active
-    ended = 0 if active else end_all_sessions(user.id, "account_disabled")
+    ended = 0 if active else end_all_sessions(user.id, "account_disabled", with_tokens=True)
     audit.record("user_enabled" if active else "user_disabled", "user", user.id,
                  username=user.username, sessions_ended=ended)
     return ended
@@ -141,7 +141,12 @@ def end_sessions(user: User) -> int:
 
 
 def revoke_tokens(user: User) -> None:
+    """Revoke every API token of the user; once that commits, the sockets opened with them are
+    cut on every process."""
     for row in db.session.scalars(db.select(ApiToken).where(ApiToken.user_id == user.id,
                                                             ApiToken.revoked_at.is_(None))):
         row.revoked_at = utcnow()
     audit.record("api_tokens_revoked", "user", user.id, username=user.username)
+    from proctor.realtime import end_sockets
+
+    end_sockets(user.id, sessions=False, tokens=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -28,6 +28,7 @@ from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
+    CandidateWarning,
     Decision,
     Evidence,
     Incident,
@@ -35,12 +36,17 @@ from proctor.models import (
     Notice,
     ReviewRequest,
     Room,
+    SeatAssignment,
     Sitting,
     User,
 )
 from proctor.services import audit
 from proctor.services.incidents import incident_event, rule_error
-from proctor.services.sanctions import facts_for_person, recompute_for_incident
+from proctor.services.sanctions import (
+    facts_for_person,
+    recompute_for_incident,
+    voided_subject_codes,
+)
 from proctor.services.sittings import venue_today, venue_zone
 
 SERVICE_METHODS = ("in_person", "electronic", "post")
@@ -109,25 +115,30 @@ def _issue_one(incident: Incident, party: IncidentParty, who: User) -> Notice:
 
 def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting,
              number: str) -> dict[str, Any]:
-    """Everything the notice says, frozen: person, facts, evidence, rule, sanction, review."""
+    """Everything the notice says, frozen: person (and seat), facts (and the reminder a
+    refusal followed), evidence, rule (and its citation of the attachment), sanction, review.
+    Plain JSON values only, so the SHA-256 of the stored content is the one computed here."""
     book = rules.default_rulebook()
     rule = book.get(incident.rule_code)
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
+    seat = db.session.get(SeatAssignment, party.candidate_id) if party.candidate_id else None
     cfg = current_app.config
     return {
         "number": number,
         "person": {"name": party.name_as_given or party.person.name,
                    "id_number": party.person.id_number,
                    "ticket_no": party.candidate.ticket_no if party.candidate else None,
+                   "seat_no": seat.seat_no if seat else None,
                    "role": party.role},
         "sitting": {"id": sitting.id, "occupation": sitting.occupation, "level": sitting.level,
-                    "date": sitting.date.isoformat()},
+                    "date": sitting.date.isoformat(),
+                    "subjects": [{"code": s.code, "name": s.name} for s in sitting.subjects]},
         "facts": {"incident_id": incident.id, "description": incident.description,
-                  "observed_at": incident.observed_at.astimezone(venue_zone())
-                  .isoformat(timespec="minutes"),
+                  "observed_at": _venue(incident.observed_at),
                   "room": room.name if room else None,
                   "subject": ({"code": incident.subject.code, "name": incident.subject.name}
                               if incident.subject else None),
+                  "reminder": _reminder(incident),
                   "discovered_after_exam": incident.discovered_after_exam},
         "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256,
                       "taken_at": e.taken_at.isoformat()}
@@ -135,7 +146,9 @@ def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting,
                          Evidence.incident_id == incident.id).order_by(Evidence.id))],
         "rule": {"code": rule.code, "tier": int(rule.tier), "rulebook_version": book.version,
                  "title": {"zh": rule.title.zh, "en": rule.title.en},
-                 "text": {"zh": rule.text.zh, "en": rule.text.en}},
+                 "text": {"zh": rule.text.zh, "en": rule.text.en},
+                 "citation": {"zh": rules.cite(rule, "zh"), "en": rules.cite(rule, "en"),
+                              "article": rule.citation.article, "item": rule.citation.item}},
         "decision": {"severity": incident.severity,
                      "decided_at": _confirmed_at(incident)},
         "sanction": sanction_of(incident, party.person_id),
@@ -144,6 +157,23 @@ def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting,
         "issuing_body": {"zh": cfg["ISSUING_BODY"], "en": cfg["ISSUING_BODY_EN"]},
         "issued_on": venue_today().isoformat(),
     }
+
+
+def _venue(moment: datetime) -> str:
+    return moment.astimezone(venue_zone()).isoformat(timespec="minutes")
+
+
+def _reminder(incident: Incident) -> dict[str, Any] | None:
+    """The reminder whose refusal raised a Tier-1 incident: when it was given, when the refusal
+    was recorded, and what the invigilator noted (the incident's own description is generated).
+    """
+    warning = db.session.get(CandidateWarning, incident.warning_id) if incident.warning_id \
+        else None
+    if warning is None:
+        return None
+    return {"rule_code": warning.rule_code, "reminded_at": _venue(warning.observed_at),
+            "refused_at": _venue(warning.resolved_at) if warning.resolved_at else None,
+            "note": warning.note}
 
 
 def _confirmed_at(incident: Incident) -> str | None:
@@ -156,11 +186,12 @@ def sanction_of(incident: Incident, person_id: int) -> dict[str, Any]:
     facts = [f for f in facts_for_person(person_id) if f.incident_id == incident.id]
     result = rules.compute_sanction(facts)
     outcome = result.outcome_for(incident.sitting_id)
+    sitting = db.session.get(Sitting, incident.sitting_id)
     explanation = next((e for e in result.explanations if e.incident_id == incident.id), None)
     return {
         "explanation": {"zh": explanation.zh if explanation else "",
                         "en": explanation.en if explanation else ""},
-        "voided_subjects": sorted(outcome.voided_subjects),
+        "voided_subjects": voided_subject_codes(outcome, sitting),
         "all_subjects_voided": outcome.all_subjects_voided,
         "certificate_revoked": outcome.certificate_revoked,
         "referral": result.referral,

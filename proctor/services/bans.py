@@ -3,10 +3,13 @@
 Exports stream in constant memory. The rows are read as plain columns (Core rows: no ORM
 objects, nothing in the session's identity map) through `yield_per` (fetchmany on SQLite, a
 server-side cursor on PostgreSQL), `CHUNK_ROWS` at a time; each chunk becomes one piece of text
-and is hashed as it goes. The count and the digest are known only at the end, so they close the
-file: the CSV's last line, the JSON's last keys, the XLSX's `manifest` sheet.
+and is hashed as it goes. The count and the digest are known only at the end: the JSON closes
+with them, the XLSX (built before it is sent) has them in its manifest sheet, and every export
+records them in the audit chain once its last row is out (`record_manifest`), where
+`GET /api/v1/bans/manifest` finds them; the CSV is a clean table and holds nothing else.
 
-The digest (documented in README.md) is the SHA-256 of the rows, each as one line of canonical
+The columns are declared once (`BAN_TABLE`, `REVOCATION_TABLE`; proctor.services.tables); the
+digest (documented in README.md) is the SHA-256 of the rows, each as one line of canonical
 JSON: the row's dict (`ban_row`) with sorted keys, `,`/`:` separators, UTF-8, `\\n`-terminated
 (`RowDigest`). For speed the export writes those lines straight from the column values
 (`_encode`), the same text byte for byte (tests/api/test_export_streaming.py checks).
@@ -14,25 +17,55 @@ JSON: the row's dict (`ban_row`) with sorted keys, `,`/`:` separators, UTF-8, `\
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
 import io
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, tzinfo
 from json.encoder import encode_basestring
 from typing import IO, Any
 
-from sqlalchemy import Date, Select, String, bindparam, type_coerce
+from openpyxl import Workbook
+from sqlalchemy import Date, LargeBinary, Select, String, bindparam, cast, func, type_coerce
 
+from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.idnumber import mask_id_number
-from proctor.models import BanRecord, Candidate, CandidateSanction, Person
+from proctor.models import AuditEntry, BanRecord, Candidate, CandidateSanction, Person
+from proctor.services import audit
+from proctor.services.tables import (
+    Column,
+    Fact,
+    Kind,
+    Lang,
+    Sheet,
+    Table,
+    add_manifest_sheet,
+    csv_text,
+)
 
-BAN_COLUMNS = ("name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes",
-               "referral", "sitting_id", "incident_ids")
+# The ban list's row: JSON keys and CSV header, the clerk's XLSX headers, kinds and widths.
+BAN_TABLE = Table("禁考名单", "Ban list", (
+    Column("name", "姓名", "Name", Kind.TEXT, 14),
+    Column("id_number", "证件号码", "ID number", Kind.ID, 21),
+    Column("ticket_no", "准考证号", "Ticket number", Kind.ID, 16),
+    Column("from", "禁考开始", "Banned from", Kind.DATE, 12),
+    Column("until", "禁考截止", "Banned until", Kind.DATE, 13),
+    Column("tier", "违纪类别", "Tier", Kind.NUMBER, 10),
+    Column("rule_codes", "违纪条款", "Rules", Kind.LIST, 12),
+    Column("referral", "移送", "Referred", Kind.FLAG, 8),
+    Column("sitting_id", "场次", "Sitting", Kind.NUMBER, 8),
+    Column("incident_ids", "违纪事件", "Incidents", Kind.LIST, 14)))
+REVOCATION_TABLE = Table("已撤销证书", "Revoked certificates", (
+    Column("name", "姓名", "Name", Kind.TEXT, 14),
+    Column("id_number", "证件号码", "ID number", Kind.ID, 21),
+    Column("ticket_no", "准考证号", "Ticket number", Kind.ID, 16),
+    Column("sitting_id", "场次", "Sitting", Kind.NUMBER, 8),
+    Column("incident_ids", "违纪事件", "Incidents", Kind.LIST, 14),
+    Column("decided_at", "决定时间", "Decided at", Kind.MOMENT, 20)))
+BAN_COLUMNS = BAN_TABLE.keys
 FETCH_BATCH = 2000  # rows per database round trip
 CHUNK_ROWS = 500  # rows per piece of text handed to the web server
 
@@ -214,7 +247,7 @@ _codes_seen: dict[str, tuple[str, str]] = {}
 
 
 def _codes(codes: str) -> tuple[str, str]:
-    """Rule codes "T3.2 T3.4" as (canonical JSON array, CSV cell); few distinct values."""
+    """Rule codes "T3.2 T3.4" as (canonical JSON array, text cell); few distinct values."""
     found = _codes_seen.get(codes)
     if found is None:
         parts = codes.split()
@@ -229,11 +262,12 @@ JSON, CSV, CELLS = "json", "csv", "cells"
 
 def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
     """A chunk of rows of `export_statement` as (the digest's lines, and the rows as JSON text,
-    as CSV lines written without quoting, or as tuples of CSV cells, after `form`). This is the
-    export's hot path: one loop, no per-row dict, the usual shapes handled inline (SQLite's
-    text; PostgreSQL's `date` and `list` go to helpers), lines written by f-strings (twice as
-    fast as %-formatting). The digest's line has sorted keys; the JSON row the contract's
-    field order. ISO dates need no escaping; tier is an INTEGER column."""
+    as CSV lines written without quoting or neutralising (`_csv_text` checks them), or as
+    tuples of text cells, `ban_cells`, after `form`). This is the export's hot path: one loop,
+    no per-row dict, the usual shapes handled inline (SQLite's text; PostgreSQL's `date` and
+    `list` go to helpers), lines written by f-strings (twice as fast as %-formatting). The
+    digest's line has sorted keys; the JSON row the contract's field order. ISO dates need no
+    escaping; tier is an INTEGER column."""
     lines: list[str] = []
     out: list[Any] = []
     add, put = lines.append, out.append
@@ -310,54 +344,50 @@ class Export:
         return self._hash.hexdigest()
 
 
-def csv_cells(row: dict[str, Any]) -> list[str]:
-    return [" ".join(map(str, v)) if isinstance(v, list) else
-            ("true" if v is True else "false" if v is False else "" if v is None else str(v))
-            for v in (row[c] for c in BAN_COLUMNS)]
-
-
-def csv_line(cells: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
-
-
-def csv_manifest(count: int, digest: str, as_of: date, audit_head: str,
-                 generated_at: str) -> str:
-    """The CSV's last line: `# rows=N,sha256=…,as_of=…,audit_head=…,generated_at=…`."""
-    return csv_line([f"# rows={count}", f"sha256={digest}", f"as_of={as_of.isoformat()}",
-                     f"audit_head={audit_head}", f"generated_at={generated_at}"])
+def ban_cells(row: dict[str, Any]) -> list[str]:
+    """A ban row's text cells (`BAN_TABLE`), as `_encode`'s CELLS form gives them."""
+    return BAN_TABLE.cells(row)
 
 
 def _csv_text(lines: list[str], rows: Sequence[Any], masked: bool) -> str:
-    """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes them. They were
-    formatted without quoting, which is what the writer does too when no cell holds a comma, a
-    quote, CR or LF: exactly 9 commas and one CRLF a line and no quote. Otherwise (a name with
-    a comma, say) the chunk goes through the writer."""
+    """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes the
+    neutralised cells (`tables.csv_text`). They were formatted without quoting or quotes
+    against formulas, which is what that does too when no cell holds a comma, a double quote,
+    CR or LF (exactly 9 commas and one CRLF a line, no double quote) and none begins with =, +,
+    -, @, tab or a quote (`_plain`). Otherwise (a name with a comma, say) the chunk goes
+    through the writer."""
     text = "".join(lines)
     count = len(lines)
     if (text.count(",") == (len(BAN_COLUMNS) - 1) * count and text.count("\n") == count
-            and text.count("\r") == count and '"' not in text):
+            and text.count("\r") == count and '"' not in text and _plain(text, lines)):
         return text
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(_encode(rows, masked, CELLS)[1])
-    return buffer.getvalue()
+    return csv_text(_encode(rows, masked, CELLS)[1])
 
 
-def csv_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
-    """The CSV text in pieces: BOM and header, the rows a chunk at a time, the manifest line."""
-    export = Export(as_of, masked, CSV)
-    yield "\ufeff" + csv_line(list(BAN_COLUMNS))
+def _plain(text: str, lines: list[str]) -> bool:
+    """Whether no cell of these unquoted lines begins like a formula or with a quote (CR is
+    only a line's end, `_csv_text` checked). Searched over the whole chunk, not per cell (five
+    times faster): none of = + @ ' tab anywhere, and each "-" one of a line's two ISO dates
+    (four a line) or, failing that, at no cell's start."""
+    if "=" in text or "+" in text or "@" in text or "'" in text or "\t" in text:
+        return False
+    return text.count("-") == 4 * len(lines) or not any(
+        line[:1] == "-" or ",-" in line for line in lines)
+
+
+def csv_export(export: Export) -> Iterator[str]:
+    """The CSV text in pieces: BOM and header, then the rows a chunk at a time; nothing else
+    (the manifest is recorded apart, `record_manifest`)."""
+    yield BAN_TABLE.csv_header()
     for (text,) in export.chunks():
         yield text
-    yield csv_manifest(export.count, export.hexdigest(), as_of, audit_head, generated_at)
 
 
-def json_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -> Iterator[str]:
+def json_export(export: Export, audit_head: str, generated_at: str) -> Iterator[str]:
     """The JSON answer (the `BansOut` shape) in pieces, a row a line; count and digest last."""
-    export = Export(as_of, masked, JSON)
-    yield (f'{{"as_of":{_compact(as_of.isoformat())},"generated_at":{_compact(generated_at)},'
-           f'"audit_head":{_compact(audit_head)},"bans":[')
+    yield (f'{{"as_of":{_compact(export.as_of.isoformat())},'
+           f'"generated_at":{_compact(generated_at)},"audit_head":{_compact(audit_head)},'
+           f'"bans":[')
     separator = "\n"
     for rows in export.chunks():
         yield separator + ",\n".join(rows)
@@ -365,33 +395,89 @@ def json_export(as_of: date, masked: bool, audit_head: str, generated_at: str) -
     yield f'\n],"count":{export.count},"digest":{_compact(export.hexdigest())}}}\n'
 
 
+# -- the manifest ----------------------------------------------------------------------------
+EXPORTED, COMPLETED = "bans_exported", "bans_export_completed"
+
+
+def record_manifest(export: Export, audit_head: str, fmt: str,
+                    generated_at: str) -> audit.Appended:
+    """Once an export's last row is out: its manifest in the audit chain, an entry whose
+    object is the export's own entry (`audit_head`). The caller commits."""
+    return audit.record(COMPLETED, "bans", audit_head, format=fmt,
+                        as_of=export.as_of.isoformat(), masked=export.masked,
+                        rows=export.count, sha256=export.hexdigest(), generated_at=generated_at)
+
+
+def manifest_of(audit_head: str) -> dict[str, Any]:
+    """The manifest of the export recorded by the audit entry `audit_head` (its X-Audit-Head):
+    `{audit_head, as_of, format, masked, rows, sha256, generated_at, manifest_entry}`. 404
+    `not_found` when no export has that entry, `export_incomplete` when that export never
+    sent its last row (the receiver went away, or it is still being sent)."""
+    exported = db.session.scalar(db.select(AuditEntry).where(AuditEntry.hash == audit_head,
+                                                             AuditEntry.action == EXPORTED))
+    if exported is None:
+        raise ApiError(404, "not_found", "No ban list export has this audit entry.",
+                       "audit_head")
+    done = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.action == COMPLETED, AuditEntry.object_id == audit_head)
+        .order_by(AuditEntry.seq).limit(1)).first()
+    if done is None:
+        raise ApiError(404, "export_incomplete", "This export has not sent its last row: it "
+                       "has no manifest. Export the list again.", "audit_head")
+    data = done.data
+    return {"audit_head": audit_head, "as_of": exported.data["as_of"],
+            "format": exported.data["format"], "masked": exported.data["masked"],
+            "rows": data["rows"], "sha256": data["sha256"],
+            "generated_at": data["generated_at"], "manifest_entry": done.hash}
+
+
+# -- the clerk's workbook --------------------------------------------------------------------
 XLSX_IN_MEMORY_ROWS = 10_000  # a workbook of up to this many rows (~0.5 MB) stays in memory
 
 
-def xlsx_export(as_of: date, masked: bool, audit_head: str,
-                generated_at: str) -> tuple[bytes | IO[bytes], Export]:
-    """The XLSX (sheets `bans`, the CSV's cells, and `manifest`) and its export. openpyxl's
-    write-only mode spools each sheet's XML to a temporary file as the rows come; the ZIP is
-    written at the end, into memory for up to XLSX_IN_MEMORY_ROWS rows (bytes), else into a
-    temporary file (returned at its start; whoever sends it closes it, which deletes it)."""
-    from openpyxl import Workbook
-
+def xlsx_export(as_of: date, masked: bool, audit_head: str, generated_at: str,
+                lang: Lang, zone: tzinfo) -> tuple[bytes | IO[bytes], Export]:
+    """The XLSX for the clerk (the ban list in `BAN_TABLE`'s sheet, then the manifest sheet)
+    and its export. openpyxl's write-only mode spools each sheet's XML to a temporary file as
+    the rows come; the ZIP is written at the end, into memory for up to XLSX_IN_MEMORY_ROWS
+    rows (bytes), else into a temporary file (returned at its start; whoever sends it closes
+    it, which deletes it)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("bans")
-    sheet.append(list(BAN_COLUMNS))
+    sheet = Sheet(book, BAN_TABLE, lang, zone, _widest(as_of))
     export = Export(as_of, masked)
     for records in export.chunks():
         for record in records:
-            sheet.append(record)
-    manifest = book.create_sheet("manifest")
-    for key, value in (("as_of", as_of.isoformat()), ("rows", export.count),
-                       ("sha256", export.hexdigest()), ("audit_head", audit_head),
-                       ("generated_at", generated_at), ("masked", masked)):
-        manifest.append([key, value])
-    if export.count <= XLSX_IN_MEMORY_ROWS:
+            sheet.add(record)
+    sheet.close()
+    add_manifest_sheet(book, [
+        Fact("as_of", "有效日期", "In force on", Kind.DATE, as_of.isoformat()),
+        Fact("rows", "行数", "Rows", Kind.NUMBER, str(export.count)),
+        Fact("sha256", "各行的 SHA-256", "SHA-256 of the rows", Kind.TEXT, export.hexdigest()),
+        Fact("audit_head", "审计链头", "Audit chain head", Kind.TEXT, audit_head),
+        Fact("generated_at", "生成时间", "Generated at", Kind.TEXT, generated_at),
+        Fact("masked", "脱敏", "Masked", Kind.FLAG, "true" if masked else "false"),
+    ], lang, zone)
+    return _saved(book, export.count), export
+
+
+def _widest(as_of: date) -> dict[str, int]:
+    """How wide the name and ticket columns must be (the XLSX's widths come before its rows):
+    the widest of each among the bans in force. A name's width is (UTF-8 bytes + characters)
+    / 2: one column for an ASCII character (1 byte), two for a CJK one (3 bytes)."""
+    name = Person.name
+    stmt = (db.select(func.max(func.length(cast(name, LargeBinary)) + func.length(name)),
+                      func.max(func.length(ticket_of_ban())))
+            .select_from(BanRecord).join(Person, BanRecord.person_id == Person.id)
+            .where(BanRecord.starts_on <= as_of, BanRecord.until >= as_of))
+    name_width, ticket = db.session.execute(stmt).one()
+    return {"name": ((name_width or 0) + 1) // 2, "ticket_no": ticket or 0}
+
+
+def _saved(book: Workbook, rows: int) -> bytes | IO[bytes]:
+    if rows <= XLSX_IN_MEMORY_ROWS:
         buffer = io.BytesIO()
         book.save(buffer)
-        return buffer.getvalue(), export
+        return buffer.getvalue()
     out = tempfile.TemporaryFile(prefix="bans-", suffix=".xlsx")  # noqa: SIM115
     try:
         book.save(out)
@@ -399,9 +485,10 @@ def xlsx_export(as_of: date, masked: bool, audit_head: str,
     except BaseException:
         out.close()
         raise
-    return out, export
+    return out
 
 
+# -- revoked certificates --------------------------------------------------------------------
 def revocations() -> list[dict[str, Any]]:
     stmt = (db.select(CandidateSanction, Candidate, Person)
             .join(Candidate, CandidateSanction.candidate_id == Candidate.id)
@@ -413,3 +500,21 @@ def revocations() -> list[dict[str, Any]]:
              "incident_ids": list(row.incident_ids),
              "decided_at": row.decided_at.isoformat() if row.decided_at else None}
             for row, candidate, person in db.session.execute(stmt)]
+
+
+def revocations_csv(rows: list[dict[str, Any]]) -> str:
+    """The revocations as a clean CSV table (`REVOCATION_TABLE`), cells neutralised."""
+    return REVOCATION_TABLE.csv(rows)
+
+
+def revocations_xlsx(rows: list[dict[str, Any]], lang: Lang, zone: tzinfo) -> bytes:
+    """The revocations as the clerk's XLSX (`REVOCATION_TABLE`; decisions in venue time)."""
+    cells = [REVOCATION_TABLE.cells(row) for row in rows]
+    book = Workbook(write_only=True)
+    sheet = Sheet(book, REVOCATION_TABLE, lang, zone, REVOCATION_TABLE.fit(cells))
+    for row_cells in cells:
+        sheet.add(row_cells)
+    sheet.close()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,4 +1,10 @@
-"""Demo data: one realistic sitting on today's date, seeded once, with printed logins."""
+"""Demo data: one realistic sitting on today's date, seeded once, with printed logins.
+
+The demo follows the clock: its theory subject is under way whenever `make run` starts (it
+started a quarter of an hour ago and lasts an hour and a half), the practical one follows
+after a break. At a later start on a day or at an hour when no subject would be under way,
+the demo sitting is moved to today and around now again (`retime_demo`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import os
 import random
 import secrets
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -31,6 +37,28 @@ STAFF = (
     ("chief", "chief", "主考 刘强", None),
     ("authority", "authority", "评价机构 周洁", None),
 )
+THEORY, BREAK, PRACTICAL = timedelta(minutes=90), timedelta(minutes=30), timedelta(minutes=120)
+STARTED_AGO = timedelta(minutes=15)
+
+
+def demo_times(now: datetime) -> tuple[date, list[tuple[str, str, time, time]]]:
+    """The demo's day and subjects (venue time) so that theory is under way at `now`: it began
+    STARTED_AGO before, rounded down to five minutes; practical follows a break, or comes
+    first when the day would end before it (the subjects of a sitting share its day)."""
+    local = now.astimezone(sittings.venue_zone()).replace(second=0, microsecond=0, tzinfo=None)
+    day = local.date()
+    first = datetime.combine(day, time(0, 5))
+    last = datetime.combine(day, time(23, 55))
+    start = max(first, local - STARTED_AGO)
+    start -= timedelta(minutes=start.minute % 5)
+    start = min(start, last - THEORY)
+    theory = (start, start + THEORY)
+    if theory[1] + BREAK + PRACTICAL <= last:
+        practical = (theory[1] + BREAK, theory[1] + BREAK + PRACTICAL)
+    else:
+        practical = (theory[0] - BREAK - PRACTICAL, theory[0] - BREAK)
+    return day, [("theory", "理论知识", theory[0].time(), theory[1].time()),
+                 ("practical", "操作技能", practical[0].time(), practical[1].time())]
 
 
 def _logins_file() -> Path:
@@ -51,11 +79,10 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
     users = {login["username"]: accounts.create_user(login["username"], login["role"],
                                                      login["password"], display)
              for login, (_, _, display, _) in zip(logins, STAFF, strict=True)}
-    today = sittings.venue_today()
-    sitting = sittings.create_sitting(OCCUPATION, 4, today, [
-        ("theory", "理论知识", time(9, 0), time(10, 30)),
-        ("practical", "操作技能", time(13, 30), time(15, 30)),
-    ])
+    from proctor.database import utcnow
+
+    today, subjects = demo_times(utcnow())
+    sitting = sittings.create_sitting(OCCUPATION, 4, today, subjects)
     rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, _demo_camera()),
              "B": sittings.add_room(sitting, "第二考场", 5, 6, None)}
     for name, role, _, room_key in STAFF:
@@ -94,6 +121,32 @@ def _register_candidates(sitting: Sitting, rooms: dict, count: int, rng: random.
             "group" if index % 3 else "individual", "上海某职业技能培训中心" if index % 3 else None)
         room = room_list[index % len(room_list)]
         set_seat(sitting, candidate, room, index // len(room_list) + 1, False, seater)
+
+
+def retime_demo() -> Sitting | None:
+    """At a later start: when no subject of the demo sitting is under way now, move it to today
+    and its subjects around now (audited). Only the demo's own sitting, in its own data folder
+    (the one with demo-logins.json), is ever moved."""
+    from proctor.database import utcnow
+
+    if not _logins_file().exists():
+        return None
+    sitting = db.session.scalar(db.select(Sitting).where(Sitting.occupation == OCCUPATION)
+                                .order_by(Sitting.id).limit(1))
+    now = utcnow()
+    if sitting is None or any(s.starts_at <= now < s.ends_at for s in sitting.subjects):
+        return None
+    day, subjects = demo_times(now)
+    by_code = {code: (starts, ends) for code, _, starts, ends in subjects}
+    sitting.date = day
+    zone = sittings.venue_zone()
+    for subject in sitting.subjects:
+        starts, ends = by_code.get(subject.code, by_code["practical"])
+        subject.starts_at = datetime.combine(day, starts, zone)
+        subject.ends_at = datetime.combine(day, ends, zone)
+    audit.record("demo_retimed", "sitting", sitting.id, actor="system", date=day.isoformat())
+    db.session.commit()
+    return sitting
 
 
 def print_logins(logins: list[dict[str, str]], echo: Callable[[str], None]) -> None:

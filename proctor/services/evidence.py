@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from proctor import realtime
 from proctor.concurrency import offload
@@ -21,34 +21,44 @@ from proctor.models import (
     Evidence,
     Incident,
     Room,
+    SeizedItem,
     User,
 )
-from proctor.services import audit, evidence_store
+from proctor.services import audit, evidence_store, scope
 
 
 def ingest_error(exc) -> ApiError:  # type: ignore[no-untyped-def]
     return ApiError(exc.status, exc.code, str(exc), "file")
 
 
-def _insert_once(row: object, model: type, client_id: str) -> tuple[object, bool]:
-    """Insert under the UNIQUE client_id; a replay returns the row it made the first time."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        existing = db.session.scalar(db.select(model).where(model.client_id == client_id))
-        if existing is None:
-            raise
-        return existing, False
-    return row, True
+def _photo_of(incident: Incident, kind: str):  # type: ignore[no-untyped-def]
+    """The target of an evidence client_id: this incident, this kind of picture."""
+    return lambda found: found.incident_id == incident.id and found.kind == kind
 
 
-def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str,
+def server_client_id(kind: str) -> str:
+    """A key for a record the caller sent no client_id for; "/" is outside the client_id
+    alphabet, so no tablet can ever send it."""
+    return f"{kind}/{uuid.uuid4().hex}"
+
+
+def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str | None,
               taken_at: datetime, device: str | None, who: User,
               kind: str = "photo", signs: str | None = None) -> tuple[Evidence, bool]:
-    """Check and keep an image: the original unchanged under its SHA-256, plus two copies."""
+    """Check and keep an image: the original unchanged under its SHA-256, plus two copies.
+
+    A client_id seen before returns the picture it made for this incident (nothing is decoded
+    again); one of another record is 409 client_id_conflict. Without a client_id there is no
+    replay protection: every call keeps a picture."""
     from proctor import vision  # OpenCV loads on first use, not at start-up
 
+    same = _photo_of(incident, kind)
+    if client_id is None:
+        client_id = server_client_id(kind)
+    else:
+        seen = scope.replayed(Evidence, client_id, same)
+        if seen is not None:
+            return seen, False
     end_read_transaction(db.session())  # the decode holds no database lock
     try:
         result = offload(vision.ingest, data, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
@@ -60,9 +70,9 @@ def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str,
                    width=result.width, height=result.height, orientation=result.orientation,
                    device=(device or "")[:255] or None, taken_at=taken_at, taken_by=who.id,
                    signs_record_hash=signs)
-    evidence, created = _insert_once(row, Evidence, client_id)
+    evidence, created = scope.insert_once(row, same_target=same)
     if not created:
-        return evidence, False  # type: ignore[return-value]
+        return evidence, False
     evidence_store.store(result.sha256, data, result.display_jpeg, result.thumbnail_jpeg)
     audit.record("evidence_added", "evidence", row.id, incident_id=incident.id, kind=kind,
                  source=source, sha256=result.sha256, size=result.size, device=row.device,
@@ -88,11 +98,13 @@ def fresh_frame(room: Room):  # type: ignore[no-untyped-def]
                        f"The room camera did not answer: {exc}") from None
 
 
-def camera_frame(incident: Incident, client_id: str, who: User) -> tuple[Evidence, bool]:
-    """A fresh frame from the room's camera, kept like any other photo."""
-    existing = db.session.scalar(db.select(Evidence).where(Evidence.client_id == client_id))
-    if existing is not None:
-        return existing, False
+def camera_frame(incident: Incident, client_id: str | None, who: User) -> tuple[Evidence, bool]:
+    """A fresh frame from the room's camera, kept like any other photo (a replay of its
+    client_id is answered before the camera is asked)."""
+    if client_id is not None:
+        seen = scope.replayed(Evidence, client_id, _photo_of(incident, "photo"))
+        if seen is not None:
+            return seen, False
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
     if room is None:
         raise ApiError(422, "no_camera", "This incident is not tied to a room with a camera.")
@@ -121,40 +133,51 @@ def principal_person(incident: Incident) -> int:
     return incident.parties[0].person_id
 
 
+def _acknowledgement_of(incident: Incident, kind: str):  # type: ignore[no-untyped-def]
+    return lambda found: found.incident_id == incident.id and found.kind == kind
+
+
 def sign(incident: Incident, png: bytes, client_id: str, taken_at: datetime,
          device: str | None, who: User) -> tuple[Acknowledgement, bool]:
-    """The candidate's signature on the tablet, bound to the record's hash at that moment."""
-    existing = _ack_by_client(client_id)
-    if existing is not None:
-        return existing, False
+    """The candidate's signature on the tablet, bound to the record's hash at that moment; a
+    replay returns the signature it made on this incident (else 409 client_id_conflict)."""
+    same = _acknowledgement_of(incident, "signed")
+    seen = scope.replayed(Acknowledgement, client_id, same)
+    if seen is not None:
+        return seen, False
     _refuse_if_acknowledged(incident)
     bound = record_hash(incident)
-    evidence, _ = add_photo(incident, png, source="canvas", client_id=f"{client_id}-image",
+    # The picture's key derives from the signature's, in a form no tablet sends (64 chars).
+    image_key = "signature/" + hashlib.sha256(client_id.encode()).hexdigest()[:54]
+    evidence, _ = add_photo(incident, png, source="canvas", client_id=image_key,
                             taken_at=taken_at, device=device, who=who, kind="signature",
                             signs=bound)
-    ack = Acknowledgement(client_id=client_id, incident_id=incident.id, kind="signed",
-                          person_id=principal_person(incident), record_hash=bound,
-                          evidence_id=evidence.id, recorded_by=who.id)
-    db.session.add(ack)
-    db.session.flush()
-    audit.record("record_signed", "incident", incident.id, record_hash=bound,
-                 evidence_id=evidence.id)
-    return ack, True
+    ack, created = scope.insert_once(
+        Acknowledgement(client_id=client_id, incident_id=incident.id, kind="signed",
+                        person_id=principal_person(incident), record_hash=bound,
+                        evidence_id=evidence.id, recorded_by=who.id), same_target=same)
+    if created:
+        audit.record("record_signed", "incident", incident.id, record_hash=bound,
+                     evidence_id=evidence.id)
+    return ack, created
 
 
 def refuse(incident: Incident, client_id: str, who: User) -> tuple[Acknowledgement, bool]:
-    """The candidate refuses to sign: recorded now, complete once a second invigilator attests."""
-    existing = _ack_by_client(client_id)
-    if existing is not None:
-        return existing, False
+    """The candidate refuses to sign: recorded now, complete once a second invigilator attests.
+    A replay returns the refusal it made on this incident (else 409 client_id_conflict)."""
+    same = _acknowledgement_of(incident, "refused")
+    seen = scope.replayed(Acknowledgement, client_id, same)
+    if seen is not None:
+        return seen, False
     _refuse_if_acknowledged(incident)
-    ack = Acknowledgement(client_id=client_id, incident_id=incident.id, kind="refused",
-                          person_id=principal_person(incident),
-                          record_hash=record_hash(incident), recorded_by=who.id)
-    db.session.add(ack)
-    db.session.flush()
-    audit.record("signature_refused", "incident", incident.id, record_hash=ack.record_hash)
-    return ack, True
+    ack, created = scope.insert_once(
+        Acknowledgement(client_id=client_id, incident_id=incident.id, kind="refused",
+                        person_id=principal_person(incident),
+                        record_hash=record_hash(incident), recorded_by=who.id),
+        same_target=same)
+    if created:
+        audit.record("signature_refused", "incident", incident.id, record_hash=ack.record_hash)
+    return ack, created
 
 
 def attest(ack: Acknowledgement, who: User) -> Acknowledgement:
@@ -172,11 +195,6 @@ def attest(ack: Acknowledgement, who: User) -> Acknowledgement:
     return ack
 
 
-def _ack_by_client(client_id: str) -> Acknowledgement | None:
-    return db.session.scalar(db.select(Acknowledgement).where(
-        Acknowledgement.client_id == client_id))
-
-
 def _refuse_if_acknowledged(incident: Incident) -> None:
     done = db.session.scalar(db.select(Acknowledgement).where(
         Acknowledgement.incident_id == incident.id))
@@ -187,11 +205,28 @@ def _refuse_if_acknowledged(incident: Incident) -> None:
 
 def add_addendum(incident: Incident, text: str, client_id: str,
                  who: User) -> tuple[Addendum, bool]:
-    row = Addendum(client_id=client_id, incident_id=incident.id, text=text, written_by=who.id)
-    addendum, created = _insert_once(row, Addendum, client_id)
+    """A dated addendum; a replay returns the one it made on this incident (else 409)."""
+    addendum, created = scope.insert_once(
+        Addendum(client_id=client_id, incident_id=incident.id, text=text, written_by=who.id),
+        same_target=lambda found: found.incident_id == incident.id)
     if created:
-        audit.record("addendum_added", "incident", incident.id, addendum_id=row.id)
-    return addendum, created  # type: ignore[return-value]
+        audit.record("addendum_added", "incident", incident.id, addendum_id=addendum.id)
+    return addendum, created
+
+
+def seize(incident: Incident, person_id: int, *, description: str, kept_at: str,
+          seized_at: datetime, client_id: str, who: User) -> tuple[SeizedItem, bool]:
+    """An item taken from a party of the incident; a replay returns the item it recorded on
+    this incident (else 409 client_id_conflict)."""
+    item, created = scope.insert_once(
+        SeizedItem(client_id=client_id, incident_id=incident.id, sitting_id=incident.sitting_id,
+                   room_id=incident.room_id, person_id=person_id, description=description,
+                   kept_at=kept_at, seized_by=who.id, seized_at=seized_at),
+        same_target=lambda found: found.incident_id == incident.id)
+    if created:
+        audit.record("item_seized", "seized_item", item.id, incident_id=incident.id,
+                     description=description, kept_at=kept_at)
+    return item, created
 
 
 def verify(evidence: Evidence) -> tuple[bool, str | None]:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 import incidents
 from proctor import realtime
@@ -27,7 +26,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit
+from proctor.services import audit, scope
 from proctor.services.sittings import current_subject, subject_by_code
 
 
@@ -137,15 +136,11 @@ def _upsert_attendance(dialect: str) -> Any:
     return _UPSERTS[dialect]
 
 
-def find_warning(client_id: str) -> CandidateWarning | None:
-    return db.session.scalar(db.select(CandidateWarning).where(
-        CandidateWarning.client_id == client_id))
-
-
 def record_warning(sitting: Sitting, candidate: Candidate, subject: Subject, rule_code: str,
                    observed_at: datetime, note: str | None, client_id: str,
                    who: User) -> tuple[CandidateWarning, bool]:
-    """A reminder under T1.1–T1.3. Returns (warning, created); a repeated client_id is a replay."""
+    """A reminder under T1.1–T1.3. Returns (warning, created); a repeated client_id is a replay
+    of a reminder of the same candidate (else 409 client_id_conflict)."""
     if rule_code not in incidents.warning_rule_codes():
         raise ApiError(422, "not_a_warning_rule",
                        f"reminders are for {', '.join(incidents.warning_rule_codes())}",
@@ -153,18 +148,14 @@ def record_warning(sitting: Sitting, candidate: Candidate, subject: Subject, rul
     if subject.id not in {link.subject_id for link in candidate.subject_links}:
         raise ApiError(422, "subject_not_taken",
                        f"{candidate.ticket_no} does not sit {subject.code}", "subject")
-    warning = CandidateWarning(client_id=client_id, candidate_id=candidate.id,
-                               subject_id=subject.id, room_id=room_of(candidate),
-                               rule_code=rule_code, note=note, observed_at=observed_at,
-                               recorded_by=who.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(warning)
-    except IntegrityError:
-        existing = find_warning(client_id)
-        if existing is None:
-            raise
-        return existing, False
+    warning, created = scope.insert_once(
+        CandidateWarning(client_id=client_id, candidate_id=candidate.id,
+                         subject_id=subject.id, room_id=room_of(candidate),
+                         rule_code=rule_code, note=note, observed_at=observed_at,
+                         recorded_by=who.id),
+        same_target=lambda found: found.candidate_id == candidate.id)
+    if not created:
+        return warning, False
     audit.record("warning_recorded", "warning", warning.id, ticket_no=candidate.ticket_no,
                  subject=subject.code, rule_code=rule_code, client_id=client_id)
     realtime.publish("warning_recorded", sitting.id, warning.room_id, warning_data(warning))

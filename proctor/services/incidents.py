@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 import incidents as rules
@@ -24,7 +23,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit
+from proctor.services import audit, scope
 from proctor.services.floor import room_of, warning_data
 from proctor.services.people import person_for, valid_id_number
 from proctor.services.sanctions import recompute_for_incident
@@ -54,10 +53,6 @@ RECORD = (
 )
 
 
-def find_incident(client_id: str) -> Incident | None:
-    return db.session.scalar(db.select(Incident).where(Incident.client_id == client_id))
-
-
 def load_incident(incident_id: int) -> Incident | None:
     """The incident with its record loaded (see RECORD), or None."""
     return db.session.scalar(db.select(Incident).where(Incident.id == incident_id)
@@ -78,7 +73,10 @@ def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject
                     observed_at: datetime, description: str, parties: list[Party],
                     severity: str | None, discovered_after_exam: bool, who: User,
                     warning: CandidateWarning | None = None) -> tuple[Incident, bool]:
-    """Record a reported incident; returns (incident, created). Nothing counts until decided."""
+    """Record a reported incident; returns (incident, created). Nothing counts until decided.
+
+    A client_id seen before returns the incident it made in this sitting (and, for one raised
+    by a refused reminder, for that reminder) if the caller may see it; else 409."""
     try:
         rule = rules.check_report(rule_code, subject=subject.code if subject else None,
                                   from_refused_warning=warning is not None,
@@ -95,14 +93,10 @@ def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject
         description=description, proposed_severity=severity,
         discovered_after_exam=discovered_after_exam, reported_by=who.id,
         observed_at=observed_at, warning_id=warning.id if warning else None)
-    try:
-        with db.session.begin_nested():
-            db.session.add(incident)
-    except IntegrityError:
-        existing = find_incident(client_id)
-        if existing is None:
-            raise
-        return existing, False
+    incident, created = scope.insert_once(incident, same_target=lambda found: (
+        found.sitting_id == sitting.id and found.warning_id == (warning.id if warning else None)))
+    if not created:
+        return incident, False
     for party in parties:
         _add_party(incident, party)
     db.session.flush()
@@ -149,8 +143,9 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
         warning.note = f"{warning.note}\n{note}" if warning.note else note
     if outcome == "refused":
         text = f"经提醒拒不改正 / refused to correct after a reminder ({warning.rule_code})"
+        # "/" is outside the client_id alphabet: no tablet can claim this key beforehand.
         incident, _ = report_incident(
-            sitting, client_id=f"warning-{warning.id}-refused", rule_code=warning.rule_code,
+            sitting, client_id=f"warning/{warning.id}/refused", rule_code=warning.rule_code,
             subject=warning.subject, observed_at=utcnow(), description=text,
             parties=[Party("principal", candidate=warning.candidate)], severity=None,
             discovered_after_exam=False, who=who, warning=warning)

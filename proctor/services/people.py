@@ -56,13 +56,20 @@ def subject_codes(candidate: Candidate, sitting: Sitting) -> list[str]:
 def register_candidate(sitting: Sitting, ticket_no: str, name: str, id_number: str,
                        subjects: Sequence[str] | None, application: str | None = None,
                        training_body: str | None = None) -> tuple[Candidate, str]:
-    """Create or update a candidate; returns it with 'created', 'updated' or 'unchanged'."""
+    """Create or update a candidate; returns it with 'created', 'updated' or 'unchanged'.
+
+    A ticket's person never changes here: an existing ticket with another ID number is 409
+    `ticket_taken` (a correction is `correct_identity`, explicit, reasoned and audited)."""
     number = valid_id_number(id_number)
     wanted = [subject_by_code(sitting, code, "subjects") for code in subjects] if subjects \
         else list(sitting.subjects)
-    person = person_for(number, name)
     candidate = db.session.scalar(db.select(Candidate).where(
         Candidate.sitting_id == sitting.id, Candidate.ticket_no == ticket_no))
+    if candidate is not None and candidate.person.id_number != number:
+        raise ApiError(409, "ticket_taken",
+                       f"ticket {ticket_no} belongs to another person; a wrong ID number is "
+                       f"corrected through the ticket's identity correction", "id_number")
+    person = candidate.person if candidate is not None else person_for(number, name)
     other = db.session.scalar(db.select(Candidate).where(
         Candidate.sitting_id == sitting.id, Candidate.person_id == person.id))
     if other is not None and other is not candidate:
@@ -77,21 +84,89 @@ def register_candidate(sitting: Sitting, ticket_no: str, name: str, id_number: s
         audit.record("candidate_registered", "candidate", candidate.id, sitting_id=sitting.id,
                      ticket_no=ticket_no, person_id=person.id, subjects=[s.code for s in wanted])
         return candidate, "created"
-    return candidate, _update_candidate(candidate, person, wanted, application, training_body)
+    return candidate, _update_candidate(candidate, wanted, application, training_body)
 
 
-def _update_candidate(candidate: Candidate, person: Person, wanted: list, application: str | None,
+def _update_candidate(candidate: Candidate, wanted: list, application: str | None,
                       training_body: str | None) -> str:
-    before = (candidate.person_id, sorted(link.subject_id for link in candidate.subject_links),
+    before = (sorted(link.subject_id for link in candidate.subject_links),
               candidate.application, candidate.training_body)
-    after = (person.id, sorted(s.id for s in wanted), application, training_body)
+    after = (sorted(s.id for s in wanted), application, training_body)
     if before == after:
         return "unchanged"
-    candidate.person_id = person.id
-    if before[1] != after[1]:
+    if before[0] != after[0]:
         candidate.subject_links = [CandidateSubject(subject_id=s.id) for s in wanted]
     candidate.application, candidate.training_body = application, training_body
     db.session.flush()
     audit.record("candidate_updated", "candidate", candidate.id, ticket_no=candidate.ticket_no,
-                 person_id=person.id, subjects=[s.code for s in wanted])
+                 person_id=candidate.person_id, subjects=[s.code for s in wanted])
     return "updated"
+
+
+def correct_identity(sitting: Sitting, candidate: Candidate, id_number: str, name: str,
+                     reason: str) -> bool:
+    """The evaluation body corrects who holds a ticket (a wrong ID number at registration).
+
+    What keeps every record pointing at the right person: the records of a ticket were made
+    about whoever sat in its seat, so while none of them is decided or signed (every incident
+    naming the ticket is still `reported`, with no signature, refusal or notice) they move with
+    the ticket: the parties and the seized items of this sitting go to the corrected person,
+    and both persons' sanctions are recomputed. Once one is decided or signed, its record (and
+    the hash the decider countersigned) names its person for good: 409 `ticket_has_records`;
+    such a record is put right through review. Returns whether anything changed."""
+    from proctor.models import Acknowledgement, Incident, IncidentParty, Notice, SeizedItem
+    from proctor.services.sanctions import recompute_person
+
+    number = valid_id_number(id_number)
+    before = candidate.person
+    if before.id_number == number:
+        if before.name == name:
+            return False  # a retry
+        raise ApiError(422, "same_person", "The ticket already has this ID number: a name is "
+                       "not corrected here.", "id_number")
+    after = db.session.scalar(db.select(Person).where(Person.id_type == "resident_id",
+                                                      Person.id_number == number))
+    if after is not None and after.name != name:
+        raise ApiError(422, "name_mismatch",
+                       "This ID number belongs to a person registered under another name.", "name")
+    if after is not None:
+        other = db.session.scalar(db.select(Candidate).where(
+            Candidate.sitting_id == sitting.id, Candidate.person_id == after.id))
+        if other is not None:
+            raise ApiError(409, "person_already_registered",
+                           f"this ID number is registered with ticket {other.ticket_no}",
+                           "id_number")
+    parties = list(db.session.scalars(db.select(IncidentParty).where(
+        IncidentParty.candidate_id == candidate.id)))
+    ids = sorted({p.incident_id for p in parties})
+    locked = sorted(set(db.session.scalars(db.select(Incident.id).where(
+        Incident.id.in_(ids), Incident.status != "reported")))
+        | set(db.session.scalars(db.select(Acknowledgement.incident_id).where(
+            Acknowledgement.incident_id.in_(ids))))
+        | set(db.session.scalars(db.select(Notice.incident_id).where(
+            Notice.candidate_id == candidate.id))))
+    if locked:
+        raise ApiError(409, "ticket_has_records",
+                       f"incident(s) {', '.join(map(str, locked))} of ticket "
+                       f"{candidate.ticket_no} are decided or signed and name their person for "
+                       f"good; put them right through review", "ticket_no")
+    after = after or person_for(number, name)
+    taken = db.session.scalar(db.select(IncidentParty.incident_id).where(
+        IncidentParty.incident_id.in_(ids), IncidentParty.person_id == after.id))
+    if taken is not None:
+        raise ApiError(409, "ticket_has_records",
+                       f"incident {taken} names this person already", "id_number")
+    items = list(db.session.scalars(db.select(SeizedItem).where(
+        SeizedItem.sitting_id == sitting.id, SeizedItem.person_id == before.id)))
+    for row in [*parties, *items]:
+        row.person_id = after.id
+    candidate.person_id = after.id
+    db.session.flush()
+    db.session.expire(candidate, ["person"])
+    recompute_person(before.id)
+    recompute_person(after.id)
+    audit.record("candidate_identity_corrected", "candidate", candidate.id,
+                 sitting_id=sitting.id, ticket_no=candidate.ticket_no, person_before=before.id,
+                 person_after=after.id, reason=reason, incidents=ids,
+                 seized_items=[item.id for item in items])
+    return True

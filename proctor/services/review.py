@@ -12,9 +12,12 @@ from proctor.extensions import db
 from proctor.models import (
     Acknowledgement,
     Addendum,
+    Candidate,
     CandidateWarning,
     Evidence,
     Incident,
+    Person,
+    SeizedItem,
     Sitting,
     User,
 )
@@ -67,10 +70,13 @@ def _record_so_far(incident: Incident) -> dict[str, Any]:
         Acknowledgement.incident_id == incident.id)))
     addenda = list(db.session.scalars(db.select(Addendum).where(
         Addendum.incident_id == incident.id).order_by(Addendum.id)))
+    seized = list(db.session.scalars(db.select(SeizedItem).where(
+        SeizedItem.incident_id == incident.id).order_by(SeizedItem.seized_at, SeizedItem.id)))
     name = _display_names(
         [incident.reported_by] + [w.recorded_by for w in warnings]
         + [a.recorded_by for a in acknowledgements] + [a.attested_by for a in acknowledgements]
-        + [a.written_by for a in addenda] + [d.decided_by for d in incident.decisions])
+        + [a.written_by for a in addenda] + [d.decided_by for d in incident.decisions]
+        + [i.seized_by for i in seized] + [i.returned_by for i in seized])
     return {
         "warnings": [{"rule_code": w.rule_code, "ticket_no": w.candidate.ticket_no,
                       "subject": w.subject.name, "outcome": w.outcome,
@@ -87,4 +93,22 @@ def _record_so_far(incident: Incident) -> dict[str, Any]:
         "decisions": [{"decision": d.decision, "severity": d.severity, "note": d.note,
                        "by": name(d.decided_by), "at": d.decided_at}
                       for d in incident.decisions],
+        "seized": _seized(incident, seized, name),
     }
+
+
+def _seized(incident: Incident, items: list[SeizedItem],
+            name: Callable[[int | None], str]) -> list[dict[str, Any]]:
+    """The items taken in this incident: what, from whom (name and ticket), where they are
+    kept, who took them when, and whether (when, to whom, by whom) they were returned."""
+    person_ids = {i.person_id for i in items}
+    people = dict(db.session.execute(db.select(Person.id, Person.name).where(
+        Person.id.in_(person_ids))).all()) if person_ids else {}
+    tickets = dict(db.session.execute(db.select(Candidate.person_id, Candidate.ticket_no).where(
+        Candidate.sitting_id == incident.sitting_id,
+        Candidate.person_id.in_(person_ids))).all()) if person_ids else {}
+    return [{"id": i.id, "description": i.description, "name": people.get(i.person_id, ""),
+             "ticket_no": tickets.get(i.person_id), "kept_at": i.kept_at,
+             "seized_by": name(i.seized_by), "seized_at": i.seized_at,
+             "returned_at": i.returned_at, "returned_to": i.returned_to,
+             "returned_by": name(i.returned_by)} for i in items]

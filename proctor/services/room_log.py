@@ -4,38 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-
 from proctor import realtime
 from proctor.errors import ApiError
-from proctor.extensions import db
 from proctor.models import Room, RoomLogEntry, Subject, User
-from proctor.services import audit
+from proctor.services import audit, scope
 
 KINDS = ("subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
          "evacuation", "equipment_fault", "other")
 
 
-def find_entry(client_id: str) -> RoomLogEntry | None:
-    return db.session.scalar(db.select(RoomLogEntry).where(RoomLogEntry.client_id == client_id))
-
-
 def add_entry(room: Room, kind: str, note: str | None, subject: Subject | None,
               observed_at: datetime, client_id: str, who: User) -> tuple[RoomLogEntry, bool]:
-    """Append an entry; a repeated client_id returns the entry it made."""
+    """Append an entry; a repeated client_id returns the entry it made in this room (else 409
+    client_id_conflict)."""
     if kind == "other" and not (note or "").strip():
         raise ApiError(422, "note_required", "Say what happened in the note.", "note")
-    entry = RoomLogEntry(client_id=client_id, room_id=room.id,
-                         subject_id=subject.id if subject else None, kind=kind, note=note,
-                         observed_at=observed_at, recorded_by=who.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:
-        existing = find_entry(client_id)
-        if existing is None:
-            raise
-        return existing, False
+    entry, created = scope.insert_once(
+        RoomLogEntry(client_id=client_id, room_id=room.id,
+                     subject_id=subject.id if subject else None, kind=kind, note=note,
+                     observed_at=observed_at, recorded_by=who.id),
+        same_target=lambda found: found.room_id == room.id)
+    if not created:
+        return entry, False
     audit.record("room_log_added", "room", room.id, kind=kind, client_id=client_id,
                  subject=subject.code if subject else None)
     realtime.publish("room_log_added", room.sitting_id, room.id, entry_data(entry, subject))

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
+import incidents as rules
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
@@ -21,10 +24,12 @@ from proctor.models import (
     CandidateSubject,
     CandidateWarning,
     Incident,
+    IncidentParty,
     Room,
     RoomLogEntry,
     RoomRecordSignoff,
     SeatAssignment,
+    Sitting,
     StaffAssignment,
     Subject,
     User,
@@ -69,13 +74,83 @@ def record(room: Room, subject: Subject) -> dict[str, Any]:
         "reminders": db.session.scalar(db.select(db.func.count()).select_from(CandidateWarning)
                                        .where(CandidateWarning.room_id == room.id,
                                               CandidateWarning.subject_id == subject.id)) or 0,
-        "incidents": [{"id": i.id, "rule_code": i.rule_code, "tier": i.tier, "status": i.status,
-                       "tickets": [p.candidate.ticket_no for p in i.parties if p.candidate],
-                       "at": i.observed_at.isoformat()}
-                      for i in db.session.scalars(db.select(Incident).where(
-                          Incident.room_id == room.id, Incident.subject_id == subject.id)
-                          .order_by(Incident.observed_at))],
+        "incidents": _incidents(room, subject),
     }
+
+
+def _incidents(room: Room, subject: Subject) -> list[dict[str, Any]]:
+    """The room's incidents in this subject: who (name, ticket, seat), when, under which rule,
+    the reminder that raised it, where it stands."""
+    rows = list(db.session.scalars(
+        db.select(Incident).where(Incident.room_id == room.id, Incident.subject_id == subject.id)
+        .options(selectinload(Incident.parties).selectinload(IncidentParty.person),
+                 selectinload(Incident.parties).selectinload(IncidentParty.candidate))
+        .order_by(Incident.observed_at, Incident.id)))
+    candidate_ids = [p.candidate_id for i in rows for p in i.parties if p.candidate_id]
+    seats = dict(db.session.execute(
+        db.select(SeatAssignment.candidate_id, SeatAssignment.seat_no)
+        .where(SeatAssignment.candidate_id.in_(candidate_ids))).all()) if candidate_ids else {}
+    warning_ids = [i.warning_id for i in rows if i.warning_id]
+    warnings = {w.id: w for w in db.session.scalars(db.select(CandidateWarning).where(
+        CandidateWarning.id.in_(warning_ids)))} if warning_ids else {}
+    out = []
+    for i in rows:
+        warning = warnings.get(i.warning_id) if i.warning_id else None
+        out.append({
+            "id": i.id, "rule_code": i.rule_code, "tier": i.tier, "status": i.status,
+            "severity": i.severity,
+            "tickets": [p.candidate.ticket_no for p in i.parties if p.candidate],
+            "parties": [{"name": p.name_as_given or p.person.name,
+                         "ticket_no": p.candidate.ticket_no if p.candidate else None,
+                         "seat_no": seats.get(p.candidate_id) if p.candidate_id else None,
+                         "role": p.role} for p in i.parties],
+            "reminder": {"at": warning.observed_at.isoformat(),
+                         "refused_at": warning.resolved_at.isoformat()
+                         if warning.resolved_at else None} if warning else None,
+            "at": i.observed_at.isoformat()})
+    return out
+
+
+#: Role words some accounts carry in their display name ("监考员 张明"); the paper prints the
+#: role once, beside the name.
+ROLE_WORDS = ("监考员", "监考", "主考", "Invigilator", "Chief examiner")
+
+
+def bare_name(display_name: str) -> str:
+    """A staff member's name without a leading role word: "监考员 张明" → "张明"."""
+    name = display_name.strip()
+    for word in ROLE_WORDS:
+        rest = name[len(word):].strip(" \u3000:：·") if name.startswith(word) else ""
+        if rest:
+            return rest
+    return name
+
+
+def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitting,
+            subject: Subject) -> dict[str, Any]:
+    """What the printed record shows of its content: times as datetimes (the page prints them
+    in venue time), staff names without role words, and each incident's rule and, once
+    confirmed, its sanction in words from the engine (both languages; the page picks one)."""
+    book = rules.default_rulebook()
+
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    incidents = []
+    for i in content["incidents"]:
+        rule = book.get(i["rule_code"])
+        sanction = rules.preview(
+            rule.code, sitting_date=sitting.date, subject=subject.code,
+            severity=rules.Severity(i["severity"]) if i["severity"] else None,
+            subject_name=subject.name) if i["status"] == "confirmed" else None
+        reminder = i["reminder"]
+        incidents.append({**i, "at": when(i["at"]), "rule": rule.title, "sanction": sanction,
+                          "reminded_at": when(reminder["at"]) if reminder else None})
+    return {"invigilators": [bare_name(p["name"]) for p in content["invigilators"]],
+            "log": [{**e, "at": when(e["at"])} for e in content["log"]],
+            "incidents": incidents,
+            "signoffs": [{**s, "name": bare_name(s["name"]), "signed_at": when(s["signed_at"])}
+                         for s in signed]}
 
 
 def record_hash(content: dict[str, Any]) -> str:

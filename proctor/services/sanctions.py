@@ -21,7 +21,7 @@ from proctor.models import (
 
 def facts_for_person(person_id: int) -> list[rules.IncidentFact]:
     """Every incident the person is a party of, as the engine's facts (all statuses)."""
-    stmt = (db.select(IncidentParty.role, Incident, Sitting.date, Subject.code)
+    stmt = (db.select(IncidentParty.role, Incident, Sitting.date, Subject.code, Subject.name)
             .join(Incident, IncidentParty.incident_id == Incident.id)
             .join(Sitting, Incident.sitting_id == Sitting.id)
             .outerjoin(Subject, Incident.subject_id == Subject.id)
@@ -32,13 +32,21 @@ def facts_for_person(person_id: int) -> list[rules.IncidentFact]:
             status=rules.IncidentStatus(incident.status), sitting_id=incident.sitting_id,
             sitting_date=sitting_date, subject=subject_code,
             severity=rules.Severity(incident.severity) if incident.severity else None,
-            role=rules.PartyRole(role), discovered_after_exam=incident.discovered_after_exam)
-        for role, incident, sitting_date, subject_code in db.session.execute(stmt)
+            role=rules.PartyRole(role), discovered_after_exam=incident.discovered_after_exam,
+            subject_name=subject_name)
+        for role, incident, sitting_date, subject_code, subject_name in db.session.execute(stmt)
     ]
 
 
 def sanction_for_person(person_id: int) -> rules.PersonSanction:
     return rules.compute_sanction(facts_for_person(person_id))
+
+
+def voided_subject_codes(outcome: rules.SittingOutcome, sitting: Sitting) -> list[str]:
+    """Every voided subject of the sitting, sorted: all of them when the whole sitting is
+    voided (Tier 2 and 3), else those voided one by one (Tier 1)."""
+    every = sorted(subject.code for subject in sitting.subjects)  # read either way: one query
+    return every if outcome.all_subjects_voided else sorted(outcome.voided_subjects)
 
 
 def recompute_for_incident(incident: Incident) -> None:
@@ -55,7 +63,8 @@ def recompute_person(person_id: int) -> rules.PersonSanction:
         outcome = result.outcome_for(candidate.sitting_id)
         row = db.session.get(CandidateSanction, candidate.id) or CandidateSanction(
             candidate_id=candidate.id)
-        row.voided_subjects = sorted(outcome.voided_subjects)
+        row.voided_subjects = voided_subject_codes(
+            outcome, db.session.get_one(Sitting, candidate.sitting_id))
         row.all_subjects_voided = outcome.all_subjects_voided
         row.certificate_revoked = outcome.certificate_revoked
         row.incident_ids = list(outcome.incident_ids)

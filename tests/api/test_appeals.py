@@ -324,10 +324,12 @@ def test_notice_page_and_pdf(app, make_sitting, auth):
     page = chief.get(f"/notices/{first['id']}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     html = page.get_data(as_text=True)
-    for text in ("处理决定书", first["name"], first["id_number"], first["number"], "T3.2",
+    for text in ("处理决定书", first["name"], first["id_number"], first["number"],
+                 "《职业技能等级认定考生须知》第四条第2项",
                  first["content"]["rule"]["text"]["zh"], "2025年6月28日", "2030年6月27日",
                  "上海市人工智能行业协会", "15", "复核"):
         assert text in html, text
+    assert "T3.2" not in html   # the candidate reads the attachment's numbering, not our code
     last_day = date.fromisoformat(first["review_last_day"])
     assert f"{last_day.year}年{last_day.month}月{last_day.day}日" in html
     english = chief.get(f"/notices/{first['id']}?lang=en").get_data(as_text=True)

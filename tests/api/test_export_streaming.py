@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, insert
 from proctor.api.schemas import BansOut
 from proctor.idnumber import make_id_number
 from proctor.services import bans
+from proctor.services.tables import csv_text, undefuse
 
 COLUMNS = list(bans.BAN_COLUMNS)
 AS_OF = date(2026, 1, 1)  # every ban `fill` makes is in force on this date
@@ -38,8 +39,10 @@ def digest_of(rows):
 
 
 def row_of_cells(cells):
-    """What a receiver makes of a CSV line: the row as the JSON export gives it."""
-    name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = cells
+    """What a receiver makes of a CSV line: the row as the JSON export gives it (a cell that
+    was neutralised against formulas has its quote taken off, README)."""
+    name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = map(
+        undefuse, cells)
     return {"name": name, "id_number": number, "ticket_no": ticket or None, "from": starts,
             "until": until,
             "tier": int(tier), "rule_codes": codes.split(), "referral": referral == "true",
@@ -94,11 +97,26 @@ def stream_to(api, url: str, path: Path) -> tuple[int, object]:
         tracemalloc.stop()
 
 
+def row_of_sheet(values):
+    """What a receiver makes of a row of the clerk's XLSX: the row as the JSON export gives it."""
+    name, number, ticket, starts, until, tier, codes, referral, sitting, incidents = values
+    return {"name": name, "id_number": number, "ticket_no": ticket, "from": starts.date()
+            .isoformat(), "until": until.date().isoformat(), "tier": tier,
+            "rule_codes": codes.split(), "referral": referral == "是", "sitting_id": sitting,
+            "incident_ids": [int(i) for i in str(incidents).split()]}
+
+
+def manifest_of(api, response):
+    """The export's manifest, fetched apart by its X-Audit-Head (README)."""
+    answer = api.get(f"/api/v1/bans/manifest?audit_head={response.headers['X-Audit-Head']}")
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
 def read_csv(path: Path):
     with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
-    manifest = dict(cell.lstrip("# ").split("=", 1) for cell in lines[-1])
-    return lines[0], [row_of_cells(cells) for cells in lines[1:-1]], manifest
+    return lines[0], [row_of_cells(cells) for cells in lines[1:]]
 
 
 def read_json(path: Path):
@@ -131,8 +149,12 @@ def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
         runs = [stream_to(body, url, path) for _ in range(2)]
         peaks[total], response = min(peak for peak, _ in runs), runs[-1][1]
         sizes[total] = path.stat().st_size
-        head = body.get("/api/v1/audit/verify").get_json()["head"]
-        assert response.headers["X-Audit-Head"] == head  # this export's own audit entry
+        # This export's own audit entry, then the one its manifest went to, last row out.
+        done, exported = body.get("/api/v1/audit?limit=2").get_json()["entries"]
+        head = exported["hash"]
+        assert response.headers["X-Audit-Head"] == head and exported["action"] == "bans_exported"
+        manifest = manifest_of(body, response)
+        assert manifest["manifest_entry"] == done["hash"] and manifest["format"] == fmt
         if total == 2_000:  # what holding the rows takes: the receiver's parsed rows
             tracemalloc.start()
         parsed = read_csv(path) if fmt == "csv" else read_json(path)
@@ -140,16 +162,16 @@ def test_export_streams_in_constant_memory(app, body, fmt, tmp_path):
             per_row = tracemalloc.get_traced_memory()[0] / total
             tracemalloc.stop()
         if fmt == "csv":
-            header, rows, manifest = parsed
+            header, rows = parsed
             assert header == COLUMNS
-            assert manifest["rows"] == str(total) and manifest["sha256"] == digest_of(rows)
-            assert manifest["audit_head"] == head and manifest["as_of"] == AS_OF.isoformat()
-            assert manifest["generated_at"] == response.headers["X-Generated-At"]
         else:
             rows = parsed["bans"]
             assert parsed["count"] == total and parsed["digest"] == digest_of(rows)
             assert parsed["audit_head"] == head and parsed["as_of"] == AS_OF.isoformat()
             assert [list(row) for row in rows[:1]] == [COLUMNS]
+        assert manifest["rows"] == total and manifest["sha256"] == digest_of(rows)
+        assert manifest["audit_head"] == head and manifest["as_of"] == AS_OF.isoformat()
+        assert manifest["generated_at"] == response.headers["X-Generated-At"]
         assert len(rows) == total
         assert [r["id_number"] for r in rows] == sorted(r["id_number"] for r in rows)
         assert "310101199001010011" not in {r["id_number"] for r in rows}
@@ -182,12 +204,14 @@ def test_xlsx_reads_back_from_memory_or_a_temporary_file(app, body, monkeypatch,
     assert response.headers["X-Rows"] == "1200"
     assert response.headers["X-Digest-SHA256"] == data["digest"]
     book = load_workbook(io.BytesIO(content), read_only=True)
-    rows = [list(r) for r in book["bans"].iter_rows(values_only=True)]
-    manifest = dict(book["manifest"].iter_rows(values_only=True))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    manifest = {key: value for _, value, key in book.worksheets[1].iter_rows(
+        min_row=2, values_only=True)}
     book.close()
-    assert rows[0] == COLUMNS
-    assert [row_of_cells(r) for r in rows[1:]] == data["bans"]
+    assert rows[0] == [column.zh for column in bans.BAN_TABLE.columns]
+    assert [row_of_sheet(r) for r in rows[1:]] == data["bans"]
     assert manifest["rows"] == 1200 and manifest["sha256"] == data["digest"]
+    assert manifest_of(body, response)["sha256"] == data["digest"]
     assert manifest["generated_at"] == response.headers["X-Generated-At"]
     assert manifest["audit_head"] == response.headers["X-Audit-Head"]
     # openpyxl spools the sheets to temporary files: the rows are not all held in memory.
@@ -223,8 +247,10 @@ def test_empty_registry_exports_a_valid_file(app, body):
     assert data["bans"] == [] and data["count"] == 0
     assert data["digest"] == hashlib.sha256(b"").hexdigest()
     BansOut.model_validate(data)
-    lines = body.get(f"{URL}&format=csv").get_data().decode("utf-8-sig").splitlines()
-    assert lines[0] == ",".join(COLUMNS) and lines[1].startswith("# rows=0,sha256=e3b0c442")
+    response = body.get(f"{URL}&format=csv")
+    assert response.get_data().decode("utf-8-sig").splitlines() == [",".join(COLUMNS)]
+    manifest = manifest_of(body, response)
+    assert manifest["rows"] == 0 and manifest["sha256"] == data["digest"]
 
 
 def test_export_is_a_snapshot_and_keeps_no_writer_waiting(app, body, database_url, backend):
@@ -245,15 +271,17 @@ def test_export_is_a_snapshot_and_keeps_no_writer_waiting(app, body, database_ur
     text = b"".join(p if isinstance(p, bytes) else p.encode() for p in [*first, *pieces])
     response.close()
     lines = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
-    assert lines[-1][0] == "# rows=1500"
+    assert len(lines) == 1 + 1500 and manifest_of(body, response)["rows"] == 1500
     tier = COLUMNS.index("tier")
-    assert "9" not in {line[tier] for line in lines[1:-1]}  # the rows as at the start
+    assert "9" not in {line[tier] for line in lines[1:]}  # the rows as at the start
     later = body.get(f"{URL}&format=csv").get_data().decode("utf-8-sig")
-    assert [line[tier] for line in list(csv.reader(io.StringIO(later)))[1:-1]].count("9") == 1
+    assert [line[tier] for line in list(csv.reader(io.StringIO(later)))[1:]].count("9") == 1
 
 
 ODD_NAMES = ["王伟", 'quote " inside', "comma, inside", "new\nline", "cr\rreturn",
-             "back\\slash", "tab\tand \x01 control", "emoji 🙂", "", "é" * 40, "𠀀家"]
+             "back\\slash", "tab\tand \x01 control", "emoji 🙂", "", "é" * 40, "𠀀家",
+             # what a spreadsheet would run as a formula (OWASP), and quotes before it
+             "=1+1", "+1", "-1", "@SUM(1)", "\t=x", "\r=x", "'=1", "''+1", "'plain", "=a,b"]
 # JSON array texts the fast path must leave to the slow one (valid JSON, other spellings).
 ODD_ARRAYS = ["[1,2]", "[ 3 ]", "[-4, 5]", "[]", "[12, 13, 14]", "[7]", "[1.0]", "[\"8\"]"]
 
@@ -261,14 +289,17 @@ ODD_ARRAYS = ["[1,2]", "[ 3 ]", "[-4, 5]", "[]", "[12, 13, 14]", "[7]", "[1.0]",
 @pytest.mark.parametrize("masked", [False, True])
 def test_fast_path_writes_what_the_reference_writes(masked):
     """`_encode` (the export's hot loop) against the definitions: `ban_row`'s dict, hashed by
-    `RowDigest`, written by the csv module through `csv_cells`, and by json."""
+    `RowDigest`, its text cells (`ban_cells`, BAN_TABLE) neutralised and written by the csv
+    module (`tables.csv_text`), and by json."""
     rows, expected = [], []
     for index, name in enumerate(ODD_NAMES * 2):
         number = f"31010119900101{index:04d}"
         incidents = [index, index + 7][: index % 3]
         sittings = [index % 5 + 1, 99][: index % 3]
-        codes = ["T2.1", "T3.2 T3.4", 'T"9', "T1,1"][index % 4]
-        ticket = f"T{index:04d}" if index % 3 else None  # an impostor has no ticket
+        codes = ["T2.1", "T3.2 T3.4", 'T"9', "T1,1", "-T1"][index % 5]
+        # An impostor has no ticket; "-A7" is a formula to a spreadsheet, "T-011" is not.
+        ticket = (None if index % 3 == 0 else f"-A{index}" if index % 7 == 0
+                  else f"T-{index:03d}" if index % 5 == 1 else f"T{index:04d}")
         starts, until = date(2025, 1, 1 + index % 28), date(2030, 6, 30)
         if index < len(ODD_ARRAYS):
             sittings = incidents = json.loads(ODD_ARRAYS[index])
@@ -291,24 +322,24 @@ def test_fast_path_writes_what_the_reference_writes(masked):
     reference = bans.RowDigest()
     for row in expected:
         reference.add(row)
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(bans.csv_cells(r) for r in expected)
+    reference_csv = csv_text(bans.ban_cells(r) for r in expected)
+    assert "\r\n'+" in reference_csv and ",'-A" in reference_csv and ",'-T1," in reference_csv
     for size in (1, 5, len(rows)):
         chunks = [rows[i:i + size] for i in range(0, len(rows), size)]
         digest = hashlib.sha256()
-        csv_text, json_rows, cells = [], [], []
+        csv_lines, json_rows, cells = [], [], []
         for chunk in chunks:
             lines, out = bans._encode(chunk, masked, bans.JSON)
             digest.update(lines.encode())
             json_rows += [json.loads(r) for r in out]
             lines, out = bans._encode(chunk, masked, bans.CSV)
-            csv_text.append(bans._csv_text(out, chunk, masked))
+            csv_lines.append(bans._csv_text(out, chunk, masked))
             cells += bans._encode(chunk, masked, bans.CELLS)[1]
         assert digest.hexdigest() == reference.hexdigest()
         assert json_rows == expected
         assert [list(row) for row in json_rows] == [COLUMNS] * len(rows)
-        assert "".join(csv_text) == buffer.getvalue()
-        assert [list(c) for c in cells] == [bans.csv_cells(r) for r in expected]
+        assert "".join(csv_lines) == reference_csv
+        assert [list(c) for c in cells] == [bans.ban_cells(r) for r in expected]
 
 
 def test_many_bans_helper_makes_valid_distinct_people(app):

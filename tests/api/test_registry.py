@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 COLUMNS = ["name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes", "referral",
            "sitting_id", "incident_ids"]
+HEADERS_ZH = ["姓名", "证件号码", "准考证号", "禁考开始", "禁考截止", "违纪类别", "违纪条款",
+              "移送", "场次", "违纪事件"]
 
 
 def banned_sitting(make_sitting, auth):
@@ -51,6 +53,17 @@ def test_json_export_digest_matches_rows(make_sitting, auth):
     assert later["bans"][0]["referral"] is True
 
 
+def manifest_of(api, response):
+    """The manifest of an export, fetched apart (the CSV holds only its rows)."""
+    answer = api.get(f"/api/v1/bans/manifest?audit_head={response.headers['X-Audit-Head']}")
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def newest_entries(api, count):
+    return api.get(f"/api/v1/audit?limit={count}").get_json()["entries"]
+
+
 def test_csv_opens_in_excel_and_python(make_sitting, auth):
     banned_sitting(make_sitting, auth)
     body = auth.login("body")
@@ -61,9 +74,9 @@ def test_csv_opens_in_excel_and_python(make_sitting, auth):
     assert raw.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == COLUMNS
-    assert len(rows) == 4 and rows[-1][0] == "# rows=2"
+    assert len(rows) == 3  # the header and a row per ban: the manifest travels apart
     json_rows = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
-    assert rows[-1][1] == f"sha256={json_rows['digest']}"
+    assert manifest_of(body, response)["sha256"] == json_rows["digest"]
     assert {r[1] for r in rows[1:3]} == {b["id_number"] for b in json_rows["bans"]}
 
 
@@ -75,29 +88,34 @@ def test_every_format_carries_the_manifest_and_is_audited(make_sitting, auth):
     assert json_rows["generated_at"].endswith("Z") and json_rows["as_of"] == "2025-07-01"
     for fmt in ("json", "csv", "xlsx"):
         response = body.get(f"/api/v1/bans?as_of=2025-07-01&format={fmt}&masked=1")
-        head = body.get("/api/v1/audit/verify").get_json()["head"]
-        assert response.headers["X-Audit-Head"] == head, fmt  # the export's own audit entry
+        # The export's own audit entry, then (its last row out) the one with its manifest.
+        done, exported = newest_entries(body, 2)
+        head = exported["hash"]
+        assert response.headers["X-Audit-Head"] == head, fmt
+        assert (exported["action"], done["action"]) == ("bans_exported", "bans_export_completed")
         assert response.headers["X-As-Of"] == "2025-07-01"
         assert response.headers["Cache-Control"] == "no-store"
         generated = response.headers["X-Generated-At"]
+        manifest = manifest_of(body, response)
+        assert manifest == {"audit_head": head, "as_of": "2025-07-01", "format": fmt,
+                            "masked": True, "rows": 2, "sha256": manifest["sha256"],
+                            "generated_at": generated, "manifest_entry": done["hash"]}
         if fmt == "csv":
             assert response.headers["Content-Disposition"] == (
                 'attachment; filename="bans-2025-07-01-masked.csv"')
-            last = next(csv.reader([response.get_data().decode().splitlines()[-1]]))
-            manifest = dict(cell.lstrip("# ").split("=", 1) for cell in last)
-            assert manifest == {"rows": "2", "sha256": manifest["sha256"], "as_of": "2025-07-01",
-                                "audit_head": head, "generated_at": generated}
         elif fmt == "xlsx":
             book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-            manifest = dict(book["manifest"].iter_rows(values_only=True))
+            sheet = dict((key, value) for _, value, key in book.worksheets[1].iter_rows(
+                min_row=2, values_only=True))
             book.close()
-            assert manifest["audit_head"] == head and manifest["generated_at"] == generated
-            assert manifest["masked"] is True and manifest["rows"] == 2
-            assert response.headers["X-Digest-SHA256"] == manifest["sha256"]
+            assert sheet["audit_head"] == head and sheet["generated_at"] == generated
+            assert sheet["masked"] == "是" and sheet["rows"] == 2
+            assert response.headers["X-Digest-SHA256"] == sheet["sha256"] == manifest["sha256"]
         else:
             data = response.get_json()
             assert data["audit_head"] == head and data["generated_at"] == generated
             assert data["digest"] == digest_of(data["bans"]) != json_rows["digest"]
+            assert data["digest"] == manifest["sha256"]
     with body.raw.application.app_context():
         from proctor.extensions import db
         from proctor.models import AuditEntry
@@ -115,9 +133,10 @@ def test_xlsx_reads_back_to_the_same_rows(make_sitting, auth):
     response = body.get("/api/v1/bans?as_of=2025-07-01&format=xlsx")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-    rows = [list(r) for r in book["bans"].iter_rows(values_only=True)]
-    assert rows[0] == COLUMNS and len(rows) == 3
-    manifest = dict(book["manifest"].iter_rows(values_only=True))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert rows[0] == HEADERS_ZH and len(rows) == 3
+    manifest = {key: value for _, value, key in book.worksheets[1].iter_rows(
+        min_row=2, values_only=True)}
     json_rows = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
     assert manifest["rows"] == 2 and manifest["sha256"] == json_rows["digest"]
     assert sorted(r[1] for r in rows[1:]) == sorted(b["id_number"] for b in json_rows["bans"])

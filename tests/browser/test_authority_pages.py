@@ -250,7 +250,7 @@ def record_after_exam(tablet: Tablet) -> None:
     page.fill(f"{form} [name=observed_at]", "2025-06-30T10:15")
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("#after-exam-message.error")
-    assert "第一级违纪须选择科目" in page.inner_text("#after-exam-message")
+    assert "一类违纪须选择科目" in page.inner_text("#after-exam-message")
     page.select_option(f"{form} [name=rule_code]", "T3.1")
     assert page.locator(f"{form} .severity-field").is_visible()
     page.fill(f"{form} [name=description]", "申报材料中的工作年限证明系伪造")

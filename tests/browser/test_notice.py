@@ -50,9 +50,11 @@ def test_notice_renders_in_chinese_and_prints_to_pdf(tablets, tmp_path):
     response = chief.open(f"/notices/{notice['id']}")
     assert response is not None and response.status == 200
     sheet = chief.page.inner_text(".notice-sheet")
-    for text in ("处理决定书", candidate["name"], notice["id_number"], "T2.1",
-                 "上海市人工智能行业协会", "复核", notice["number"]):
+    for text in ("处理决定书", candidate["name"], notice["id_number"],
+                 "《职业技能等级认定考生须知》第三条第1项", "上海市人工智能行业协会", "复核",
+                 notice["number"]):
         assert text in sheet, text
+    assert "T2.1" not in sheet   # the attachment's numbering, never the internal code
     assert len(notice["id_number"]) == 18 and "*" not in notice["id_number"]
     # Chinese glyphs really render: the title is as wide as five CJK characters, not boxes.
     width = chief.page.evaluate(

@@ -321,3 +321,32 @@ def test_opencv_pixel_limit_is_set_before_cv2_loads() -> None:
     run = subprocess.run([sys.executable, "-c", script.split("png =")[0]], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60, check=True)
     assert run.stdout.strip() == str(vision.MAX_PIXELS)
+
+
+def test_a_transparent_signature_is_laid_on_white_not_black():
+    """The tablet's canvas gives a transparent PNG: the display copy and the thumbnail show the
+    strokes on white (decoding colour alone made the transparent pixels black)."""
+    canvas = np.zeros((240, 640, 4), np.uint8)  # fully transparent, colour 0 underneath
+    cv2.line(canvas, (40, 120), (600, 120), (20, 20, 20, 255), 6)
+    ok, png = cv2.imencode(".png", canvas)
+    assert ok
+    result = vision.ingest(png.tobytes())
+    for copy in (result.display_jpeg, result.thumbnail_jpeg):
+        image = cv2.imdecode(np.frombuffer(copy, np.uint8), cv2.IMREAD_COLOR)
+        height, width = image.shape[:2]
+        assert image[5, 5].min() > 240, "the background must be white"
+        assert image[height // 2, width // 2].max() < 100, "the stroke must stay dark"
+
+
+@pytest.mark.parametrize("depth, channels", [(np.uint16, 3), (np.uint8, 1), (np.uint16, 4)])
+def test_grey_and_sixteen_bit_pngs_decode(depth, channels):
+    high = 65535 if depth == np.uint16 else 255
+    shape = (60, 80) if channels == 1 else (60, 80, channels)
+    image = np.full(shape, high // 2, depth)
+    if channels == 4:
+        image[:, :, 3] = high  # opaque
+    ok, png = cv2.imencode(".png", image)
+    assert ok
+    result = vision.ingest(png.tobytes())
+    shown = cv2.imdecode(np.frombuffer(result.display_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert 110 < int(shown[30, 40].mean()) < 150  # mid grey

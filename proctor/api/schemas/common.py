@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    NaiveDatetime,
     StringConstraints,
 )
 
@@ -43,8 +46,46 @@ def _iso_date(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def _has_utc(value: object) -> object:
+    """An aware time must have a UTC equivalent (it is stored in UTC): 0001-01-01T00:00+05:00
+    and 9999-12-31T23:59-05:00 have none. Only years 1 and 9999 need the conversion tried."""
+    if (isinstance(value, datetime) and value.tzinfo is not None
+            and (value.year == 1 or value.year == 9999)):
+        try:
+            value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValueError("this time has no UTC equivalent (it falls outside years "
+                             "1 to 9999 in UTC)") from None
+    return value
+
+
+_HAS_UTC = AfterValidator(_has_utc)
+
+
+def _mentions_datetime(annotation: object) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, datetime):
+        return True
+    if annotation is AwareDatetime or annotation is NaiveDatetime:
+        return True
+    return any(_mentions_datetime(arg) for arg in get_args(annotation))
+
+
 class In(BaseModel):
+    """A request body, query or form: unknown fields are refused, and every time in it must
+    have a UTC equivalent (checked on the time fields only, where pydantic reports them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for info in cls.model_fields.values():
+            if _mentions_datetime(info.annotation) and _HAS_UTC not in info.metadata:
+                info.metadata.append(_HAS_UTC)
+                changed = True
+        if changed:
+            cls.model_rebuild(force=True, raise_errors=False)
 
 
 class Out(BaseModel):

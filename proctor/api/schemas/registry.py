@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel
+from pydantic import Field, RootModel, StringConstraints
 
 from proctor.api.schemas.common import (
     DbId,
@@ -56,10 +56,16 @@ class BanOut(Out):
     incident_ids: list[int]
 
 
+SheetLang = Annotated[Literal["zh", "en"], Field(
+    description="the XLSX's headers, sheet names and 是/否: Chinese (zh) or English (en); "
+                "CSV and JSON keep their keys")]
+
+
 class BansQuery(In):
     as_of: IsoDate | None = None
     format: Literal["json", "csv", "xlsx"] = "json"
     masked: bool = False
+    lang: SheetLang = "zh"
 
 
 class BansOut(Out):
@@ -69,6 +75,25 @@ class BansOut(Out):
     digest: str
     audit_head: str
     bans: list[BanOut]
+
+
+class BanManifestQuery(In):
+    audit_head: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="the export's X-Audit-Head: the hash of the audit entry that recorded it")
+
+
+class BanManifestOut(Out):
+    """What a receiver checks an export against: its rows and the SHA-256 of them (the digest
+    of the JSON rows; README), recorded in the audit chain once the last row was out."""
+
+    audit_head: str
+    as_of: dt.date
+    format: Literal["json", "csv", "xlsx"]
+    masked: bool
+    rows: int
+    sha256: str
+    generated_at: datetime
+    manifest_entry: str = Field(description="the hash of the audit entry holding the manifest")
 
 
 class EligibilityQuery(In):
@@ -94,7 +119,8 @@ class EligibilityBatchOut(Out):
 
 
 class RevocationsQuery(In):
-    format: Literal["json", "csv"] = "json"
+    format: Literal["json", "csv", "xlsx"] = "json"
+    lang: SheetLang = "zh"
 
 
 class RevocationOut(Out):

@@ -38,7 +38,7 @@ async function failure(response) {
 
 // fetch() on /api/v1: JSON in, the raw Response out (callers read JSON, blobs or text).
 export async function call(method, path, { json, form } = {}) {
-  const headers = { "X-CSRFToken": csrf };
+  const headers = { "X-CSRFToken": csrf, "Accept-Language": document.documentElement.lang };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";

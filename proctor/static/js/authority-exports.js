@@ -10,7 +10,7 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString(document.documentEleme
 const banCells = (ban) => [
   el("td", {}, ban.name), el("td", { class: "mono" }, ban.id_number),
   el("td", { class: "nowrap" }, `${ban.from} – ${ban.until}`),
-  el("td", {}, fmt(T.tier, { n: ban.tier })),
+  el("td", {}, T[`tier_${ban.tier}`] ?? String(ban.tier)),
   el("td", {}, ban.rule_codes.join(" "), ban.referral ? el("span", { class: "chip off" }, T.referral) : null),
 ];
 
@@ -95,7 +95,8 @@ onSubmit(eligForm, async () => {
       : el("div", { class: "banner error", "data-eligible": "0" },
         el("p", {}, `✗ ${fmt(T.not_eligible, vars)}`),
         el("ul", {}, ...answer.bans.map((ban) => el("li", {}, `${ban.name} · `,
-          fmt(T.ban_line, { ...ban, rules: ban.rule_codes.join(" ") }),
+          fmt(T.ban_line, { ...ban, tier: T[`tier_${ban.tier}`] ?? ban.tier,
+                            rules: ban.rule_codes.join(" ") }),
           ban.referral ? ` · ${T.referral}` : "")))));
     eligResult.hidden = false;
   } catch (failure) { showError(eligMessage, failure, eligForm); }

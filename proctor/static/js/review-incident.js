@@ -5,7 +5,8 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 async function post(url, body, errorBox) {
   const response = await fetch(url, {
     method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf,
+               "Accept-Language": document.documentElement.lang },
   });
   if (response.ok) {
     window.location.reload();
@@ -54,7 +55,8 @@ if (due) {
   const send = async (url, body) => {
     const response = await fetch(url, {
       method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf,
+                 "Accept-Language": document.documentElement.lang },
     });
     const box = document.getElementById("due-error");
     if (response.ok) {

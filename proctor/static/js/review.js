@@ -18,7 +18,8 @@ function el(tag, attrs = {}, ...children) {
 }
 
 async function getJSON(path) {
-  const response = await fetch(`/api/v1${path}`, { credentials: "same-origin" });
+  const response = await fetch(`/api/v1${path}`, {
+    credentials: "same-origin", headers: { "Accept-Language": document.documentElement.lang } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return response.json();
 }
@@ -38,9 +39,11 @@ function tile(room) {
 }
 
 function queueItem(incident) {
+  const waiting = incident.status === "reported";
   return el("li", { "data-incident": incident.id },
-    el("a", { class: "button", href: `/review/incidents/${incident.id}` }, T.review), " ",
-    el("span", { class: "badge tier" }, fmt(T.tier, { n: incident.tier })), " ",
+    el("a", { class: "button", href: `/review/incidents/${incident.id}` },
+       waiting ? T.review : T.view), " ",
+    el("span", { class: "badge tier" }, T[`tier_${incident.tier}`] ?? ""), " ",
     `${incident.rule_code} · ${roomNames.get(incident.room_id) ?? ""} · `,
     incident.parties.map((p) => `${p.name}${p.ticket_no ? ` (${p.ticket_no})` : ""}`).join("、"),
     incident.status !== "reported" ? ` · ${T[`status_${incident.status}`] ?? incident.status}` : "");
@@ -76,7 +79,11 @@ function beep() {
   tone.stop(audio.currentTime + 0.6);
 }
 
+// Only what was reported after this page was drawn is new: the catch-up at connect replays the
+// sitting's earlier events too, and those are in the queue already.
+const drawnAt = Date.parse(boot.now);
 function alertIncident(payload) {
+  if (!(Date.parse(payload.at) > drawnAt)) return;
   unseen += 1;
   const badge = document.getElementById("alert-badge");
   badge.textContent = `⚑ ${unseen} · ${fmt(T.new_incident, {

@@ -1,7 +1,7 @@
 // The candidate's card: check-in, seat, reminders and their outcome, and the record so far.
 import {
   T, api, boot, currentSubject, el, fmt, isoWithOffset, newClientId, preview, rid, ruleTitle,
-  shortTime, sid, subjectName,
+  shortTime, sid, subjectName, tierName,
 } from "./common.js";
 import { describeEvent } from "./grid.js";
 import { store, submit } from "./sync.js";
@@ -39,12 +39,13 @@ function renderCard(view) {
   }
   document.getElementById("card-title").textContent =
     `${fmt(T.seat, { n: seat.seat_no })} · ${seat.name}`;
-  document.getElementById("card-body").replaceChildren(
+  const sections = [
     identity(seat), checkIn(seat), reminders(seat), moveSeat(seat, view),
     el("section.card-actions", {},
        el("button.button.danger.big", { type: "button", onclick: () => onReport(seat) },
           T.report)),
-    incidentList(seat), record(seat));
+    incidentList(seat), record(seat)];
+  document.getElementById("card-body").replaceChildren(...sections.filter(Boolean));
 }
 
 function identity(seat) {
@@ -54,6 +55,10 @@ function identity(seat) {
             el("dt", {}, T.subjects), el("dd", {}, seat.subjects.map(subjectName).join("、")));
 }
 
+// Each control records what it shows the moment it is touched: the ID check ticked after
+// 已到/迟到 (the natural order) is recorded with the status already given; ticked first, it
+// records the candidate present (whoever shows an ID card at the desk is there), and a later
+// 迟到 keeps the tick.
 function checkIn(seat) {
   const mark = attendanceOf(seat, chosenSubject);
   const idBox = el("input", { type: "checkbox", id: "id-checked",
@@ -63,6 +68,10 @@ function checkIn(seat) {
     url: api(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/attendance`),
     body: { status, id_checked: idBox.checked, subject: chosenSubject },
     label: `${seat.ticket_no} ${T[status]}`,
+  });
+  idBox.addEventListener("change", () => {
+    const status = mark?.status && mark.status !== "absent" ? mark.status : "present";
+    record(status);
   });
   const subjectPicker = el("select", { "aria-label": T.subject,
                                        onchange: (e) => { chosenSubject = e.target.value;
@@ -113,7 +122,7 @@ function pendingReminder(seat, warning) {
     submit(item);
   };
   return el("div.pending-reminder", { dataset: { warning: warning.id ?? warning.client_id } },
-    el("p", {}, fmt(T.pending_reminder, { rule: `${warning.rule_code} ${ruleTitle(warning.rule_code)}` }),
+    el("p", {}, fmt(T.reminder_waiting, { what: T[`remind_${warning.rule_code}`] }),
        " · ", shortTime(warning.observed_at)),
     el("div.button-row", {},
        el("button.button.big.complied", { type: "button", onclick: () => resolve("complied") },
@@ -145,10 +154,10 @@ function moveSeat(seat, view) {
 
 function incidentList(seat) {
   if (!seat.incidents.length) return null;
-  return el("section.incidents", {}, el("h3", {}, T.evidence),
+  return el("section.incidents", {}, el("h3", {}, T.incidents),
     el("ul.incident-list", {}, seat.incidents.map((incident) => el("li", {},
-      el("span", {}, `${incident.rule_code} ${ruleTitle(incident.rule_code)} · `,
-         T[`status_${incident.status}`] ?? incident.status),
+      el("span", {}, `${tierName(incident.tier)} · ${ruleTitle(incident.rule_code)} · `,
+         T[`status_${incident.status}`] ?? T.pending),
       el("button.button.small", { type: "button",
                                   dataset: { incident: incident.id ?? incident.client_id },
                                   onclick: () => onOpenIncident(incident, seat) },
@@ -157,8 +166,8 @@ function incidentList(seat) {
 
 function record(seat) {
   const lines = [
-    ...seat.warnings.map((w) => ({ at: w.observed_at, text: `${T.ev_warning_recorded} ${w.rule_code} · ${T[`outcome_${w.outcome}`]}`, pending: w.pending })),
-    ...seat.incidents.map((i) => ({ at: i.observed_at, text: `${T.ev_incident_reported} ${i.rule_code} ${ruleTitle(i.rule_code)} · ${T[`status_${i.status}`] ?? i.status}`, pending: i.pending })),
+    ...seat.warnings.map((w) => ({ at: w.observed_at, text: `${T.ev_warning_recorded}：${T[`remind_${w.rule_code}`]} · ${T[`outcome_${w.outcome}`]}`, pending: w.pending })),
+    ...seat.incidents.map((i) => ({ at: i.observed_at, text: `${T.ev_incident_reported} ${ruleTitle(i.rule_code)} · ${T[`status_${i.status}`] ?? T.pending}`, pending: i.pending })),
     ...store.events.filter((e) => e.data?.ticket_no === seat.ticket_no
                                  && e.type === "attendance_recorded")
       .map((e) => ({ at: e.at, text: `${T.ev_attendance_recorded} ${describeEvent(e)}` })),

@@ -7,6 +7,10 @@ export const sid = boot.sitting.id;
 export const rid = boot.room.id;
 
 export const api = (path) => `/api/v1${path}`;
+// The server answers (its error messages included) in the screen's language.
+export const acceptLanguage = lang === "en" ? "en" : "zh-CN";
+// 一类违纪 / Tier 1: one name for the tiers everywhere.
+export const tierName = (tier) => T[`tier_${tier}`] ?? String(tier ?? "");
 
 export function fmt(text, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
@@ -79,12 +83,23 @@ export function preview(code, subject) {
   return boot.previews[key]?.[lang] ?? "";
 }
 
+// A message in front of everything, open dialogs included: the toast is a popover, which
+// enters the top layer above a modal dialog each time it is shown.
 let toastTimer = null;
 export function toast(message, kind = "info") {
   const box = document.getElementById("toast");
   box.textContent = message;
   box.className = `toast ${kind}`;
-  box.hidden = false;
+  box.dataset.kind = kind;
+  if (box.showPopover) {
+    if (box.matches(":popover-open")) box.hidePopover();
+    box.showPopover();
+  } else {
+    box.hidden = false;
+  }
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 9000 : 3500);
+  toastTimer = setTimeout(() => {
+    if (box.hidePopover && box.matches(":popover-open")) box.hidePopover();
+    box.hidden = true;
+  }, kind === "error" ? 9000 : 3500);
 }

@@ -1,19 +1,42 @@
 // One incident: its evidence (photos from the tablet or the room camera), the candidate's
 // signature or an attested refusal, seized items and addenda.
+//
+// The sheet shows what the server holds, and what waits in this tablet's outbox for it: after
+// every write it is drawn again from the server's answer (never from what it hoped to save),
+// and again whenever the outbox changes or a live event concerns this incident. The controls
+// (the signature pad, the text being typed) are built once per opening and kept while the
+// lists around them are redrawn.
 import {
-  T, api, el, fmt, isoWithOffset, newClientId, ruleTitle, shortTime, toast,
+  T, api, el, fmt, isoWithOffset, newClientId, ruleTitle, shortTime, tierName, toast,
 } from "./common.js";
-import { sendNow, store, submit } from "./sync.js";
+import * as outbox from "../outbox.js";
+import { sendNow, store, submit, subscribe } from "./sync.js";
 
 const dialog = document.getElementById("detail");
-let current = null;  // {id, client_id, rule_code, status, ticket_no}
+let current = null;  // {id, client_id, rule_code, tier, status, ticket_no, name}
+let held = { evidence: [], acks: [], seized: [], addenda: [] };  // the server's, last read
+let parts = null;  // the sheet's sections, built once per opening
+let ackState = "";
 
 export function openDetail(incident, seat) {
   current = { ...incident, ticket_no: seat.ticket_no, name: seat.name };
+  held = { evidence: [], acks: [], seized: [], addenda: [] };
   document.getElementById("card").close();
-  render();
+  build();
   if (!dialog.open) dialog.showModal();
+  reload();
 }
+
+// Redraw from what is known now whenever the outbox or the room's state changes...
+subscribe(() => { if (dialog.open && current) fill(); });
+// ... and read the server again when a live event concerns this incident.
+window.addEventListener("live-event", (event) => {
+  const { type, data } = event.detail;
+  if (!dialog.open || !current?.id) return;
+  if (data?.incident_id === current.id || (type === "incident_decided" && data?.id === current.id)) {
+    reload();
+  }
+});
 
 // Writes about an incident name it by server id, or by its client_id while it waits to sync.
 function target(path) {
@@ -31,41 +54,84 @@ async function fetchJSON(path) {
   }
 }
 
-async function render() {
-  document.getElementById("detail-title").textContent = current.id
-    ? `${fmt(T.incident, { n: current.id })} · ${current.rule_code} ${ruleTitle(current.rule_code)}`
-    : `${T.incident_pending} · ${current.rule_code}`;
-  const [evidence, acks, seized, addenda] = current.id ? await Promise.all([
-    fetchJSON(`/incidents/${current.id}/evidence`),
-    fetchJSON(`/incidents/${current.id}/acknowledgements`),
-    fetchJSON(`/incidents/${current.id}/seized`),
-    fetchJSON(`/incidents/${current.id}/addenda`),
-  ]) : [[], [], [], []];
-  const waiting = store.pending.filter((i) => i.kind === "photo"
-    && (i.ref === current.client_id || i.url.includes(`/incidents/${current.id}/`))).length;
-  document.getElementById("detail-body").replaceChildren(
-    photos(evidence ?? [], waiting), acknowledgement(acks ?? []), seizures(seized ?? []),
-    addendaSection(addenda ?? []));
+async function reload() {
+  if (!current) return;
+  if (!current.id && current.client_id) {
+    current.id = (await outbox.recall(current.client_id)) ?? null;
+  }
+  if (current.id) {
+    const id = current.id;
+    const [evidence, acks, seized, addenda] = await Promise.all([
+      fetchJSON(`/incidents/${id}/evidence`), fetchJSON(`/incidents/${id}/acknowledgements`),
+      fetchJSON(`/incidents/${id}/seized`), fetchJSON(`/incidents/${id}/addenda`)]);
+    if (current?.id !== id) return;  // another incident was opened meanwhile
+    // Offline, keep what was read last rather than show an empty record.
+    held = { evidence: evidence ?? held.evidence, acks: acks ?? held.acks,
+             seized: seized ?? held.seized, addenda: addenda ?? held.addenda };
+  }
+  fill();
 }
 
-function photos(evidence, waiting) {
+// What waits in the outbox for this incident, of one kind.
+function waiting(kind) {
+  return store.pending.filter((item) => item.kind === kind
+    && ((item.ref && item.ref === current.client_id)
+        || (current.id && item.url.includes(`/incidents/${current.id}/`))));
+}
+
+// The skeleton: headings, the places the lists go, and the controls.
+function build() {
+  document.getElementById("detail-title").textContent = current.id
+    ? `${fmt(T.incident, { n: current.id })} · ${tierName(current.tier)} · ${ruleTitle(current.rule_code)}`
+    : `${T.incident_pending} · ${ruleTitle(current.rule_code)}`;
+  ackState = "";
+  parts = {
+    thumbs: el("div.thumbs"), photosWaiting: el("p.muted.waiting", { hidden: true }),
+    ack: el("div.ack-body"), seized: el("ul.seized-list"), addenda: el("ol.addenda-list"),
+  };
+  document.getElementById("detail-body").replaceChildren(
+    photoSection(), el("section.ack", {}, el("h3", {}, T.sign), parts.ack), seizedSection(),
+    addendaSection());
+  fill();
+}
+
+// The lists and states, from the server's last answer and the outbox.
+function fill() {
+  if (!parts) return;
+  const shown = held.evidence.filter((e) => e.kind === "photo" && !e.purged);
+  parts.thumbs.replaceChildren(...shown.map((e) => el("button.thumb", {
+    type: "button", "aria-label": `${T.photo} #${e.id}`, onclick: () => fullSize(e) },
+    el("img", { src: api(`/evidence/${e.id}/thumb`), alt: `#${e.id}`, loading: "lazy" }))));
+  const photos = waiting("photo").length;
+  parts.photosWaiting.textContent = photos ? fmt(T.photos_waiting, { n: photos }) : "";
+  parts.photosWaiting.hidden = !photos;
+  fillAcknowledgement();
+  parts.seized.replaceChildren(
+    ...held.seized.map(seizedItem),
+    ...waiting("seize").map((item) => el("li.pending", {},
+      `${item.body.description} · ${item.body.kept_at} `,
+      el("span.badge.pending", {}, T.pending))));
+  parts.addenda.replaceChildren(
+    ...held.addenda.map((a) => el("li", {}, `${shortTime(a.written_at)} ${a.written_by}：`,
+                                  a.text)),
+    ...waiting("addendum").map((item) => el("li.pending", {}, item.body.text, " ",
+                                            el("span.badge.pending", {}, T.pending))));
+}
+
+// --- photos -----------------------------------------------------------------------------------
+
+function photoSection() {
   const input = el("input", { type: "file", accept: "image/*", capture: "environment",
                               hidden: true, onchange: () => {
                                 for (const file of input.files) queuePhoto(file, "upload");
                                 input.value = "";
                               } });
-  const shown = evidence.filter((e) => e.kind === "photo" && !e.purged);
-  return el("section.evidence", {}, el("h3", {}, T.evidence),
-    el("div.thumbs", {}, shown.map((e) => el("button.thumb", {
-      type: "button", "aria-label": `${T.evidence} #${e.id}`, onclick: () => fullSize(e) },
-      el("img", { src: api(`/evidence/${e.id}/thumb`), alt: `#${e.id}`, loading: "lazy" })))),
-    waiting ? el("p.muted", {}, fmt(T.photos_waiting, { n: waiting })) : null,
+  return el("section.evidence", {}, el("h3", {}, T.photos), parts.thumbs, parts.photosWaiting,
     el("div.button-row", {},
        el("button.button.big", { type: "button", onclick: livePhoto }, T.take_photo),
        el("button.button", { type: "button", dataset: { action: "pick-photo" },
                              onclick: () => input.click() }, T.choose_photo),
-       current.id ? el("button.button", { type: "button", onclick: roomCamera }, T.room_camera)
-                  : null),
+       el("button.button", { type: "button", onclick: roomCamera }, T.room_camera)),
     input, el("div#camera-box"));
 }
 
@@ -83,9 +149,9 @@ function fullSize(evidence) {
 async function queuePhoto(blob, source) {
   const clientId = newClientId();
   await submit({ kind: "photo", client_id: clientId, method: "POST", ...target("/evidence"),
-                 filename: blob.name || "photo.jpg", label: `${T.evidence} ${current.rule_code}`,
+                 filename: blob.name || "photo.jpg", label: `${T.photo} · ${ruleTitle(current.rule_code)}`,
                  form: { client_id: clientId, source, taken_at: isoWithOffset(), file: blob } });
-  render();
+  reload();
 }
 
 // The rear camera where the page is a secure context; the file picker everywhere else.
@@ -117,28 +183,50 @@ async function livePhoto() {
 }
 
 async function roomCamera() {
+  if (!current.id) {
+    toast(T.room_camera_needs_sync, "error");
+    return;
+  }
   try {
     await sendNow({ method: "POST", url: api(`/incidents/${current.id}/evidence/camera`),
                     body: { client_id: newClientId() } });
-    render();
   } catch (error) {
     toast(fmt(T.rejected, { message: error.message }), "error");
   }
+  reload();
 }
 
-function acknowledgement(acks) {
-  const done = acks[0];
-  if (done?.kind === "signed") return el("section.ack", {}, el("h3", {}, T.sign), el("p", {}, T.signed));
-  if (done?.kind === "refused") {
-    return el("section.ack", {}, el("h3", {}, T.sign),
+// --- signature or refusal ---------------------------------------------------------------------
+
+function fillAcknowledgement() {
+  const done = held.acks[0];
+  const pendingSignature = waiting("signature")[0];
+  const pendingRefusal = waiting("refusal")[0];
+  const state = done ? `${done.kind}:${done.attested_by ?? ""}:${done.evidence_id ?? ""}`
+    : pendingSignature ? "signature-waiting" : pendingRefusal ? "refusal-waiting" : "none";
+  if (state === ackState) return;  // keep the pad (and what is drawn on it) as it is
+  ackState = state;
+  if (done?.kind === "signed") {
+    parts.ack.replaceChildren(el("p.done", {}, fmt(T.signed_at, { at: shortTime(done.recorded_at) })),
+      done.evidence_id ? el("img.signature-shown", {
+        src: api(`/evidence/${done.evidence_id}/thumb`), alt: T.signature }) : null);
+  } else if (done?.kind === "refused") {
+    parts.ack.replaceChildren(
       el("p", {}, fmt(T.refusal_recorded, { who: done.recorded_by })),
-      done.attested_by ? el("p", {}, fmt(T.attested, { who: done.attested_by }))
+      done.attested_by ? el("p.done", {}, fmt(T.attested, { who: done.attested_by }))
         : el("button.button.big", { type: "button", dataset: { action: "attest" },
                                     onclick: () => attest(done) }, T.attest));
+  } else if (pendingSignature) {
+    parts.ack.replaceChildren(el("p.pending", {}, T.signature_waiting, " ",
+                                 el("span.badge.pending", {}, T.pending)));
+  } else if (pendingRefusal) {
+    parts.ack.replaceChildren(el("p.pending", {}, T.refusal_waiting, " ",
+                                 el("span.badge.pending", {}, T.pending)));
+  } else {
+    parts.ack.replaceChildren(signaturePad(),
+      el("button.button.danger", { type: "button", dataset: { action: "refuse" },
+                                   onclick: refuseToSign }, T.refuses_to_sign));
   }
-  return el("section.ack", {}, el("h3", {}, T.sign), signaturePad(),
-    el("button.button.danger", { type: "button", dataset: { action: "refuse" },
-                                 onclick: refuseToSign }, T.refuses_to_sign));
 }
 
 function signaturePad() {
@@ -167,13 +255,16 @@ function signaturePad() {
   });
   canvas.addEventListener("pointerup", () => { drawing = false; });
   const save = () => {
-    if (!inked) return;
+    if (!inked) {
+      toast(T.sign_first, "error");
+      return;
+    }
     canvas.toBlob(async (blob) => {
       const clientId = newClientId();
       await submit({ kind: "signature", client_id: clientId, method: "POST",
                      ...target("/signature"), filename: "signature.png", label: T.sign,
                      form: { client_id: clientId, taken_at: isoWithOffset(), file: blob } });
-      render();
+      reload();
     }, "image/png");
   };
   return el("div.signature-pad", {}, el("p.muted", {}, T.sign_here), canvas,
@@ -190,56 +281,85 @@ async function refuseToSign() {
   const clientId = newClientId();
   await submit({ kind: "refusal", client_id: clientId, method: "POST", ...target("/refusal"),
                  body: { client_id: clientId }, label: T.refuses_to_sign });
-  render();
+  reload();
 }
 
 async function attest(ack) {
   await submit({ kind: "attest", method: "POST", url: api(`/acknowledgements/${ack.id}/attest`),
                  body: {}, label: T.attest });
-  setTimeout(render, 500);
+  reload();
 }
 
-function seizures(items) {
+// --- seized items -----------------------------------------------------------------------------
+
+function seizedSection() {
   const what = el("input", { placeholder: T.item, maxLength: 1000, "aria-label": T.item });
   const where = el("input", { placeholder: T.kept_at, maxLength: 255, "aria-label": T.kept_at });
   const seize = async () => {
-    if (!what.value.trim() || !where.value.trim()) return;
+    if (!what.value.trim() || !where.value.trim()) {
+      toast(T.seize_needs_both, "error");
+      return;
+    }
     const clientId = newClientId();
+    const body = { client_id: clientId, description: what.value.trim(),
+                   kept_at: where.value.trim(), seized_at: isoWithOffset() };
+    what.value = "";
+    where.value = "";
     await submit({ kind: "seize", client_id: clientId, method: "POST", ...target("/seized"),
-                   label: T.seize, body: { client_id: clientId, description: what.value.trim(),
-                                           kept_at: where.value.trim(),
-                                           seized_at: isoWithOffset() } });
-    render();
+                   label: T.seize, body });
+    reload();
   };
-  return el("section.seized", {}, el("h3", {}, T.seize),
-    el("ul", {}, items.map((item) => el("li", {}, `${item.description} · ${item.kept_at} · `,
-      item.returned_at ? `${T.returned} ${shortTime(item.returned_at)} → ${item.returned_to}`
-        : el("button.button.small", { type: "button", onclick: () => giveBack(item) },
-             T.return_item),
-      " ", el("a.button.small", { href: item.receipt_url, target: "_blank" }, T.receipt)))),
+  return el("section.seized", {}, el("h3", {}, T.seize), parts.seized,
     el("div.button-row", {}, what, where,
-       el("button.button", { type: "button", onclick: seize }, T.seize)));
+       el("button.button", { type: "button", dataset: { action: "seize" }, onclick: seize },
+          T.seize)));
 }
 
-async function giveBack(item) {
-  const to = window.prompt(T.returned_to, current.name);
-  if (!to) return;
-  await submit({ kind: "return", method: "POST", url: api(`/seized/${item.id}/return`),
-                 body: { returned_to: to }, label: T.return_item });
-  setTimeout(render, 500);
+function seizedItem(item) {
+  const row = el("li", { dataset: { seized: item.id } },
+    `${item.description} · ${item.kept_at} · ${shortTime(item.seized_at)} `);
+  if (item.returned_at) {
+    row.append(fmt(T.returned_line, { at: shortTime(item.returned_at), to: item.returned_to }));
+  } else {
+    row.append(el("button.button.small", { type: "button", dataset: { action: "give-back" },
+                                            onclick: () => returnForm(row, item) },
+                  T.return_item));
+  }
+  row.append(" ", el("a.button.small", { href: item.receipt_url, target: "_blank" }, T.receipt));
+  return row;
 }
 
-function addendaSection(addenda) {
+// Who took the item back: a field on the sheet, filled with the candidate's name.
+function returnForm(row, item) {
+  const to = el("input", { value: current.name ?? "", maxLength: 128,
+                           "aria-label": T.returned_to, placeholder: T.returned_to });
+  const confirm = async () => {
+    if (!to.value.trim()) return;
+    await submit({ kind: "return", method: "POST", url: api(`/seized/${item.id}/return`),
+                   body: { returned_to: to.value.trim() }, label: T.return_item });
+    reload();
+  };
+  row.replaceChildren(`${item.description} · ${T.returned_to}`, to,
+    el("button.button.small.primary", { type: "button", dataset: { action: "confirm-return" },
+                                        onclick: confirm }, T.confirm),
+    el("button.button.small", { type: "button", onclick: fill }, T.cancel));
+  to.focus();
+}
+
+// --- addenda ----------------------------------------------------------------------------------
+
+function addendaSection() {
   const text = el("textarea", { rows: 2, maxLength: 5000, "aria-label": T.addendum });
   const add = async () => {
     if (!text.value.trim()) return;
     const clientId = newClientId();
+    const body = { client_id: clientId, text: text.value.trim() };
+    text.value = "";
     await submit({ kind: "addendum", client_id: clientId, method: "POST", ...target("/addenda"),
-                   body: { client_id: clientId, text: text.value.trim() }, label: T.addendum });
-    render();
+                   body, label: T.addendum });
+    reload();
   };
-  return el("section.addenda", {}, el("h3", {}, T.addenda),
-    el("ol", {}, addenda.map((a) => el("li", {}, `${shortTime(a.written_at)} ${a.written_by}: `,
-                                        a.text))),
-    text, el("button.button", { type: "button", onclick: add }, T.addendum));
+  return el("section.addenda", {}, el("h3", {}, T.addenda), parts.addenda,
+    text, el("button.button", { type: "button", dataset: { action: "add-addendum" },
+                                onclick: add }, T.addendum));
 }

@@ -2,7 +2,7 @@
 // bring before saving, name everyone involved, say what happened, when.
 import {
   T, api, boot, currentSubject, el, fmt, isoWithOffset, lang, localInputValue, newClientId,
-  preview, ruleByCode, sid, subjectName, toast,
+  preview, ruleByCode, sid, subjectName, tierName, toast,
 } from "./common.js";
 import { sendNow, store, submit } from "./sync.js";
 
@@ -82,8 +82,8 @@ function chosenRule() {
     return el("p.banner.warn.rule-preview", {}, T.remind_first);
   }
   return el("section.rule-preview", { dataset: { tier: rule.tier } },
-    el("p", {}, el("span.badge.tier", {}, fmt(T.tier, { n: rule.tier })), " ",
-       el("strong", {}, `${rule.code} ${rule.title[lang]}`)),
+    el("p", {}, el("span.badge.tier", {}, tierName(rule.tier)), " ",
+       el("strong", {}, rule.title[lang]), " ", el("span.code.muted", {}, rule.code)),
     el("p", {}, el("strong", {}, T.would_bring), " ", preview(rule.code, form.subject)),
     rule.tier === 3 ? severity() : null);
 }
@@ -96,15 +96,24 @@ function severity() {
             option(null, T.no_proposal), option("minor", T.minor), option("serious", T.serious));
 }
 
+function partyLine(party) {
+  const zh = document.documentElement.lang.startsWith("zh");
+  const [colon, open, close] = zh ? ["：", "（", "）"] : [": ", " (", ")"];
+  return `${T[party.role]}${colon}${party.name}${party.ticket_no ? `${open}${party.ticket_no}${close}` : ""}`;
+}
+
 function parties() {
   const list = [...form.parties, ...form.impostors].map((party, index) =>
-    el("li", {}, `${T[party.role]}: ${party.name}${party.ticket_no ? ` (${party.ticket_no})` : ""}`,
+    el("li", {}, partyLine(party),
        index > 0 ? el("button.button.small", { type: "button", onclick: () => drop(party) },
                       T.remove) : null));
   return el("section.parties", {}, el("h3", {}, T.parties), el("ul", {}, list),
     el("div.button-row", {},
        el("button.button", { type: "button", onclick: pick }, T.add_by_seat),
-       el("button.button", { type: "button", onclick: addImpostor }, T.add_impostor)));
+       el("button.button", { type: "button", dataset: { action: "add-impostor" },
+                             onclick: () => { form.addingImpostor = true; render(); } },
+          T.add_impostor)),
+    form.addingImpostor ? impostorForm() : null);
 }
 
 function drop(party) {
@@ -123,17 +132,42 @@ function pick() {
   }, () => { render(); dialog.showModal(); });
 }
 
-function addImpostor() {
-  if (!navigator.onLine) {
-    toast(T.impostor_needs_network, "error");
-    return;
-  }
-  const name = window.prompt(T.name);
-  if (!name) return;
-  const idNumber = window.prompt(T.id_number);
-  if (!idNumber) return;
-  form.impostors.push({ name: name.trim(), id_number: idNumber.trim(), role: "impostor" });
-  render();
+// Someone who is no candidate here (an impostor sitting for a candidate): by name and ID number,
+// in a form on the sheet. The ID number never waits on the tablet, so this needs the network.
+function impostorForm() {
+  const name = el("input", { name: "impostor-name", maxLength: 64, autocomplete: "off",
+                             "aria-label": T.name });
+  const idNumber = el("input", { name: "impostor-id", maxLength: 18, autocomplete: "off",
+                                 inputMode: "text", "aria-label": T.id_number });
+  const add = () => {
+    if (!navigator.onLine) {
+      toast(T.impostor_needs_network, "error");
+      return;
+    }
+    const number = idNumber.value.trim().toUpperCase();
+    if (!name.value.trim()) {
+      name.focus();
+      return;
+    }
+    if (!/^\d{17}[\dX]$/.test(number)) {
+      toast(T.id_number_invalid, "error");
+      idNumber.focus();
+      return;
+    }
+    form.impostors.push({ name: name.value.trim(), id_number: number, role: "impostor" });
+    form.addingImpostor = false;
+    render();
+  };
+  const box = el("fieldset.impostor", {}, el("legend", {}, T.impostor_title),
+    el("label", {}, T.name, name), el("label", {}, T.id_number, idNumber),
+    el("div.button-row", {},
+       el("button.button.primary", { type: "button", dataset: { action: "confirm-impostor" },
+                                     onclick: add }, T.add),
+       el("button.button", { type: "button",
+                             onclick: () => { form.addingImpostor = false; render(); } },
+          T.cancel)));
+  setTimeout(() => name.focus(), 0);
+  return box;
 }
 
 function details() {

@@ -1,6 +1,6 @@
 // The room's state: what the server said last, with this tablet's waiting writes laid over it.
 import * as outbox from "../outbox.js";
-import { T, api, csrf, fmt, rid, sid, toast } from "./common.js";
+import { T, acceptLanguage, api, csrf, fmt, rid, sid, toast } from "./common.js";
 
 export const store = { server: null, pending: [], events: [], online: navigator.onLine };
 const listeners = new Set();
@@ -27,8 +27,9 @@ function needLogin() {
 }
 
 async function getJSON(path) {
-  const response = await fetch(api(path), { credentials: "same-origin",
-                                            headers: { Accept: "application/json" } });
+  const response = await fetch(api(path), {
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "Accept-Language": acceptLanguage } });
   checkSkew(response);
   if (response.status === 401) needLogin();
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -72,16 +73,18 @@ export function acceptEvent(payload) {
 }
 
 // A write: into the outbox first, shown at once as waiting, then sent when the network allows.
+// Resolves once this attempt to send is over (the item answered, or still waiting offline).
 export async function submit(item) {
   await outbox.enqueue(item);
   store.pending = await outbox.items();
   notify();
-  sync();
+  await sync();
 }
 
 // A JSON body, or a multipart form for a photo or a signature (its Blob kept in IndexedDB).
 function request(item) {
-  const headers = { Accept: "application/json", "X-CSRFToken": csrf };
+  const headers = { Accept: "application/json", "Accept-Language": acceptLanguage,
+                    "X-CSRFToken": csrf };
   if (!item.form) {
     headers["Content-Type"] = "application/json";
     return { method: item.method, credentials: "same-origin", headers,
@@ -109,36 +112,59 @@ async function send(item) {
     needLogin();
     return "keep";
   }
+  if (response.status === 503 && data.error?.code === "storage_unavailable") {
+    // The server cannot store it just now (its disk is full or its database busy): keep the
+    // write, say so once, and wait as long as the server asks before trying again.
+    const seconds = Number(response.headers.get("Retry-After")) || 10;
+    if (Date.now() >= pausedUntil) toast(fmt(T.storage_busy, { message: data.error.message }), "error");
+    pausedUntil = Date.now() + seconds * 1000;
+    return "keep";
+  }
   if (response.status >= 500 || response.status === 429) return "keep";
   if (response.ok) {
     if (item.client_id && data.id !== undefined) await outbox.remember(item.client_id, data.id);
     return "done";
   }
   // The server answered and refused: the invigilator must know, the record is not kept.
-  toast(fmt(T.rejected, { message: `${item.label}: ${data.error?.message ?? response.status}` }),
+  toast(fmt(T.rejected, { message: `${item.label} · ${data.error?.message ?? response.status}` }),
         "error");
   return "done";
 }
 
-let syncing = false;
-export async function sync() {
-  if (syncing) return;
-  syncing = true;
-  try {
-    const before = (await outbox.items()).length;
-    const complete = await outbox.flush(send);
-    store.pending = await outbox.items();
-    store.online = complete || navigator.onLine;
-    if (before > 0 && store.pending.length < before) await loadState();
-    notify();
-  } finally {
-    syncing = false;
+let pausedUntil = 0;  // the server asked to wait (503 storage_unavailable with Retry-After)
+
+// One flush at a time; a sync asked for meanwhile runs once the current one is over (an item
+// queued while a flush is under way is then sent too, and its caller waits for that).
+let running = null;
+let again = false;
+export function sync() {
+  if (running) {
+    again = true;
+    return running;
   }
+  if (Date.now() < pausedUntil) return Promise.resolve();
+  running = (async () => {
+    try {
+      do {
+        again = false;
+        const before = (await outbox.items()).length;
+        const complete = await outbox.flush(send);
+        store.pending = await outbox.items();
+        store.online = complete || navigator.onLine;
+        if (before > 0 && store.pending.length < before) await loadState();
+        notify();
+      } while (again);
+    } finally {
+      running = null;
+    }
+  })();
+  return running;
 }
 
 // A write that must not wait in the outbox (it carries an ID number): straight to the server.
 export async function sendNow(item) {
   const response = await fetch(item.url, request(item));
+  checkSkew(response);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error?.message ?? `HTTP ${response.status}`);
   scheduleReload();

@@ -1,0 +1,228 @@
+"""Error messages in the request's language: the code stays, the words follow the reader.
+
+Every error the API answers has a stable `code`; its `message` is for a person. A page asks in
+its own language (the tablets' JS sends `Accept-Language` as the screen's language), another
+system in whatever its `Accept-Language` says; without one, the message stays English, as the
+code raised it. The Chinese words are kept here, by code, with the field named in Chinese —
+the English message, which carries details such as numbers, is what the code's raiser wrote.
+`tests/unit/test_messages.py` checks that every code the app can raise has its Chinese words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import has_request_context, request
+
+from proctor.i18n import COOKIE, LANGUAGES
+
+ZH: dict[str, str] = {
+    # HTTP and request format
+    "bad_request": "请求格式不正确。",
+    "unauthenticated": "请先登录（或提供访问令牌）。",
+    "forbidden": "无权执行此操作。",
+    "not_found": "找不到所请求的内容。",
+    "method_not_allowed": "不支持此请求方式。",
+    "conflict": "操作冲突，请重试。",
+    "payload_too_large": "上传的内容过大。",
+    "unsupported_media_type": "请求内容的格式不受支持，请以 JSON 发送。",
+    "validation_error": "填写的内容有误。",
+    "rate_limited": "尝试次数过多，请稍后再试。",
+    "http_error": "请求未能完成。",
+    "internal_error": "服务器处理请求时出错，记录未保存，请重试。",
+    "invalid_json": "请求内容不是有效的 JSON。",
+    "csrf_failed": "页面已过期，请刷新页面后重试。",
+    "too_deeply_nested": "请求内容嵌套过深。",
+    "uri_too_long": "请求地址过长。",
+    "headers_too_large": "请求头过大。",
+    "storage_unavailable": ("服务器暂时无法保存记录（存储繁忙或已满），记录保留在本机，"
+                            "稍后自动重试。"),
+    "server_full": "服务器的实时连接已满，请稍后重试。",
+    # accounts and sessions
+    "invalid_credentials": "用户名或密码错误。",
+    "weak_password": "密码至少需要 8 个字符。",
+    "username_taken": "该用户名已存在。",
+    "user_not_found": "找不到该用户。",
+    "unknown_user": "找不到该用户。",
+    "user_disabled": "请先启用该账号，再为其生成令牌。",
+    "cannot_disable_self": "不能停用自己的账号。",
+    "role_mismatch": "该用户的角色与所分配的职责不符。",
+    "separation_of_duties": "不能处理本人报告的违纪事件。",
+    # sittings, rooms, candidates
+    "sitting_not_found": "找不到该场次。",
+    "room_not_found": "该场次没有这个考场。",
+    "unknown_room": "该场次没有这个考场。",
+    "room_exists": "该场次已有同名考场。",
+    "room_required": "监考员须分配到考场。",
+    "duplicate_subject": "科目重复。",
+    "unknown_subject": "该场次没有这个科目。",
+    "subject_ends_before_start": "科目的结束时间须晚于开始时间。",
+    "subject_not_on_sitting_date": "科目须在场次当天进行（按考点时区）。",
+    "subject_not_taken": "该考生不参加这个科目。",
+    "unknown_ticket_no": "该场次没有这个准考证号的考生。",
+    "person_already_registered": "该证件号码已用其他准考证号报名本场次。",
+    "ticket_taken": ("该准考证号已属于另一名考生（证件号码不同），未作修改。"
+                     "更正身份须由评价机构单独办理并说明理由。"),
+    "invalid_id_number": "证件号码不正确，请核对。",
+    "same_person": "该准考证号已是这个证件号码，此处不更正姓名。",
+    "name_mismatch": "该证件号码属于以另一姓名登记的人员。",
+    "ticket_has_records": "该准考证号的违纪记录已处理或已签字，不能在此更正身份，请通过复核处理。",
+    "roster_invalid": "名单文件有误，未导入任何记录，请按行修正后重新导入。",
+    "file_required": "请选择要上传的文件。",
+    # the floor
+    "seat_out_of_range": "座位号超出本考场的座位范围。",
+    "seat_taken": "该座位已有考生。",
+    "not_a_warning_rule": "提醒只适用于禁携物品、离开座位和扰乱秩序三类行为。",
+    "warning_not_found": "找不到该提醒记录。",
+    "warning_already_resolved": "该提醒的结果已记录。",
+    "note_required": "请在说明中写明情况。",
+    "client_id_conflict": "记录编号已被另一条记录使用，未保存。",
+    "not_an_invigilator_of_this_room": "只有本考场的监考员可以签署考场记录。",
+    # incidents and the rules
+    "incident_not_found": "找不到该违纪事件。",
+    "unknown_rule_code": "没有这个违纪条款。",
+    "warning_required": "此类行为须先提醒，考生拒不改正时才构成违纪：请在考生卡片上使用“提醒”。",
+    "subject_required": "一类违纪须选择发生的科目。",
+    "severity_required": "确认三类违纪须选择情节轻微或情节严重。",
+    "severity_not_applicable": "情节轻重只适用于三类违纪。",
+    "invalid_severity": "情节只能是轻微或严重。",
+    "parties_required": "违纪事件至少需要一名当事人。",
+    "duplicate_party": "同一人被列了两次。",
+    "not_a_party": "该人员不是此事件的当事人。",
+    "already_decided": "该违纪事件已经处理。",
+    "incident_not_confirmed": "该违纪事件尚未确认。",
+    "change_not_applicable": "只有复核结果为“变更”时才能填写新的情节或条款。",
+    "nothing_changed": "复核结果为“变更”时，须填写新的情节或新的条款。",
+    # evidence, signatures, seized items
+    "evidence_not_found": "找不到该证据。",
+    "evidence_file_missing": "证据文件缺失。",
+    "evidence_purged": "该证据已在保存期满后删除。",
+    "not_an_image": "上传的文件不是图片。",
+    "unsupported_image_type": "只接受 JPEG、PNG 或 WebP 图片。",
+    "corrupt_image": "图片已损坏，无法读取。",
+    "image_too_large": "图片文件过大。",
+    "too_many_pixels": "图片像素过多。",
+    "no_camera": "该考场没有摄像头。",
+    "camera_unavailable": "考场摄像头没有响应，请稍后再试或用平板拍照。",
+    "acknowledgement_not_found": "找不到该签字记录。",
+    "already_acknowledged": "该记录已签字或已记录拒签，如需补充请添加补充说明。",
+    "nothing_to_attest": "只有拒绝签字的记录需要见证。",
+    "second_invigilator_required": "拒绝签字须由另一名监考员见证。",
+    "already_attested": "已有第二名监考员见证。",
+    "seized_item_not_found": "找不到该暂扣物品。",
+    "already_returned": "该物品已经退还。",
+    # notices and reviews
+    "notice_not_found": "找不到该处理决定书。",
+    "already_served": "送达情况已经记录。",
+    "served_before_issue": "送达日期不能早于决定书的签发日期。",
+    "date_in_future": "日期不能晚于今天。",
+    "notice_not_served": "请先记录决定书的送达，复核期限从送达之日起算。",
+    "received_before_service": "收到复核申请的日期不能早于送达日期。",
+    "review_window_closed": "已超过申请复核的期限。",
+    "review_pending": "该决定书已有正在办理的复核申请。",
+    "review_not_found": "找不到该复核申请。",
+    "review_already_decided": "该复核申请已经作出决定。",
+    # exports
+    "export_incomplete": "导出未能完成，请重新导出。",
+}
+
+# The fields a person fills in, as the screens call them.
+FIELDS_ZH: dict[str, str] = {
+    "username": "用户名", "password": "密码", "role": "角色", "display_name": "姓名",
+    "ticket_no": "准考证号", "id_number": "证件号码", "id_numbers": "证件号码", "name": "姓名",
+    "subject": "科目", "subjects": "科目", "rule_code": "违纪条款", "observed_at": "发现时间",
+    "description": "经过", "parties": "涉及人员", "severity": "情节", "note": "说明",
+    "client_id": "记录编号", "file": "文件", "seat_no": "座位号", "room_id": "考场",
+    "status": "状态", "outcome": "结果", "decision": "处理意见", "date": "日期",
+    "as_of": "日期", "starts_at": "开始时间", "ends_at": "结束时间", "occupation": "职业",
+    "level": "等级", "rows": "行数", "cols": "列数", "code": "代码", "kind": "类别",
+    "text": "内容", "kept_at": "存放地点", "returned_to": "退还给", "seized_at": "暂扣时间",
+    "served_on": "送达日期", "received_on": "收到日期", "method": "方式",
+    "camera_source": "摄像头", "taken_at": "拍摄时间", "format": "格式", "reason": "理由",
+    "id_checked": "身份核验", "swap": "交换座位", "application": "报名方式",
+    "training_body": "培训机构",
+}
+
+# What pydantic says is wrong, by its error type (the field is named before it).
+PYDANTIC_ZH: dict[str, str] = {
+    "missing": "必须填写",
+    "extra_forbidden": "不接受此项",
+    "string_type": "须为文字",
+    "string_too_short": "内容太短",
+    "string_too_long": "内容太长",
+    "string_pattern_mismatch": "格式不正确",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "bool_type": "须为是或否",
+    "bool_parsing": "须为是或否",
+    "list_type": "须为列表",
+    "too_short": "项数太少",
+    "too_long": "项数太多",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+    "literal_error": "不是可选的值",
+    "enum": "不是可选的值",
+    "date_type": "须为日期（YYYY-MM-DD）",
+    "date_from_datetime_parsing": "须为日期（YYYY-MM-DD）",
+    "date_parsing": "须为日期（YYYY-MM-DD）",
+    "datetime_type": "须为带时区的时间",
+    "datetime_parsing": "须为带时区的时间（ISO 8601）",
+    "timezone_aware": "须带时区",
+    "model_type": "格式不正确",
+    "dict_type": "须为对象",
+    "json_invalid": "不是有效的 JSON",
+    "value_error": "内容不正确",
+    "string_sub_type": "须为文字",
+}
+
+
+def reader_language() -> str:
+    """'zh' or 'en': the language a request is answered in. Pages: the screen's language
+    (Chinese unless English was chosen). The API: the screen's choice if the request carries
+    it, else what the client accepts, else English (another system that says nothing)."""
+    if not has_request_context():
+        return "en"
+    if not request.path.startswith("/api/"):
+        from proctor.i18n import current_language
+
+        return current_language()
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return "en" if chosen == "en" else "zh"
+    best = request.accept_languages.best_match(["zh", "zh-CN", "zh-Hans", "en"])
+    return "zh" if best and best.lower().startswith("zh") else "en"
+
+
+def field_zh(field: str | None) -> str:
+    """A field path (`parties.0.ticket_no`) in words: the last named part, in Chinese."""
+    if not field:
+        return ""
+    names = [part for part in re.split(r"[.\[\]]", field) if part and not part.isdigit()]
+    for name in reversed(names):
+        if name in FIELDS_ZH:
+            return FIELDS_ZH[name]
+    return names[-1] if names else field
+
+
+def localized(code: str, message: str, field: str | None = None,
+              extra: dict[str, Any] | None = None) -> tuple[str, dict[str, Any] | None]:
+    """The error's message (and its validation details) in the reader's language."""
+    if reader_language() != "zh":
+        return message, extra
+    if code == "validation_error" and extra and extra.get("details"):
+        details = [{**d, "message": _detail_zh(d)} for d in extra["details"]]
+        first = details[0]
+        return first["message"], {**extra, "details": details}
+    text = ZH.get(code, ZH["http_error"])
+    if field and code in {"validation_error", "invalid_id_number", "file_required"}:
+        text = f"{field_zh(field)}：{text}"
+    return text, extra
+
+
+def _detail_zh(detail: dict[str, Any]) -> str:
+    what = PYDANTIC_ZH.get(str(detail.get("type", "")), "内容不正确")
+    name = field_zh(detail.get("field"))
+    return f"{name}：{what}" if name else what
