@@ -178,7 +178,7 @@ class Tablet:
         small: Any = self.page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET_PX)
         assert small == [], f"touch targets under {MIN_TARGET_PX}px on {self.page.url}"
         overflow: Any = self.page.evaluate(_OVERFLOW_JS)
-        assert overflow == [], f"horizontal overflow on {self.page.url}"
+        assert overflow == [], f"horizontal overflow on {self.page.url}: {overflow[:8]}"
 
 
 RECORD_EVENTS_JS = """() => {

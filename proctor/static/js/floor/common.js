@@ -84,10 +84,18 @@ export function preview(code, subject) {
 }
 
 // A message in front of everything, open dialogs included: the toast is a popover, which
-// enters the top layer above a modal dialog each time it is shown.
+// enters the top layer above a modal dialog each time it is shown. A modal dialog makes the
+// rest of the page inert, so the toast moves into the open sheet (or back to the page) first:
+// in front and readable, not a box the sheet's backdrop covers.
 let toastTimer = null;
 export function toast(message, kind = "info") {
   const box = document.getElementById("toast");
+  const sheets = [...document.querySelectorAll("dialog[open]")].filter((d) => d.matches(":modal"));
+  const home = sheets.at(-1) ?? document.body;
+  if (box.parentElement !== home) {
+    if (box.matches?.(":popover-open")) box.hidePopover();
+    home.append(box);
+  }
   box.textContent = message;
   box.className = `toast ${kind}`;
   box.dataset.kind = kind;
