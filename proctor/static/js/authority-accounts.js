@@ -1,8 +1,9 @@
 // Accounts: create one; per account disable or enable it, end its sessions, set a new password,
 // make an API token (shown once, in a box to copy) or revoke its tokens.
 import {
-  T, api, boot, clearMessage, el, fmt, onSubmit, showDone, showError,
+  T, api, boot, clearMessage, onSubmit, showDone, showError,
 } from "./authority-common.js";
+import { el, fmt } from "./lib/dom.js";
 
 const dialog = document.getElementById("manage");
 const message = document.getElementById("manage-message");

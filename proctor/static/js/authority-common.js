@@ -1,59 +1,17 @@
-// Shared by the evaluation body's pages: the JSON API with the session and its CSRF header,
-// the page's strings, and the contract's errors shown next to the form that caused them.
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const read = (id) => {
-  const node = document.getElementById(id);
-  return node ? JSON.parse(node.textContent) : {};
-};
+// Shared by the evaluation body's pages: the JSON API with the session, the CSRF token and the
+// page's language, the page's strings, and the contract's errors shown next to the form that
+// caused them.
+import { apiUrl, call as callApi, csrfToken } from "./lib/api.js";
+import { el, pageData } from "./lib/dom.js";
 
-export const T = { ...read("strings-common"), ...read("strings") };
-export const boot = read("boot");
-export const fmt = (text, vars = {}) =>
-  String(text).replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
+export const T = { ...pageData("strings-common"), ...pageData("strings") };
+export const boot = pageData("boot");
+const page = { csrf: csrfToken(), language: document.documentElement.lang };
 
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    node.setAttribute(key, value === true ? "" : value);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
-  return node;
-}
-
-// An answer that is not 2xx becomes an ApiFailure carrying the contract's error object.
-export class ApiFailure extends Error {
-  constructor(status, error) {
-    super(error.message || `HTTP ${status}`);
-    this.status = status;
-    this.error = error;
-  }
-}
-
-async function failure(response) {
-  const payload = await response.json().catch(() => ({}));
-  return new ApiFailure(response.status,
-    payload.error ?? { code: "http_error", message: `HTTP ${response.status}` });
-}
-
-// fetch() on /api/v1: JSON in, the raw Response out (callers read JSON, blobs or text).
-export async function call(method, path, { json, form } = {}) {
-  const headers = { "X-CSRFToken": csrf, "Accept-Language": document.documentElement.lang };
-  let body;
-  if (json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(json);
-  } else if (form !== undefined) {
-    body = form;
-  }
-  let response;
-  try {
-    response = await fetch(`/api/v1${path}`, { method, credentials: "same-origin", headers, body });
-  } catch {
-    throw new ApiFailure(0, { code: "offline", message: T.offline });
-  }
-  if (!response.ok) throw await failure(response);
-  return response;
+// fetch() on /api/v1: JSON in, the raw Response out (callers read JSON, blobs or text); an
+// answer that is not 2xx, or none, throws an ApiFailure.
+export function call(method, path, { json, form } = {}) {
+  return callApi(apiUrl(path), { method, json, form, ...page, offline: T.offline });
 }
 
 export async function api(method, path, json) {

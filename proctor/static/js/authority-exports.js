@@ -1,11 +1,13 @@
 // Exports and checks: the ban list as of a date (shown here, CSV or Excel; masked or not),
 // revoked certificates (shown here or CSV), and the eligibility of one ID number on a date.
 import {
-  T, api, call, clearMessage, download, el, fmt, onSubmit, setKind, showDone, showError,
+  T, api, call, clearMessage, download, onSubmit, setKind, showDone, showError,
 } from "./authority-common.js";
+import { el, fmt, timeFormat } from "./lib/dom.js";
 
 // A moment in the page's language (the venue's clock is the tablet's clock on exam day).
-const when = (iso) => (iso ? new Date(iso).toLocaleString(document.documentElement.lang) : "—");
+const dateAndTime = timeFormat(document.documentElement.lang);
+const when = (iso) => (iso ? dateAndTime(iso) : "—");
 
 const banCells = (ban) => [
   el("td", {}, ban.name), el("td", { class: "mono" }, ban.id_number),

@@ -2,8 +2,9 @@
 // (checked with a dry run before anything is written), candidates, and misconduct found after
 // the exam. Every change goes through the JSON API; its error is shown next to the form.
 import {
-  T, api, boot, call, clearMessage, el, fmt, onSubmit, setKind, showDone, showError,
+  T, api, boot, call, clearMessage, onSubmit, setKind, showDone, showError,
 } from "./authority-common.js";
+import { el, fmt } from "./lib/dom.js";
 
 const sid = boot.sitting_id;
 const base = `/sittings/${sid}`;

@@ -4,7 +4,7 @@ import { connectLive } from "./live.js";
 import { initCard, openCard, refreshCard } from "./floor/card.js";
 import { openDetail } from "./floor/detail.js";
 import {
-  T, api, currentSubject, el, fmt, isoWithOffset, newClientId, rid, sid, toast,
+  T, currentSubject, isoWithOffset, newClientId, rid, sid, toast,
 } from "./floor/common.js";
 import {
   renderClock, renderGrid, renderLog, renderSync, renderTimeline,
@@ -14,6 +14,8 @@ import {
   acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
 } from "./floor/sync.js";
 import { viewOf } from "./floor/view.js";
+import { apiUrl } from "./lib/api.js";
+import { el, fmt } from "./lib/dom.js";
 
 let picking = null;  // {onSeat, onDone} while the incident form borrows the grid
 
@@ -63,7 +65,7 @@ function logButtons() {
       }
       const clientId = newClientId();
       submit({ kind: "log", client_id: clientId, method: "POST",
-               url: api(`/sittings/${sid}/rooms/${rid}/log`), label: T[`log_${kind}`],
+               url: apiUrl(`/sittings/${sid}/rooms/${rid}/log`), label: T[`log_${kind}`],
                body: { client_id: clientId, kind, note: text || null,
                        subject: currentSubject()?.code ?? null, observed_at: isoWithOffset() } });
       note.value = "";

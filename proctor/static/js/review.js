@@ -1,26 +1,19 @@
 // The chief examiner's live board: a tile per room, the queue of incidents waiting, an alert
 // (sound and badge) when an incident is reported. Live over Socket.IO; numbers re-read on events.
+import { apiUrl, call } from "./lib/api.js";
+import { el, fmt, pageData } from "./lib/dom.js";
 import { connectLive } from "./live.js";
 
-const boot = JSON.parse(document.getElementById("boot").textContent);
-const T = JSON.parse(document.getElementById("strings").textContent);
+const boot = pageData("boot");
+const T = pageData("strings");
 const sid = boot.sitting_id;
-const fmt = (text, vars) => text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
 let soundOn = false;
 let unseen = 0;
 let roomNames = new Map();
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
-
+// The board only reads: the session and the page's language, no CSRF token.
 async function getJSON(path) {
-  const response = await fetch(`/api/v1${path}`, {
-    credentials: "same-origin", headers: { "Accept-Language": document.documentElement.lang } });
-  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const response = await call(apiUrl(path), { language: document.documentElement.lang });
   return response.json();
 }
 

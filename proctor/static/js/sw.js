@@ -1,9 +1,14 @@
 // Service worker: keeps the room screen usable without the network, including after a reload.
 // Static files: the kept copy, refreshed behind. The room page and the room's state: network first, the last good
 // answer when offline. Writes never pass through here: they wait in the outbox (IndexedDB).
+// A changed list is a changed worker: the browser installs it, and its install fetches every
+// file below again (static files are served no-cache), new ones included. So the name stays,
+// and with it the room page and state kept for reopening the room offline.
 const CACHE = "proctor-v1";
 const SHELL = [
   "/static/css/app.css",
+  "/static/js/lib/dom.js",
+  "/static/js/lib/api.js",
   "/static/js/floor.js",
   "/static/js/outbox.js",
   "/static/js/live.js",

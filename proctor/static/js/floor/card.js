@@ -1,7 +1,9 @@
 // The candidate's card: check-in, seat, reminders and their outcome, and the record so far.
+import { apiUrl } from "../lib/api.js";
+import { el, fmt } from "../lib/dom.js";
 import {
-  T, api, boot, currentSubject, el, fmt, isoWithOffset, newClientId, preview, rid, ruleTitle,
-  shortTime, sid, subjectName, tierName,
+  T, boot, currentSubject, isoWithOffset, newClientId, preview, rid, ruleTitle, shortTime, sid,
+  subjectName, tierName,
 } from "./common.js";
 import { describeEvent } from "./grid.js";
 import { store, submit } from "./sync.js";
@@ -65,7 +67,7 @@ function checkIn(seat) {
                               checked: mark ? mark.id_checked : false });
   const record = (status) => submit({
     kind: "attendance", ticket_no: seat.ticket_no, method: "POST",
-    url: api(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/attendance`),
+    url: apiUrl(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/attendance`),
     body: { status, id_checked: idBox.checked, subject: chosenSubject },
     label: `${seat.ticket_no} ${T[status]}`,
   });
@@ -93,7 +95,7 @@ function reminders(seat) {
   const remind = (code) => {
     const clientId = newClientId();
     submit({ kind: "warning", client_id: clientId, method: "POST",
-             url: api(`/sittings/${sid}/warnings`), label: `${seat.ticket_no} ${code}`,
+             url: apiUrl(`/sittings/${sid}/warnings`), label: `${seat.ticket_no} ${code}`,
              body: { client_id: clientId, ticket_no: seat.ticket_no, subject: chosenSubject,
                      rule_code: code, observed_at: isoWithOffset() } });
   };
@@ -115,9 +117,9 @@ function pendingReminder(seat, warning) {
     const item = { kind: "outcome", ticket_no: seat.ticket_no, method: "POST",
                    body: { outcome }, label: `${seat.ticket_no} ${warning.rule_code}` };
     if (warning.id) {
-      Object.assign(item, { warning_id: warning.id, url: api(`/warnings/${warning.id}/outcome`) });
+      Object.assign(item, { warning_id: warning.id, url: apiUrl(`/warnings/${warning.id}/outcome`) });
     } else {
-      Object.assign(item, { ref: warning.client_id, url: api("/warnings/{ref}/outcome") });
+      Object.assign(item, { ref: warning.client_id, url: apiUrl("/warnings/{ref}/outcome") });
     }
     submit(item);
   };
@@ -142,7 +144,7 @@ function moveSeat(seat, view) {
   const swap = el("input", { type: "checkbox" });
   const move = () => submit({
     kind: "seat", ticket_no: seat.ticket_no, method: "PUT",
-    url: api(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/seat`),
+    url: apiUrl(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/seat`),
     body: { room_id: rid, seat_no: Number(picker.value), swap: swap.checked },
     label: `${seat.ticket_no} → ${picker.value}`,
   });

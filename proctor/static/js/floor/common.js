@@ -1,39 +1,19 @@
-// Shared pieces of the room screen: boot data, strings, small DOM and time helpers.
-export const boot = JSON.parse(document.getElementById("boot").textContent);
-export const T = JSON.parse(document.getElementById("strings").textContent);
-export const csrf = document.querySelector('meta[name="csrf-token"]').content;
+// Shared pieces of the room screen: boot data, strings, its words for rules and tiers, the
+// venue's clock, the toast.
+import { csrfToken } from "../lib/api.js";
+import { pageData, timeFormat } from "../lib/dom.js";
+
+export const boot = pageData("boot");
+export const T = pageData("strings");
+export const csrf = csrfToken();
 export const lang = boot.language === "en" ? "en" : "zh";
 export const sid = boot.sitting.id;
 export const rid = boot.room.id;
 
-export const api = (path) => `/api/v1${path}`;
 // The server answers (its error messages included) in the screen's language.
 export const acceptLanguage = lang === "en" ? "en" : "zh-CN";
 // 一类违纪 / Tier 1: one name for the tiers everywhere.
 export const tierName = (tier) => T[`tier_${tier}`] ?? String(tier ?? "");
-
-export function fmt(text, vars = {}) {
-  return text.replace(/\{(\w+)\}/g, (_, key) => String(vars[key] ?? ""));
-}
-
-// el("button.button.big", {onclick, dataset: {...}, attrs}, ...children)
-export function el(spec, props = {}, ...children) {
-  const [tag, ...classes] = spec.split(".");
-  const node = document.createElement(tag || "div");
-  if (classes.length) node.className = classes.join(" ");
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key in node && key !== "list") node[key] = value;
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 export function newClientId() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`.replace(".", "");
@@ -54,14 +34,10 @@ export function localInputValue(date = new Date()) {
 }
 
 // Venue time (the sitting's zone), whatever zone the tablet is set to.
-const timeFormat = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-  hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, timeZone: boot.zone,
-});
-const shortFormat = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", {
-  hour: "2-digit", minute: "2-digit", hour12: false, timeZone: boot.zone,
-});
-export const clockTime = (iso) => timeFormat.format(new Date(iso));
-export const shortTime = (iso) => shortFormat.format(new Date(iso));
+const locale = lang === "zh" ? "zh-CN" : "en-GB";
+const HOURS = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: boot.zone };
+export const clockTime = timeFormat(locale, { ...HOURS, second: "2-digit" });
+export const shortTime = timeFormat(locale, HOURS);
 
 export function duration(ms) {
   const minutes = Math.max(0, Math.floor(ms / 60000));

@@ -6,10 +6,12 @@
 // and again whenever the outbox changes or a live event concerns this incident. The controls
 // (the signature pad, the text being typed) are built once per opening and kept while the
 // lists around them are redrawn.
-import {
-  T, api, el, fmt, isoWithOffset, newClientId, ruleTitle, shortTime, tierName, toast,
-} from "./common.js";
+import { apiUrl, send } from "../lib/api.js";
+import { el, fmt } from "../lib/dom.js";
 import * as outbox from "../outbox.js";
+import {
+  T, isoWithOffset, newClientId, ruleTitle, shortTime, tierName, toast,
+} from "./common.js";
 import { sendNow, store, submit, subscribe } from "./sync.js";
 
 const dialog = document.getElementById("detail");
@@ -41,13 +43,13 @@ window.addEventListener("live-event", (event) => {
 // Writes about an incident name it by server id, or by its client_id while it waits to sync.
 function target(path) {
   return current.id
-    ? { url: api(`/incidents/${current.id}${path}`) }
-    : { ref: current.client_id, url: api(`/incidents/{ref}${path}`) };
+    ? { url: apiUrl(`/incidents/${current.id}${path}`) }
+    : { ref: current.client_id, url: apiUrl(`/incidents/{ref}${path}`) };
 }
 
 async function fetchJSON(path) {
   try {
-    const response = await fetch(api(path), { credentials: "same-origin" });
+    const response = await send(apiUrl(path));
     return response.ok ? response.json() : null;
   } catch {
     return null;
@@ -101,7 +103,7 @@ function fill() {
   const shown = held.evidence.filter((e) => e.kind === "photo" && !e.purged);
   parts.thumbs.replaceChildren(...shown.map((e) => el("button.thumb", {
     type: "button", "aria-label": `${T.photo} #${e.id}`, onclick: () => fullSize(e) },
-    el("img", { src: api(`/evidence/${e.id}/thumb`), alt: `#${e.id}`, loading: "lazy" }))));
+    el("img", { src: apiUrl(`/evidence/${e.id}/thumb`), alt: `#${e.id}`, loading: "lazy" }))));
   const photos = waiting("photo").length;
   parts.photosWaiting.textContent = photos ? fmt(T.photos_waiting, { n: photos }) : "";
   parts.photosWaiting.hidden = !photos;
@@ -139,7 +141,7 @@ function photoSection() {
 function fullSize(evidence) {
   const viewer = el("dialog.viewer", { onclick: () => viewer.close(),
                                        onclose: () => viewer.remove() },
-    el("img", { src: api(`/evidence/${evidence.id}/display`), alt: `#${evidence.id}` }),
+    el("img", { src: apiUrl(`/evidence/${evidence.id}/display`), alt: `#${evidence.id}` }),
     el("p", {}, `sha256 ${evidence.sha256.slice(0, 16)}… · ${evidence.taken_by} · `,
        shortTime(evidence.taken_at)));
   document.body.append(viewer);
@@ -188,7 +190,7 @@ async function roomCamera() {
     return;
   }
   try {
-    await sendNow({ method: "POST", url: api(`/incidents/${current.id}/evidence/camera`),
+    await sendNow({ method: "POST", url: apiUrl(`/incidents/${current.id}/evidence/camera`),
                     body: { client_id: newClientId() } });
   } catch (error) {
     toast(fmt(T.rejected, { message: error.message }), "error");
@@ -209,7 +211,7 @@ function fillAcknowledgement() {
   if (done?.kind === "signed") {
     parts.ack.replaceChildren(el("p.done", {}, fmt(T.signed_at, { at: shortTime(done.recorded_at) })),
       done.evidence_id ? el("img.signature-shown", {
-        src: api(`/evidence/${done.evidence_id}/thumb`), alt: T.signature }) : null);
+        src: apiUrl(`/evidence/${done.evidence_id}/thumb`), alt: T.signature }) : null);
   } else if (done?.kind === "refused") {
     parts.ack.replaceChildren(
       el("p", {}, fmt(T.refusal_recorded, { who: done.recorded_by })),
@@ -285,7 +287,7 @@ async function refuseToSign() {
 }
 
 async function attest(ack) {
-  await submit({ kind: "attest", method: "POST", url: api(`/acknowledgements/${ack.id}/attest`),
+  await submit({ kind: "attest", method: "POST", url: apiUrl(`/acknowledgements/${ack.id}/attest`),
                  body: {}, label: T.attest });
   reload();
 }
@@ -335,7 +337,7 @@ function returnForm(row, item) {
                            "aria-label": T.returned_to, placeholder: T.returned_to });
   const confirm = async () => {
     if (!to.value.trim()) return;
-    await submit({ kind: "return", method: "POST", url: api(`/seized/${item.id}/return`),
+    await submit({ kind: "return", method: "POST", url: apiUrl(`/seized/${item.id}/return`),
                    body: { returned_to: to.value.trim() }, label: T.return_item });
     reload();
   };

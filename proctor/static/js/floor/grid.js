@@ -1,6 +1,7 @@
 // The seat grid, the exam clock, the sync light, the room log and the timeline.
+import { el, fmt } from "../lib/dom.js";
 import {
-  T, boot, clockTime, currentSubject, duration, el, fmt, ruleTitle, shortTime, subjectName,
+  T, boot, clockTime, currentSubject, duration, ruleTitle, shortTime, subjectName,
 } from "./common.js";
 import { attendanceOf } from "./view.js";
 

@@ -1,8 +1,10 @@
 // The incident form: pick the rule (search as you type, or the common ones), see what it would
 // bring before saving, name everyone involved, say what happened, when.
+import { apiUrl, send } from "../lib/api.js";
+import { el, fmt } from "../lib/dom.js";
 import {
-  T, api, boot, currentSubject, el, fmt, isoWithOffset, lang, localInputValue, newClientId,
-  preview, ruleByCode, sid, subjectName, tierName, toast,
+  T, boot, currentSubject, isoWithOffset, lang, localInputValue, newClientId, preview,
+  ruleByCode, sid, subjectName, tierName, toast,
 } from "./common.js";
 import { sendNow, store, submit } from "./sync.js";
 
@@ -63,8 +65,7 @@ function search(text) {
 
 async function suggest(text) {
   try {
-    const response = await fetch(api(`/rules/suggest?q=${encodeURIComponent(text)}&limit=6`),
-                                 { credentials: "same-origin" });
+    const response = await send(apiUrl(`/rules/suggest?q=${encodeURIComponent(text)}&limit=6`));
     if (response.ok) return (await response.json()).map((s) => s.code);
   } catch {
     // offline: search the rulebook on the tablet
@@ -201,7 +202,7 @@ async function save() {
   body.subject = form.subject;  // where it happened (Tier 1: the subject it voids)
   if (rule.tier === 3 && form.severity) body.severity = form.severity;
   const item = { kind: "incident", client_id: clientId, method: "POST",
-                 url: api(`/sittings/${sid}/incidents`), body,
+                 url: apiUrl(`/sittings/${sid}/incidents`), body,
                  label: `${form.rule} ${form.parties[0].ticket_no}` };
   try {
     if (form.impostors.length) {

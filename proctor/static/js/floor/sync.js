@@ -1,6 +1,8 @@
 // The room's state: what the server said last, with this tablet's waiting writes laid over it.
+import { apiUrl, errorMessage, send } from "../lib/api.js";
+import { fmt } from "../lib/dom.js";
 import * as outbox from "../outbox.js";
-import { T, acceptLanguage, api, csrf, fmt, rid, sid, toast } from "./common.js";
+import { T, acceptLanguage, csrf, rid, sid, toast } from "./common.js";
 
 export const store = { server: null, pending: [], events: [], online: navigator.onLine };
 const listeners = new Set();
@@ -27,9 +29,8 @@ function needLogin() {
 }
 
 async function getJSON(path) {
-  const response = await fetch(api(path), {
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "Accept-Language": acceptLanguage } });
+  const response = await send(apiUrl(path), { accept: "application/json",
+                                              language: acceptLanguage });
   checkSkew(response);
   if (response.status === 401) needLogin();
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -82,30 +83,26 @@ export async function submit(item) {
 }
 
 // A JSON body, or a multipart form for a photo or a signature (its Blob kept in IndexedDB).
-function request(item) {
-  const headers = { Accept: "application/json", "Accept-Language": acceptLanguage,
-                    "X-CSRFToken": csrf };
-  if (!item.form) {
-    headers["Content-Type"] = "application/json";
-    return { method: item.method, credentials: "same-origin", headers,
-             body: JSON.stringify(item.body) };
-  }
+function transmit(item, url = item.url) {
+  const options = { method: item.method, accept: "application/json", language: acceptLanguage,
+                    csrf };
+  if (!item.form) return send(url, { ...options, json: item.body });
   const form = new FormData();
   for (const [key, value] of Object.entries(item.form)) {
     if (value instanceof Blob) form.append(key, value, item.filename ?? "photo.jpg");
     else if (value !== null && value !== undefined) form.append(key, value);
   }
-  return { method: item.method, credentials: "same-origin", headers, body: form };
+  return send(url, { ...options, form });
 }
 
-async function send(item) {
+async function deliver(item) {
   let url = item.url;
   if (item.ref) {
     const id = await outbox.recall(item.ref);
     if (id === undefined) return "keep";
     url = url.replace("{ref}", id);
   }
-  const response = await fetch(url, request(item));
+  const response = await transmit(item, url);
   checkSkew(response);
   const data = await response.json().catch(() => ({}));
   if (response.status === 401 || data.error?.code === "csrf_failed") {
@@ -148,7 +145,7 @@ export function sync() {
       do {
         again = false;
         const before = (await outbox.items()).length;
-        const complete = await outbox.flush(send);
+        const complete = await outbox.flush(deliver);
         store.pending = await outbox.items();
         store.online = complete || navigator.onLine;
         if (before > 0 && store.pending.length < before) await loadState();
@@ -163,10 +160,10 @@ export function sync() {
 
 // A write that must not wait in the outbox (it carries an ID number): straight to the server.
 export async function sendNow(item) {
-  const response = await fetch(item.url, request(item));
+  const response = await transmit(item);
   checkSkew(response);
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok) throw new Error(errorMessage(data, response.status));
   scheduleReload();
   return data;
 }
