@@ -111,9 +111,19 @@ def test_the_sheet_shows_what_the_server_holds_after_each_save(tablets, tmp_path
     a.shoot("sheet-after-addendum")
 
     a.page.click("#detail-body button[data-action='give-back']")
+    a.page.fill("#detail-body li[data-seized] input", "考生本人")
+    # Another save redraws the sheet (as a live event does): the open form and what was typed
+    # in it stay where the finger is.
+    a.page.fill("#detail-body .addenda textarea", "物品已当场归还。")
+    a.page.click("#detail-body button[data-action='add-addendum']")
+    a.page.wait_for_function("document.querySelector('#detail-body .addenda-list')"
+                             ".innerText.includes('物品已当场归还')")
+    a.page.wait_for_function(SYNCED)
+    assert a.page.input_value("#detail-body li[data-seized] input") == "考生本人"
     a.page.click("#detail-body button[data-action='confirm-return']")
     a.page.wait_for_function("document.querySelector('#detail-body .seized-list')"
                              ".innerText.includes('已于')")
+    assert "考生本人" in a.page.inner_text("#detail-body .seized-list")
     assert asked == [], f"native dialogs: {asked}"
 
 

@@ -23,6 +23,7 @@ let ackState = "";
 export function openDetail(incident, seat) {
   current = { ...incident, ticket_no: seat.ticket_no, name: seat.name };
   held = { evidence: [], acks: [], seized: [], addenda: [] };
+  returning.clear();
   document.getElementById("card").close();
   build();
   if (!dialog.open) dialog.showModal();
@@ -108,6 +109,8 @@ function fill() {
   parts.photosWaiting.textContent = photos ? fmt(T.photos_waiting, { n: photos }) : "";
   parts.photosWaiting.hidden = !photos;
   fillAcknowledgement();
+  const typing = document.activeElement?.closest?.("li[data-seized]")?.dataset.seized;
+  if (typing && returning.has(Number(typing))) returning.get(Number(typing)).focus = true;
   parts.seized.replaceChildren(
     ...held.seized.map(seizedItem),
     ...waiting("seize").map((item) => el("li.pending", {},
@@ -317,35 +320,55 @@ function seizedSection() {
           T.seize)));
 }
 
+// The return forms open on this sheet, by seized item id, with what was typed: a redraw (a
+// live event, the outbox) keeps them open rather than take the form from under the finger.
+const returning = new Map();
+
 function seizedItem(item) {
   const row = el("li", { dataset: { seized: item.id } },
     `${item.description} · ${item.kept_at} · ${shortTime(item.seized_at)} `);
   if (item.returned_at) {
+    returning.delete(item.id);
     row.append(fmt(T.returned_line, { at: shortTime(item.returned_at), to: item.returned_to }));
+  } else if (returning.has(item.id)) {
+    returnForm(row, item);
+    return row;
   } else {
     row.append(el("button.button.small", { type: "button", dataset: { action: "give-back" },
-                                            onclick: () => returnForm(row, item) },
+                                            onclick: () => openReturn(row, item) },
                   T.return_item));
   }
   row.append(" ", el("a.button.small", { href: item.receipt_url, target: "_blank" }, T.receipt));
   return row;
 }
 
+function openReturn(row, item) {
+  returning.set(item.id, { value: current.name ?? "", focus: true });
+  returnForm(row, item);
+}
+
 // Who took the item back: a field on the sheet, filled with the candidate's name.
 function returnForm(row, item) {
-  const to = el("input", { value: current.name ?? "", maxLength: 128,
-                           "aria-label": T.returned_to, placeholder: T.returned_to });
+  const state = returning.get(item.id);
+  const to = el("input", { value: state.value, maxLength: 128, "aria-label": T.returned_to,
+                           placeholder: T.returned_to,
+                           oninput: () => { state.value = to.value; } });
   const confirm = async () => {
     if (!to.value.trim()) return;
+    returning.delete(item.id);
     await submit({ kind: "return", method: "POST", url: apiUrl(`/seized/${item.id}/return`),
                    body: { returned_to: to.value.trim() }, label: T.return_item });
     reload();
   };
+  const cancel = () => { returning.delete(item.id); fill(); };
   row.replaceChildren(`${item.description} · ${T.returned_to}`, to,
     el("button.button.small.primary", { type: "button", dataset: { action: "confirm-return" },
                                         onclick: confirm }, T.confirm),
-    el("button.button.small", { type: "button", onclick: fill }, T.cancel));
-  to.focus();
+    el("button.button.small", { type: "button", onclick: cancel }, T.cancel));
+  if (state.focus) {
+    state.focus = false;
+    queueMicrotask(() => to.focus());
+  }
 }
 
 // --- addenda ----------------------------------------------------------------------------------
