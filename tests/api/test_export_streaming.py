@@ -289,9 +289,9 @@ ODD_ARRAYS = ["[1,2]", "[ 3 ]", "[-4, 5]", "[]", "[12, 13, 14]", "[7]", "[1.0]",
 
 @pytest.mark.parametrize("masked", [False, True])
 def test_fast_path_writes_what_the_reference_writes(masked):
-    """`_encode` (the export's hot loop) against the definitions: `ban_row`'s dict, hashed by
-    `JsonLinesDigest`, its text cells (`ban_cells`, BAN_TABLE) neutralised and written by the csv
-    module (`tables.csv_text`), and by json."""
+    """`_encode` (the export's hot loop) against the definitions: the row's dict, hashed by
+    `JsonLinesDigest`, its text cells (`ban_cells`, BAN_TABLE) neutralised and written by the
+    csv module (`tables.csv_text`), and by json."""
     rows, expected = [], []
     for index, name in enumerate(ODD_NAMES * 2):
         number = f"31010119900101{index:04d}"
