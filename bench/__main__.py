@@ -177,10 +177,10 @@ def peak_rss() -> int:
 def check(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     """Read the export back as a receiver would: rows (a cell neutralised against formulas
     has its quote taken off), digest, against the manifest fetched apart."""
-    from proctor.services.bans import RowDigest
+    from proctor.hashing import JsonLinesDigest
     from proctor.services.tables import undefuse
 
-    digest = RowDigest()
+    digest = JsonLinesDigest()
     with open(path, encoding="utf-8-sig", newline="") as handle:
         lines = csv.reader(handle)
         header = next(lines)

@@ -50,9 +50,7 @@ def get_bans(query: BansQuery) -> Response:
     audit entry that records this export; once its last row is out, its manifest (count and
     digest) is recorded too, for GET /bans/manifest (the `Link` header)."""
     as_of = query.as_of or venue_today()
-    entry = audit.record(bans.EXPORTED, "bans", None, as_of=as_of.isoformat(),
-                         format=query.format, masked=query.masked)
-    head = entry.hash
+    head = bans.record_export(as_of, query.format, query.masked).hash
     db.session.commit()
     # The export only reads: on SQLite its transaction begins DEFERRED, so writers are not kept
     # waiting while a large file goes out (the audit entry above set IMMEDIATE for the request).

@@ -14,8 +14,6 @@ The rules, as the product applies them:
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,7 +21,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 import incidents as rules
-from proctor import realtime
+from proctor import hashing, realtime
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -62,9 +60,8 @@ def decision_days() -> int:
 
 
 def content_sha256(content: dict[str, Any]) -> str:
-    """SHA-256 of the snapshot as canonical JSON (sorted keys, UTF-8, no spaces)."""
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode()).hexdigest()
+    """SHA-256 of the snapshot as canonical JSON (proctor.hashing)."""
+    return hashing.digest(content)
 
 
 # -- issuing ------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, event, insert, text, update
 from sqlalchemy.orm import Session
 
+from proctor import hashing
 from proctor.database import is_read_only, set_read_only, utcnow
 from proctor.extensions import db
 from proctor.models import AuditEntry, AuditHead
@@ -49,21 +50,21 @@ ANCHORED_ACTIONS = frozenset({
     "notice_issued", "notice_served", "review_decided", "room_record_signed", "evidence_purged"})
 
 
-def _canonical(seq: int, at: datetime, actor: str, action: str, object_type: str | None,
-               object_id: str | None, data: dict[str, Any], prev_hash: str) -> bytes:
+def _hash(seq: int, at: datetime, actor: str, action: str, object_type: str | None,
+          object_id: str | None, data: dict[str, Any], prev_hash: str) -> str:
+    """The entry's hash: of its canonical JSON, which holds the hash before it (the chain).
+    The chain has always written what JSON has no type for as its str() (`str_fallback`)."""
     payload = {
         "seq": seq, "at": at.isoformat(timespec="microseconds"), "actor": actor,
         "action": action, "object_type": object_type, "object_id": object_id,
         "data": data, "prev_hash": prev_hash,
     }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str).encode()
+    return hashing.digest(payload, str_fallback=True)
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry.seq, entry.at, entry.actor, entry.action,
-                                     entry.object_type, entry.object_id, entry.data or {},
-                                     entry.prev_hash)).hexdigest()
+    return _hash(entry.seq, entry.at, entry.actor, entry.action, entry.object_type,
+                 entry.object_id, entry.data or {}, entry.prev_hash)
 
 
 def current_actor() -> str:
@@ -178,8 +179,7 @@ def record(action: str, object_type: str | None = None, object_id: Any = None,
     seq, prev_hash = _advance_head()
     at, who = utcnow(), actor or current_actor()
     key = None if object_id is None else str(object_id)
-    digest = hashlib.sha256(_canonical(seq, at, who, action, object_type, key, data,
-                                       prev_hash)).hexdigest()
+    digest = _hash(seq, at, who, action, object_type, key, data, prev_hash)
     anchor = _anchor()
     mac = anchor.mac(seq, digest)
     db.session.execute(_APPEND, {

@@ -8,21 +8,24 @@ with them, the XLSX (built before it is sent) has them in its manifest sheet, an
 records them in the audit chain once its last row is out (`record_manifest`), where
 `GET /api/v1/bans/manifest` finds them; the CSV is a clean table and holds nothing else.
 
-The columns are declared once (`BAN_TABLE`, `REVOCATION_TABLE`; proctor.services.tables); the
-digest (documented in README.md) is the SHA-256 of the rows, each as one line of canonical
-JSON: the row's dict (`ban_row`) with sorted keys, `,`/`:` separators, UTF-8, `\\n`-terminated
-(`RowDigest`). For speed the export writes those lines straight from the column values
-(`_encode`), the same text byte for byte (tests/api/test_export_streaming.py checks).
+The columns are declared once (`BAN_TABLE`, `REVOCATION_TABLE`; proctor.services.tables) and
+every format comes from them: the JSON row and its digest line (`Table.json_writer`), the CSV
+line and the XLSX row (their text cells in the table's order), the eligibility answer's rows
+(`Table.row`). The digest (documented in README.md) is the SHA-256 of the rows, each as one line
+of canonical JSON (proctor.hashing: the row's dict with sorted keys, `,`/`:` separators, UTF-8,
+`\\n`-terminated; `JsonLinesDigest`). For speed the export writes those lines straight from the
+column values (`_encode`), the same text byte for byte (tests/api/test_export_streaming.py
+checks). The manifest's facts are declared once too (`Manifest`, `MANIFEST_SHEET`).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import json
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, fields
 from datetime import date, tzinfo
 from json.encoder import encode_basestring
 from typing import IO, Any
@@ -32,6 +35,7 @@ from sqlalchemy import Date, LargeBinary, Select, String, bindparam, cast, func,
 
 from proctor.errors import ApiError
 from proctor.extensions import db
+from proctor.hashing import JsonLinesDigest, canonical_text
 from proctor.idnumber import mask_id_number
 from proctor.models import AuditEntry, BanRecord, Candidate, CandidateSanction, Person
 from proctor.services import audit
@@ -46,53 +50,37 @@ from proctor.services.tables import (
     csv_text,
 )
 
+# The columns the ban list and the revoked certificates share.
+_NAME = Column("name", "姓名", "Name", Kind.TEXT, 14)
+_ID_NUMBER = Column("id_number", "证件号码", "ID number", Kind.ID, 21)
+_TICKET_NO = Column("ticket_no", "准考证号", "Ticket number", Kind.ID, 16)
+_SITTING = Column("sitting_id", "场次", "Sitting", Kind.NUMBER, 8)
+_INCIDENTS = Column("incident_ids", "违纪事件", "Incidents", Kind.LIST, 14)
 # The ban list's row: JSON keys and CSV header, the clerk's XLSX headers, kinds and widths.
 BAN_TABLE = Table("禁考名单", "Ban list", (
-    Column("name", "姓名", "Name", Kind.TEXT, 14),
-    Column("id_number", "证件号码", "ID number", Kind.ID, 21),
-    Column("ticket_no", "准考证号", "Ticket number", Kind.ID, 16),
+    _NAME, _ID_NUMBER, _TICKET_NO,
     Column("from", "禁考开始", "Banned from", Kind.DATE, 12),
     Column("until", "禁考截止", "Banned until", Kind.DATE, 13),
     Column("tier", "违纪类别", "Tier", Kind.NUMBER, 10),
     Column("rule_codes", "违纪条款", "Rules", Kind.LIST, 12),
     Column("referral", "移送", "Referred", Kind.FLAG, 8),
-    Column("sitting_id", "场次", "Sitting", Kind.NUMBER, 8),
-    Column("incident_ids", "违纪事件", "Incidents", Kind.LIST, 14)))
+    _SITTING, _INCIDENTS))
 REVOCATION_TABLE = Table("已撤销证书", "Revoked certificates", (
-    Column("name", "姓名", "Name", Kind.TEXT, 14),
-    Column("id_number", "证件号码", "ID number", Kind.ID, 21),
-    Column("ticket_no", "准考证号", "Ticket number", Kind.ID, 16),
-    Column("sitting_id", "场次", "Sitting", Kind.NUMBER, 8),
-    Column("incident_ids", "违纪事件", "Incidents", Kind.LIST, 14),
+    _NAME, _ID_NUMBER, _TICKET_NO, _SITTING, _INCIDENTS,
     Column("decided_at", "决定时间", "Decided at", Kind.MOMENT, 20)))
 BAN_COLUMNS = BAN_TABLE.keys
 FETCH_BATCH = 2000  # rows per database round trip
 CHUNK_ROWS = 500  # rows per piece of text handed to the web server
 
-# Built once (json.dumps with options builds a new encoder on every call).
-_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+# Built once: the JSON row (the contract's field order) and its digest line (canonical JSON).
+_json_row = BAN_TABLE.json_writer()
+_digest_line = BAN_TABLE.json_writer(sort_keys=True, end="\n")
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def mask_name(name: str) -> str:
     """For publication: the family name and a star per other character (张**)."""
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
-def ban_row(ban: BanRecord, person: Person, ticket_no: str | None,
-            masked: bool = False) -> dict[str, Any]:
-    return {
-        "name": mask_name(person.name) if masked else person.name,
-        "id_number": mask_id_number(person.id_number) if masked else person.id_number,
-        "ticket_no": ticket_no,
-        "from": ban.starts_on.isoformat(),
-        "until": ban.until.isoformat(),
-        "tier": ban.tier,
-        "rule_codes": ban.rule_codes.split(),
-        "referral": ban.referral,
-        "sitting_id": ban.sitting_ids[0] if ban.sitting_ids else None,
-        "incident_ids": list(ban.incident_ids),
-    }
 
 
 def _in_force(stmt: Select[Any], as_of: date) -> Select[Any]:
@@ -174,18 +162,17 @@ def _ints(raw: Any) -> list[int]:
 
 
 def _ban_of_row(row: Any) -> dict[str, Any]:
-    """A row of `eligibility_statement` as the ban list's row (`ban_row`'s dict)."""
+    """A row of `eligibility_statement` as the ban list's row (`BAN_TABLE`'s dict)."""
     name, number, ticket, starts, until, tier, codes, referral, sittings, incidents = row
     sitting_ids = _ints(sittings)
-    return {"name": name, "id_number": number, "ticket_no": ticket, "from": _iso(starts),
-            "until": _iso(until), "tier": tier, "rule_codes": codes.split(),
-            "referral": bool(referral), "sitting_id": sitting_ids[0] if sitting_ids else None,
-            "incident_ids": _ints(incidents)}
+    return BAN_TABLE.row(name, number, ticket, _iso(starts), _iso(until), tier, codes.split(),
+                         bool(referral), sitting_ids[0] if sitting_ids else None,
+                         _ints(incidents))
 
 
 def bans_of(id_number: str, on: date) -> list[dict[str, Any]]:
     """The bans of the person with this (normalised) ID number in force on `on`, earliest
-    first, as rows of the ban list (`ban_row`'s dicts); empty when none or unknown."""
+    first, as rows of the ban list (`BAN_TABLE`'s dicts); empty when none or unknown."""
     return [_ban_of_row(row) for row in _eligibility_rows([id_number], on)]
 
 
@@ -197,21 +184,6 @@ def bans_of_many(id_numbers: Sequence[str], on: date) -> dict[str, list[dict[str
         for row in _eligibility_rows(list(dict.fromkeys(id_numbers)), on):
             found.setdefault(row[1], []).append(_ban_of_row(row))
     return found
-
-
-class RowDigest:
-    """SHA-256 over the rows, one canonical JSON line each (sorted keys, UTF-8, '\\n' ended)."""
-
-    def __init__(self) -> None:
-        self._hash = hashlib.sha256()
-        self.count = 0
-
-    def add(self, row: dict[str, Any]) -> None:
-        self._hash.update(_canonical(row).encode() + b"\n")
-        self.count += 1
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
 
 
 # -- the export ------------------------------------------------------------------------------
@@ -229,14 +201,14 @@ def export_statement(as_of: date) -> Select[Any]:
 def _int_array(raw: Any) -> tuple[str, str]:
     """A JSON array column as (canonical JSON, CSV cell): '[1, 2]' -> ('[1,2]', '1 2')."""
     values = list(json.loads(raw) if isinstance(raw, str | bytes) else raw or [])
-    return _canonical(values), " ".join(map(str, values))
+    return canonical_text(values), " ".join(map(str, values))
 
 
 def _first(raw: Any) -> tuple[str, str]:
     """The first element of a JSON array column (the ban's sitting) as (JSON, CSV cell)."""
     values = json.loads(raw) if isinstance(raw, str | bytes) else raw
     head = values[0] if values else None
-    return _canonical(head), "" if head is None else str(head)
+    return canonical_text(head), "" if head is None else str(head)
 
 
 def _iso(value: Any) -> str:
@@ -251,7 +223,7 @@ def _codes(codes: str) -> tuple[str, str]:
     found = _codes_seen.get(codes)
     if found is None:
         parts = codes.split()
-        found = (_canonical(parts), " ".join(parts))
+        found = (canonical_text(parts), " ".join(parts))
         if len(_codes_seen) < 4096:
             _codes_seen[codes] = found
     return found
@@ -261,16 +233,16 @@ JSON, CSV, CELLS = "json", "csv", "cells"
 
 
 def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any]]:
-    """A chunk of rows of `export_statement` as (the digest's lines, and the rows as JSON text,
-    as CSV lines written without quoting or neutralising (`_csv_text` checks them), or as
-    tuples of text cells, `ban_cells`, after `form`). This is the export's hot path: one loop,
-    no per-row dict, the usual shapes handled inline (SQLite's text; PostgreSQL's `date` and
-    `list` go to helpers), lines written by f-strings (twice as fast as %-formatting). The
-    digest's line has sorted keys; the JSON row the contract's field order. ISO dates need no
-    escaping; tier is an INTEGER column."""
+    """A chunk of rows of `export_statement` as (the digest's lines, and the rows: as JSON text
+    for `form` JSON, else as tuples of text cells, `ban_cells`, which `_csv_text` makes the CSV
+    lines). This is the export's hot path: one loop, no per-row dict, the usual shapes handled
+    inline (SQLite's text; PostgreSQL's `date` and `list` go to helpers), each column's JSON
+    text and text cell made once and handed, in the table's order, to the writers compiled
+    from `BAN_TABLE` (`_digest_line`: sorted keys; `_json_row`: the contract's field order).
+    ISO dates need no escaping; tier is an INTEGER column."""
     lines: list[str] = []
     out: list[Any] = []
-    add, put = lines.append, out.append
+    add, put, digest_line, json_row = lines.append, out.append, _digest_line, _json_row
     for name, number, ticket, starts, until, tier, codes, referral, sittings, incidents in rows:
         if masked:
             name, number = mask_name(name), mask_id_number(number)
@@ -298,18 +270,11 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
         else:
             sitting_json, sitting_csv = _first(sittings)
         referral = "true" if referral else "false"
-        add(f'{{"from":"{starts}","id_number":{number_json},"incident_ids":{incidents_json},'
-            f'"name":{name_json},"referral":{referral},"rule_codes":{codes_json},'
-            f'"sitting_id":{sitting_json},"ticket_no":{ticket_json},"tier":{tier},'
-            f'"until":"{until}"}}\n')
-        if form is CSV:
-            put(f"{name},{number},{ticket_csv},{starts},{until},{tier},{codes_csv},{referral},"
-                f"{sitting_csv},{incidents_csv}\r\n")
-        elif form is JSON:
-            put(f'{{"name":{name_json},"id_number":{number_json},"ticket_no":{ticket_json},'
-                f'"from":"{starts}","until":"{until}","tier":{tier},"rule_codes":{codes_json},'
-                f'"referral":{referral},"sitting_id":{sitting_json},'
-                f'"incident_ids":{incidents_json}}}')
+        add(digest_line(name_json, number_json, ticket_json, starts, until, tier, codes_json,
+                        referral, sitting_json, incidents_json))
+        if form is JSON:
+            put(json_row(name_json, number_json, ticket_json, starts, until, tier, codes_json,
+                         referral, sitting_json, incidents_json))
         else:
             put((name, number, ticket_csv, starts, until, str(tier), codes_csv, referral,
                  sitting_csv, incidents_csv))
@@ -318,13 +283,17 @@ def _encode(rows: Sequence[Any], masked: bool, form: str) -> tuple[str, list[Any
 
 class Export:
     """One export's rows, streamed: `chunks()` gives them a chunk at a time in the `form` of
-    `_encode`; `count` and `hexdigest()` are final once it is exhausted."""
+    `_encode` (CSV: one text per chunk); `count` and `hexdigest()` are final once it is
+    exhausted."""
 
     def __init__(self, as_of: date, masked: bool = False, form: str = CELLS,
                  size: int = CHUNK_ROWS) -> None:
         self.as_of, self.masked, self.form, self.size = as_of, masked, form, size
-        self._hash = hashlib.sha256()
-        self.count = 0
+        self.digest = JsonLinesDigest()
+
+    @property
+    def count(self) -> int:
+        return self.digest.count
 
     def chunks(self) -> Iterator[list[Any]]:
         stmt = export_statement(self.as_of).execution_options(yield_per=FETCH_BATCH)
@@ -332,16 +301,17 @@ class Export:
         try:
             for rows in result.partitions(self.size):
                 lines, out = _encode(rows, self.masked, self.form)
-                self._hash.update(lines.encode())
-                self.count += len(out)
-                if self.form is CSV:
-                    out = [_csv_text(out, rows, self.masked)]
-                yield out
+                self.digest.add_lines(lines, len(out))
+                yield [_csv_text(out)] if self.form is CSV else out
         finally:
             result.close()
 
     def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+        return self.digest.hexdigest()
+
+    def manifest(self, fmt: str, generated_at: str) -> Manifest:
+        return Manifest(format=fmt, as_of=self.as_of.isoformat(), masked=self.masked,
+                        rows=self.count, sha256=self.hexdigest(), generated_at=generated_at)
 
 
 def ban_cells(row: dict[str, Any]) -> list[str]:
@@ -349,30 +319,34 @@ def ban_cells(row: dict[str, Any]) -> list[str]:
     return BAN_TABLE.cells(row)
 
 
-def _csv_text(lines: list[str], rows: Sequence[Any], masked: bool) -> str:
-    """The chunk's CSV lines as Python's csv writer (QUOTE_MINIMAL, CRLF) writes the
-    neutralised cells (`tables.csv_text`). They were formatted without quoting or quotes
-    against formulas, which is what that does too when no cell holds a comma, a double quote,
+_CSV_COMMAS = len(BAN_COLUMNS) - 1  # a line's
+
+
+def _csv_text(cells: list[tuple[str, ...]]) -> str:
+    """The chunk's rows of text cells as Python's csv writer (QUOTE_MINIMAL, CRLF) writes them
+    neutralised (`tables.csv_text`). Joined with commas first, without quoting or quotes against
+    formulas, which is what that writer does too when no cell holds a comma, a double quote,
     CR or LF (exactly 9 commas and one CRLF a line, no double quote) and none begins with =, +,
     -, @, tab or a quote (`_plain`). Otherwise (a name with a comma, say) the chunk goes
     through the writer."""
-    text = "".join(lines)
-    count = len(lines)
-    if (text.count(",") == (len(BAN_COLUMNS) - 1) * count and text.count("\n") == count
-            and text.count("\r") == count and '"' not in text and _plain(text, lines)):
+    count = len(cells)
+    text = "\r\n".join(map(",".join, cells)) + "\r\n" if count else ""
+    if (text.count(",") == _CSV_COMMAS * count and text.count("\n") == count
+            and text.count("\r") == count and '"' not in text and _plain(text, count)):
         return text
-    return csv_text(_encode(rows, masked, CELLS)[1])
+    return csv_text(cells)
 
 
-def _plain(text: str, lines: list[str]) -> bool:
-    """Whether no cell of these unquoted lines begins like a formula or with a quote (CR is
-    only a line's end, `_csv_text` checked). Searched over the whole chunk, not per cell (five
-    times faster): none of = + @ ' tab anywhere, and each "-" one of a line's two ISO dates
-    (four a line) or, failing that, at no cell's start."""
+def _plain(text: str, count: int) -> bool:
+    """Whether no cell of these `count` unquoted lines begins like a formula or with a quote
+    (CR is only a line's end, `_csv_text` checked). Searched over the whole chunk, not per cell
+    (five times faster): none of = + @ ' tab anywhere, and each "-" one of a line's two ISO
+    dates (four a line) or, failing that, none at a cell's start (the text's, a line's, or
+    after a comma)."""
     if "=" in text or "+" in text or "@" in text or "'" in text or "\t" in text:
         return False
-    return text.count("-") == 4 * len(lines) or not any(
-        line[:1] == "-" or ",-" in line for line in lines)
+    return text.count("-") == 4 * count or not (
+        text[:1] == "-" or "\n-" in text or ",-" in text)
 
 
 def csv_export(export: Export) -> Iterator[str]:
@@ -399,20 +373,50 @@ def json_export(export: Export, audit_head: str, generated_at: str) -> Iterator[
 EXPORTED, COMPLETED = "bans_exported", "bans_export_completed"
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What a receiver checks an export against: the audit chain records it once the export's
+    last row is out (`record_manifest`), GET /bans/manifest answers it (`manifest_of`), the
+    XLSX's manifest sheet has its lines (`MANIFEST_SHEET`)."""
+
+    format: str
+    as_of: str
+    masked: bool
+    rows: int
+    sha256: str
+    generated_at: str
+
+
+# The XLSX's manifest sheet: a line per fact (the export's audit entry included).
+MANIFEST_SHEET = (
+    Fact("as_of", "有效日期", "In force on", Kind.DATE),
+    Fact("rows", "行数", "Rows", Kind.NUMBER),
+    Fact("sha256", "各行的 SHA-256", "SHA-256 of the rows", Kind.TEXT),
+    Fact("audit_head", "审计链头", "Audit chain head", Kind.TEXT),
+    Fact("generated_at", "生成时间", "Generated at", Kind.TEXT),
+    Fact("masked", "脱敏", "Masked", Kind.FLAG))
+
+
+def record_export(as_of: date, fmt: str, masked: bool) -> audit.Appended:
+    """Before an export's first row: its own audit entry, whose hash is its X-Audit-Head."""
+    return audit.record(EXPORTED, "bans", None, as_of=as_of.isoformat(), format=fmt,
+                        masked=masked)
+
+
 def record_manifest(export: Export, audit_head: str, fmt: str,
                     generated_at: str) -> audit.Appended:
     """Once an export's last row is out: its manifest in the audit chain, an entry whose
     object is the export's own entry (`audit_head`). The caller commits."""
-    return audit.record(COMPLETED, "bans", audit_head, format=fmt,
-                        as_of=export.as_of.isoformat(), masked=export.masked,
-                        rows=export.count, sha256=export.hexdigest(), generated_at=generated_at)
+    return audit.record(COMPLETED, "bans", audit_head,
+                        **asdict(export.manifest(fmt, generated_at)))
 
 
 def manifest_of(audit_head: str) -> dict[str, Any]:
     """The manifest of the export recorded by the audit entry `audit_head` (its X-Audit-Head):
-    `{audit_head, as_of, format, masked, rows, sha256, generated_at, manifest_entry}`. 404
-    `not_found` when no export has that entry, `export_incomplete` when that export never
-    sent its last row (the receiver went away, or it is still being sent)."""
+    `{audit_head, …Manifest, manifest_entry}`. 404 `not_found` when no export has that entry,
+    `export_incomplete` when that export never sent its last row (the receiver went away, or
+    it is still being sent). Its as_of, format and masked are those of the export's entry:
+    `record_manifest` records them from the same export."""
     exported = db.session.scalar(db.select(AuditEntry).where(AuditEntry.hash == audit_head,
                                                              AuditEntry.action == EXPORTED))
     if exported is None:
@@ -424,11 +428,8 @@ def manifest_of(audit_head: str) -> dict[str, Any]:
     if done is None:
         raise ApiError(404, "export_incomplete", "This export has not sent its last row: it "
                        "has no manifest. Export the list again.", "audit_head")
-    data = done.data
-    return {"audit_head": audit_head, "as_of": exported.data["as_of"],
-            "format": exported.data["format"], "masked": exported.data["masked"],
-            "rows": data["rows"], "sha256": data["sha256"],
-            "generated_at": data["generated_at"], "manifest_entry": done.hash}
+    recorded = Manifest(**{field.name: done.data[field.name] for field in fields(Manifest)})
+    return {"audit_head": audit_head, **asdict(recorded), "manifest_entry": done.hash}
 
 
 # -- the clerk's workbook --------------------------------------------------------------------
@@ -449,14 +450,8 @@ def xlsx_export(as_of: date, masked: bool, audit_head: str, generated_at: str,
         for record in records:
             sheet.add(record)
     sheet.close()
-    add_manifest_sheet(book, [
-        Fact("as_of", "有效日期", "In force on", Kind.DATE, as_of.isoformat()),
-        Fact("rows", "行数", "Rows", Kind.NUMBER, str(export.count)),
-        Fact("sha256", "各行的 SHA-256", "SHA-256 of the rows", Kind.TEXT, export.hexdigest()),
-        Fact("audit_head", "审计链头", "Audit chain head", Kind.TEXT, audit_head),
-        Fact("generated_at", "生成时间", "Generated at", Kind.TEXT, generated_at),
-        Fact("masked", "脱敏", "Masked", Kind.FLAG, "true" if masked else "false"),
-    ], lang, zone)
+    add_manifest_sheet(book, MANIFEST_SHEET, {
+        **asdict(export.manifest("xlsx", generated_at)), "audit_head": audit_head}, lang, zone)
     return _saved(book, export.count), export
 
 
@@ -495,10 +490,9 @@ def revocations() -> list[dict[str, Any]]:
             .join(Person, Candidate.person_id == Person.id)
             .where(CandidateSanction.certificate_revoked.is_(True))
             .order_by(Candidate.sitting_id, Candidate.ticket_no))
-    return [{"name": person.name, "id_number": person.id_number,
-             "ticket_no": candidate.ticket_no, "sitting_id": candidate.sitting_id,
-             "incident_ids": list(row.incident_ids),
-             "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+    return [REVOCATION_TABLE.row(person.name, person.id_number, candidate.ticket_no,
+                                 candidate.sitting_id, list(row.incident_ids),
+                                 row.decided_at.isoformat() if row.decided_at else None)
             for row, candidate, person in db.session.execute(stmt)]
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
 
-from proctor import realtime
+from proctor import hashing, realtime
 from proctor.concurrency import offload
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
@@ -125,8 +123,7 @@ def record_hash(incident: Incident) -> str:
         "observed_at": incident.observed_at.isoformat(), "reported_by": incident.reported_by,
         "parties": [(p.person_id, p.role) for p in incident.parties], "photos": list(photos),
     }
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashing.digest(record)
 
 
 def principal_person(incident: Incident) -> int:
@@ -148,7 +145,7 @@ def sign(incident: Incident, png: bytes, client_id: str, taken_at: datetime,
     _refuse_if_acknowledged(incident)
     bound = record_hash(incident)
     # The picture's key derives from the signature's, in a form no tablet sends (64 chars).
-    image_key = "signature/" + hashlib.sha256(client_id.encode()).hexdigest()[:54]
+    image_key = "signature/" + hashing.sha256_hex(client_id.encode())[:54]
     evidence, _ = add_photo(incident, png, source="canvas", client_id=image_key,
                             taken_at=taken_at, device=device, who=who, kind="signature",
                             signs=bound)

@@ -7,8 +7,6 @@ every invigilator of the room has signed, the record is closed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 import incidents as rules
+from proctor import hashing
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
@@ -154,8 +153,8 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
 
 
 def record_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode()).hexdigest()
+    """SHA-256 of the record as canonical JSON (proctor.hashing): what a sign-off binds to."""
+    return hashing.digest(content)
 
 
 def invigilators(room: Room) -> list[User]:

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, insert
 
 from proctor.api.schemas import BansOut
+from proctor.hashing import JsonLinesDigest
 from proctor.idnumber import make_id_number
 from proctor.services import bans
 from proctor.services.tables import csv_text, undefuse
@@ -288,9 +289,9 @@ ODD_ARRAYS = ["[1,2]", "[ 3 ]", "[-4, 5]", "[]", "[12, 13, 14]", "[7]", "[1.0]",
 
 @pytest.mark.parametrize("masked", [False, True])
 def test_fast_path_writes_what_the_reference_writes(masked):
-    """`_encode` (the export's hot loop) against the definitions: `ban_row`'s dict, hashed by
-    `RowDigest`, its text cells (`ban_cells`, BAN_TABLE) neutralised and written by the csv
-    module (`tables.csv_text`), and by json."""
+    """`_encode` (the export's hot loop) against the definitions: the row's dict, hashed by
+    `JsonLinesDigest`, its text cells (`ban_cells`, BAN_TABLE) neutralised and written by the
+    csv module (`tables.csv_text`), and by json."""
     rows, expected = [], []
     for index, name in enumerate(ODD_NAMES * 2):
         number = f"31010119900101{index:04d}"
@@ -319,7 +320,7 @@ def test_fast_path_writes_what_the_reference_writes(masked):
             "from": starts.isoformat(), "until": until.isoformat(), "tier": index % 3 + 1,
             "rule_codes": codes.split(), "referral": bool(rows[-1][7]),
             "sitting_id": sittings[0] if sittings else None, "incident_ids": incidents})
-    reference = bans.RowDigest()
+    reference = JsonLinesDigest()
     for row in expected:
         reference.add(row)
     reference_csv = csv_text(bans.ban_cells(r) for r in expected)
@@ -333,13 +334,32 @@ def test_fast_path_writes_what_the_reference_writes(masked):
             digest.update(lines.encode())
             json_rows += [json.loads(r) for r in out]
             lines, out = bans._encode(chunk, masked, bans.CSV)
-            csv_lines.append(bans._csv_text(out, chunk, masked))
+            csv_lines.append(bans._csv_text(out))
             cells += bans._encode(chunk, masked, bans.CELLS)[1]
         assert digest.hexdigest() == reference.hexdigest()
         assert json_rows == expected
         assert [list(row) for row in json_rows] == [COLUMNS] * len(rows)
         assert "".join(csv_lines) == reference_csv
         assert [list(c) for c in cells] == [bans.ban_cells(r) for r in expected]
+
+
+def test_json_writers_and_rows_are_the_tables_shape():
+    """What `BAN_TABLE` compiles writes what json.dumps writes of `Table.row`'s dict (keys in
+    order, or sorted), and the contract's rows (BanOut, RevocationOut) have the tables' keys."""
+    from proctor.api.schemas import BanOut, RevocationOut
+    from proctor.hashing import canonical_text
+
+    values = ('Z "q" \\ {x}', "310101199001010011", None, "2025-01-01", "2030-06-30", 3,
+              ["T3.2", "T3.4"], True, None, [7, 8])
+    row = bans.BAN_TABLE.row(*values)
+    assert list(row) == COLUMNS and list(row.values()) == list(values)
+    as_json = [json.dumps(v, ensure_ascii=False, separators=(",", ":")) for v in values]
+    as_json[3:5] = values[3:5]  # a DATE's bare ISO text
+    assert bans._json_row(*as_json) == json.dumps(row, ensure_ascii=False,
+                                                  separators=(",", ":"))
+    assert bans._digest_line(*as_json) == canonical_text(row) + "\n"
+    assert [f.alias or name for name, f in BanOut.model_fields.items()] == COLUMNS
+    assert list(RevocationOut.model_fields) == list(bans.REVOCATION_TABLE.keys)
 
 
 def test_many_bans_helper_makes_valid_distinct_people(app):
