@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from proctor.extensions import db
 from proctor.messages import localized
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,6 @@ def install(app: Flask) -> None:
 
 def _rollback() -> None:
     """Nothing of a failed request is kept (its transaction goes, whatever it had written)."""
-    from proctor.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the connection itself is gone: the pool replaces it
@@ -234,7 +233,14 @@ def refuse_nul_bytes() -> None:
             _refuse_nul(name, "path")
 
 
-def _refuse_nul(name: str, where: str) -> None:
-    from proctor.api.spec import nul_refused
+def nul_refused(field: str, where: str) -> ApiError:
+    """PostgreSQL cannot store a NUL in text, and no text of ours holds one: every body, query,
+    form and path that carries one is refused, naming the field."""
+    return ApiError(422, "validation_error",
+                    f"{field}: text must not contain a NUL character (\\u0000)", field,
+                    {"details": [{"field": field, "message": "contains a NUL character",
+                                  "type": "string_nul"}], "in": where})
 
+
+def _refuse_nul(name: str, where: str) -> None:
     raise nul_refused(name.replace("\x00", "\\u0000"), where)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from proctor import realtime
+from proctor import publisher
 from proctor.concurrency import offload
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
@@ -77,7 +77,7 @@ def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str | 
     audit.record("evidence_added", "evidence", row.id, incident_id=incident.id, kind=kind,
                  source=source, sha256=result.sha256, size=result.size, device=row.device,
                  taken_at=taken_at.isoformat(), signs_record_hash=signs)
-    realtime.publish("evidence_added", incident.sitting_id, incident.room_id, {
+    publisher.publish("evidence_added", incident.sitting_id, incident.room_id, {
         "id": row.id, "incident_id": incident.id, "kind": kind, "source": source})
     return row, True
 
