@@ -6,7 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from proctor.extensions import db
@@ -152,9 +155,6 @@ def storage_retry_after(err: BaseException) -> int | None:
 
 
 def _storage_retry_after(err: BaseException) -> int | None:
-    from sqlalchemy.exc import DBAPIError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(err, PoolTimeout):  # every pooled connection busy for pool_timeout
         return RETRY_BUSY_SECONDS
     if not isinstance(err, DBAPIError):
@@ -170,7 +170,7 @@ def _storage_retry_after(err: BaseException) -> int | None:
             return RETRY_STORAGE_SECONDS
         return None
     try:
-        import psycopg
+        import psycopg  # PostgreSQL's driver: loaded only once one of its errors is examined
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return None
     # Connection lost or refused, lock_timeout or statement_timeout, disk full, too many
@@ -187,8 +187,6 @@ def _bad_input(err: BaseException) -> tuple[int, str, str] | None:
         return 422, "validation_error", "A date, time or number is out of range."
     if isinstance(err, RecursionError):
         return 400, "too_deeply_nested", "The request is nested too deeply."
-    from sqlalchemy.exc import DataError
-
     if isinstance(err, DataError) and "nul" in str(err.orig).lower():
         return 422, "validation_error", "Text must not contain a NUL character (\\u0000)."
     return None
@@ -198,8 +196,6 @@ def _bad_input(err: BaseException) -> tuple[int, str, str] | None:
 def _parse_json_safely(app: Flask) -> None:
     """`request.get_json()` anywhere: JSON nested past Python's recursion limit is invalid JSON
     (400), not a RecursionError."""
-    from flask.json.provider import DefaultJSONProvider
-
     class SafeJSON(DefaultJSONProvider):
         def loads(self, s: str | bytes, **kwargs: Any) -> Any:
             try:

@@ -58,7 +58,7 @@ MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
           summary="Try the room's camera: can a frame be read?", tag="floor",
           responses={200: CameraProbeOut}, roles=MANAGERS)
 def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
-    from proctor import camera
+    from proctor import camera  # cv2 loads on first use, not at start-up
 
     sitting = access.require_manager(sid)
     room = access.get_room(sitting, rid)
@@ -75,7 +75,7 @@ def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
           summary="A fresh frame from the room's camera (JPEG, not kept)", tag="floor",
           responses={200: "image/jpeg"}, roles=MANAGERS, errors=(503,))
 def get_camera_preview(sid: int, rid: int) -> Response:
-    from proctor import vision
+    from proctor import vision  # cv2 loads on first use, not at start-up
 
     sitting = access.require_manager(sid)
     frame = fresh_frame(access.get_room(sitting, rid))

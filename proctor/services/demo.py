@@ -98,7 +98,7 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
 
 def _demo_camera() -> str:
     """A generated video file stands in for room A's camera, so snapshots work out of the box."""
-    from proctor.camera import make_demo_video
+    from proctor.camera import make_demo_video  # cv2, only to write the demo's video
 
     path = Path(current_app.config["DATA_DIR"]) / "demo-camera.avi"
     if not path.exists():

@@ -84,7 +84,7 @@ def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str | 
 
 def fresh_frame(room: Room):  # type: ignore[no-untyped-def]
     """A frame from the room's camera taken now, or 503 camera_unavailable within the timeout."""
-    from proctor import camera
+    from proctor import camera  # cv2 loads on first use, not at start-up
 
     if not room.camera_source:
         raise ApiError(422, "no_camera", f"Room {room.name} has no camera.", "camera_source")
@@ -108,7 +108,7 @@ def camera_frame(incident: Incident, client_id: str | None, who: User) -> tuple[
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
     if room is None:
         raise ApiError(422, "no_camera", "This incident is not tied to a room with a camera.")
-    from proctor import vision
+    from proctor import vision  # cv2 loads on first use, not at start-up
 
     data = offload(vision.encode_jpeg, fresh_frame(room))
     return add_photo(incident, data, source="room_camera", client_id=client_id,
