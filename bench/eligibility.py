@@ -188,7 +188,7 @@ PARTS = (
     ("look-up (proctor/services/bans.py bans_of)", "proctor/services/bans.py", "bans_of"),
     ("answer models (registry_views._answer)", "proctor/api/registry_views.py", "_answer"),
     ("JSON response (proctor/api/spec.py render)", "proctor/api/spec.py", "render"),
-    ("after_request hooks (auth, api)", "flask/app.py", "process_response"),
+    ("after_request hooks (proctor.hooks, headers, api)", "flask/app.py", "process_response"),
 )
 
 

@@ -6,28 +6,46 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from proctor import config as config_module
-from proctor import security_headers
+from proctor import security_headers, sockets
+from proctor.api.routes import bp as api_bp
+from proctor.auth import bp as auth_bp
+from proctor.auth.sessions import init_login
+from proctor.authority import bp as authority_bp
+from proctor.cli import register as register_cli
+from proctor.database import configure_engine
+from proctor.errors import install as install_errorhandlers
 from proctor.extensions import babel, csrf, db, limiter, login_manager, migrate
+from proctor.floor import bp as floor_bp
+from proctor.health import bp as health_bp
+from proctor.hooks import register_request_hooks
+from proctor.i18n import select_locale
+from proctor.notices import bp as notices_bp
+from proctor.review import bp as review_bp
+from proctor.templating import register_template_filters
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, errors, commands."""
+    """Build the application: configuration, extensions, request hooks, template filters,
+    blueprints, errors, security headers, commands, Socket.IO."""
     app = Flask(__name__, instance_relative_config=True)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the contract's field order
     configure(app, test_config)
     register_extensions(app)
+    # Hook order: Flask-Limiter, then the request guards (proctor/hooks.py), then the NUL check
+    # of the error handlers; after a request, the security headers, then the session's touch.
+    register_request_hooks(app)
+    register_template_filters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     security_headers.install(app)  # CSP, Permissions-Policy, no-store (proctor/security_headers.py)
     register_commands(app)
-    from proctor import realtime
-
-    realtime.init_app(app)  # socketio.init_app, last but one
+    sockets.init_app(app)  # socketio.init_app, last but one
     trust_proxies(app)  # outermost, so Socket.IO's requests see the client's address too
     return app
 
@@ -38,8 +56,6 @@ def trust_proxies(app: Flask) -> None:
     added (the login limiter, sessions and the audit log key on `request.remote_addr`)."""
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
@@ -74,8 +90,6 @@ def engine_options(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def register_extensions(app: Flask) -> None:
-    from proctor.database import configure_engine
-
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -83,11 +97,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     limit_only_logins(app)
-    from proctor.i18n import select_locale
-
     babel.init_app(app, locale_selector=select_locale)
-    from proctor.auth.sessions import init_login
-
     init_login(app, login_manager)
 
 
@@ -97,8 +107,6 @@ LIMITED_ENDPOINTS = frozenset({"auth.login_page", "api.api_login"})
 
 
 def limit_only_logins(app: Flask) -> None:
-    from flask import request
-
     hooks = app.before_request_funcs.setdefault(None, [])
     check = next(hook for hook in hooks if getattr(hook, "__self__", None) is limiter)
 
@@ -110,14 +118,6 @@ def limit_only_logins(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from proctor.api import bp as api_bp
-    from proctor.auth import bp as auth_bp
-    from proctor.authority import bp as authority_bp
-    from proctor.floor import bp as floor_bp
-    from proctor.health import bp as health_bp
-    from proctor.notices import bp as notices_bp
-    from proctor.review import bp as review_bp
-
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(floor_bp)
@@ -128,12 +128,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from proctor.errors import install
-
-    install(app)
+    install_errorhandlers(app)
 
 
 def register_commands(app: Flask) -> None:
-    from proctor.cli import register
-
-    register(app)
+    register_cli(app)

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from proctor.errors import ApiError
 from proctor.extensions import db
+from proctor.models import User
+from proctor.services import evidence_store
+from proctor.services.accounts import (
+    create_api_token,
+    create_user,
+    end_sessions,
+    find_user,
+    revoke_tokens,
+    set_active,
+    set_password,
+)
+from proctor.services.audit import checkpoint, verify_chain
+from proctor.services.demo import print_logins, seed_demo
+from proctor.services.evidence import purge_dismissed
 
 users = AppGroup("users", help="Staff accounts and API tokens.")
 audit_cli = AppGroup("audit", help="The hash-chained audit log.")
@@ -18,8 +33,6 @@ evidence_cli = AppGroup("evidence", help="Evidence files.")
 
 
 def _user_or_exit(name: str):  # type: ignore[no-untyped-def]
-    from proctor.services.accounts import find_user
-
     user = find_user(name)
     if user is None:
         raise click.ClickException(f"no user {name!r}")
@@ -33,8 +46,6 @@ def _user_or_exit(name: str):  # type: ignore[no-untyped-def]
 @click.option("--display-name", default="")
 def users_create(name: str, role: str, password: str, display_name: str) -> None:
     """Create an account (argon2id password hash)."""
-    from proctor.services.accounts import create_user
-
     try:
         create_user(name, role, password, display_name)
     except ApiError as exc:
@@ -48,8 +59,6 @@ def users_create(name: str, role: str, password: str, display_name: str) -> None
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def users_password(name: str, password: str) -> None:
     """Set a new password for NAME; their open sessions end."""
-    from proctor.services.accounts import set_password
-
     try:
         ended = set_password(_user_or_exit(name), password)
     except ApiError as exc:
@@ -62,8 +71,6 @@ def users_password(name: str, password: str) -> None:
 @click.argument("name")
 def users_token(name: str) -> None:
     """Make a bearer API token for NAME; it is printed once, as the last line."""
-    from proctor.services.accounts import create_api_token
-
     token = create_api_token(_user_or_exit(name))
     db.session.commit()
     click.echo("Keep this token secret; only its hash is stored:", err=True)
@@ -74,8 +81,6 @@ def users_token(name: str) -> None:
 @click.argument("name")
 def users_disable(name: str) -> None:
     """Disable an account; its sessions end at once."""
-    from proctor.services.accounts import set_active
-
     ended = set_active(_user_or_exit(name), False)
     db.session.commit()
     click.echo(f"disabled {name}; ended {ended} session(s)")
@@ -84,8 +89,6 @@ def users_disable(name: str) -> None:
 @users.command("enable")
 @click.argument("name")
 def users_enable(name: str) -> None:
-    from proctor.services.accounts import set_active
-
     set_active(_user_or_exit(name), True)
     db.session.commit()
     click.echo(f"enabled {name}")
@@ -95,8 +98,6 @@ def users_enable(name: str) -> None:
 @click.argument("name")
 def users_end_sessions(name: str) -> None:
     """End every open session of NAME (a lost tablet)."""
-    from proctor.services.accounts import end_sessions
-
     ended = end_sessions(_user_or_exit(name))
     db.session.commit()
     click.echo(f"ended {ended} session(s) of {name}")
@@ -105,8 +106,6 @@ def users_end_sessions(name: str) -> None:
 @users.command("revoke-tokens")
 @click.argument("name")
 def users_revoke_tokens(name: str) -> None:
-    from proctor.services.accounts import revoke_tokens
-
     revoke_tokens(_user_or_exit(name))
     db.session.commit()
     click.echo(f"revoked the API tokens of {name}")
@@ -114,8 +113,6 @@ def users_revoke_tokens(name: str) -> None:
 
 @users.command("list")
 def users_list() -> None:
-    from proctor.models import User
-
     for user in db.session.scalars(db.select(User).order_by(User.username)):
         click.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}")
 
@@ -128,8 +125,6 @@ def users_list() -> None:
 def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
     """Re-hash the whole chain and check its MACs, the append-only triggers and the signed
     checkpoints; exit 1 if any entry was edited, deleted, inserted, re-hashed or cut."""
-    from proctor.services.audit import verify_chain
-
     report = verify_chain(checkpoint_files=checkpoint_files)
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}", err=True)
@@ -144,10 +139,6 @@ def audit_verify(checkpoint_files: tuple[str, ...]) -> None:
 def audit_checkpoint() -> None:
     """Anchor the head now (in the data folder) and print the signed checkpoint as the last
     line: keep it off this machine, and give it back to `audit verify --checkpoints`."""
-    import json
-
-    from proctor.services.audit import checkpoint
-
     line = checkpoint()
     if line is None:
         raise click.ClickException("the audit log is empty (or its head is not in the chain)")
@@ -159,8 +150,6 @@ def audit_checkpoint() -> None:
 @demo_cli.command("seed")
 def demo_seed() -> None:
     """Seed the demo sitting (once) and print the logins."""
-    from proctor.services.demo import print_logins, seed_demo
-
     logins = seed_demo()
     if not logins:  # the accounts exist but demo-logins.json is not in this data folder
         raise click.ClickException(
@@ -175,11 +164,6 @@ def demo_seed() -> None:
               help="retention in days (default: PROCTOR_EVIDENCE_RETENTION_DAYS)")
 def evidence_purge(days: int | None) -> None:
     """Delete the files of evidence of incidents dismissed longer ago than the retention."""
-    from flask import current_app
-
-    from proctor.services import evidence_store
-    from proctor.services.evidence import purge_dismissed
-
     retention = days if days is not None else current_app.config["EVIDENCE_RETENTION_DAYS"]
     ids, files = purge_dismissed(retention)
     db.session.commit()  # the purge is recorded before any file goes

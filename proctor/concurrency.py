@@ -35,7 +35,7 @@ def offload(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     call: the calling greenlet is suspended meanwhile, so they are never used by both at once."""
     if not cooperative():
         return fn(*args, **kwargs)
-    import gevent
+    import gevent  # only when serving with gevent
 
     context = contextvars.copy_context()
     return gevent.get_hub().threadpool.apply(context.run, (fn, *args), kwargs)  # type: ignore[no-any-return]
@@ -45,7 +45,7 @@ def native_lock() -> Any:
     """A lock of the operating system's, even under gevent (for state shared with native
     threads; hold it only for a few instructions, it blocks greenlets while held)."""
     if cooperative():
-        from gevent.monkey import get_original
+        from gevent.monkey import get_original  # only when serving with gevent
 
         return get_original("_thread", "allocate_lock")()
     return threading.Lock()
@@ -56,7 +56,7 @@ def start_native_thread(target: Callable[[], None], name: str) -> threading.Thre
     Thread to join without gevent; under gevent the thread is a bare one (signal its end
     yourself)."""
     if cooperative():
-        from gevent.monkey import get_original
+        from gevent.monkey import get_original  # only when serving with gevent
 
         get_original("_thread", "start_new_thread")(target, ())
         return None
@@ -69,7 +69,7 @@ def cooperative_semaphore(value: int) -> Any:
     """A bounded semaphore that suspends a greenlet (gevent) or a thread (threading) waiting
     for its turn."""
     if cooperative():
-        from gevent.lock import BoundedSemaphore
+        from gevent.lock import BoundedSemaphore  # only when serving with gevent
 
         return BoundedSemaphore(value)
     return threading.BoundedSemaphore(value)
@@ -81,6 +81,6 @@ def take_turn() -> None:
     answer arrives would otherwise be served again and again while the others wait: gevent
     switches only when a greenlet blocks, and a socket with data waiting never blocks."""
     if cooperative():
-        import gevent
+        import gevent  # only when serving with gevent
 
         gevent.sleep(0)

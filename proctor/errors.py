@@ -6,9 +6,13 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from proctor.extensions import db
 from proctor.messages import localized
 
 log = logging.getLogger(__name__)
@@ -119,8 +123,6 @@ def install(app: Flask) -> None:
 
 def _rollback() -> None:
     """Nothing of a failed request is kept (its transaction goes, whatever it had written)."""
-    from proctor.extensions import db
-
     try:
         db.session.rollback()
     except Exception:  # the connection itself is gone: the pool replaces it
@@ -153,9 +155,6 @@ def storage_retry_after(err: BaseException) -> int | None:
 
 
 def _storage_retry_after(err: BaseException) -> int | None:
-    from sqlalchemy.exc import DBAPIError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
-
     if isinstance(err, PoolTimeout):  # every pooled connection busy for pool_timeout
         return RETRY_BUSY_SECONDS
     if not isinstance(err, DBAPIError):
@@ -171,7 +170,7 @@ def _storage_retry_after(err: BaseException) -> int | None:
             return RETRY_STORAGE_SECONDS
         return None
     try:
-        import psycopg
+        import psycopg  # PostgreSQL's driver: loaded only once one of its errors is examined
     except ImportError:  # pragma: no cover - psycopg is a dependency
         return None
     # Connection lost or refused, lock_timeout or statement_timeout, disk full, too many
@@ -188,8 +187,6 @@ def _bad_input(err: BaseException) -> tuple[int, str, str] | None:
         return 422, "validation_error", "A date, time or number is out of range."
     if isinstance(err, RecursionError):
         return 400, "too_deeply_nested", "The request is nested too deeply."
-    from sqlalchemy.exc import DataError
-
     if isinstance(err, DataError) and "nul" in str(err.orig).lower():
         return 422, "validation_error", "Text must not contain a NUL character (\\u0000)."
     return None
@@ -199,8 +196,6 @@ def _bad_input(err: BaseException) -> tuple[int, str, str] | None:
 def _parse_json_safely(app: Flask) -> None:
     """`request.get_json()` anywhere: JSON nested past Python's recursion limit is invalid JSON
     (400), not a RecursionError."""
-    from flask.json.provider import DefaultJSONProvider
-
     class SafeJSON(DefaultJSONProvider):
         def loads(self, s: str | bytes, **kwargs: Any) -> Any:
             try:
@@ -234,7 +229,14 @@ def refuse_nul_bytes() -> None:
             _refuse_nul(name, "path")
 
 
-def _refuse_nul(name: str, where: str) -> None:
-    from proctor.api.spec import nul_refused
+def nul_refused(field: str, where: str) -> ApiError:
+    """PostgreSQL cannot store a NUL in text, and no text of ours holds one: every body, query,
+    form and path that carries one is refused, naming the field."""
+    return ApiError(422, "validation_error",
+                    f"{field}: text must not contain a NUL character (\\u0000)", field,
+                    {"details": [{"field": field, "message": "contains a NUL character",
+                                  "type": "string_nul"}], "in": where})
 
+
+def _refuse_nul(name: str, where: str) -> None:
     raise nul_refused(name.replace("\x00", "\\u0000"), where)

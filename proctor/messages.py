@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import has_request_context, request
 
-from proctor.i18n import COOKIE, LANGUAGES
+from proctor.i18n import COOKIE, LANGUAGES, current_language
 
 ZH: dict[str, str] = {
     # HTTP and request format
@@ -186,8 +186,6 @@ def reader_language() -> str:
     if not has_request_context():
         return "en"
     if not request.path.startswith("/api/"):
-        from proctor.i18n import current_language
-
         return current_language()
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in LANGUAGES:

@@ -1,5 +1,6 @@
-"""The headers that say what a page may do: Content-Security-Policy, Permissions-Policy, and
-`Cache-Control: no-store` on every page that shows full ID numbers.
+"""The headers that say what a page may do: Content-Security-Policy, Permissions-Policy,
+`Cache-Control: no-store` on every page that shows full ID numbers and on every API answer, and
+nosniff, same-origin referrers and no framing everywhere.
 
 Scripts are the pages' own ES modules from /static and the vendored Socket.IO client from
 /vendor: `script-src 'self'`, never 'unsafe-inline'; styles come from /static only. The pages
@@ -52,4 +53,9 @@ def install(app: Flask) -> None:
             with_camera if request.endpoint in CAMERA_ENDPOINTS else without_camera)
         if request.path.startswith(NO_STORE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -1,4 +1,7 @@
-"""The JSON API v1: deny by default, every route declares who may call it."""
+"""The JSON API v1: deny by default, every route declares who may call it.
+
+The blueprint and its guards; the views put themselves on it when `proctor.api.routes` imports
+them (create_app registers the blueprint from there)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from werkzeug.routing import BaseConverter, ValidationError
 
+from proctor.api.openapi import build_document
 from proctor.errors import ApiError
+from proctor.services.access import deny
 
 bp = Blueprint("api", __name__)
 
@@ -43,8 +48,6 @@ def guard() -> None:
         raise ApiError(401, "unauthenticated", "Log in or send a bearer token.")
     roles = getattr(view, "roles", None)
     if not roles or current_user.role not in roles:
-        from proctor.services.access import deny
-
         raise deny(f"a {current_user.role} may not call {request.method} {request.path}")
 
 
@@ -62,23 +65,7 @@ def mark_offline_cacheable(response):  # type: ignore[no-untyped-def]
 
 @bp.get("/openapi.json")
 def openapi_document():  # type: ignore[no-untyped-def]
-    from proctor.api.openapi import build_document
-
     return jsonify(build_document(request.script_root + "/api/v1"))
 
 
 openapi_document.public = True  # type: ignore[attr-defined]
-
-from proctor.api import (  # noqa: E402,F401  (the views register themselves on bp)
-    account_views,
-    appeal_views,
-    auth_views,
-    evidence_views,
-    floor_views,
-    incident_views,
-    registry_views,
-    room_views,
-    rules_views,
-    seized_views,
-    sitting_views,
-)

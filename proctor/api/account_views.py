@@ -24,6 +24,7 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import ApiToken, AuditEntry, Role, User, UserSession
 from proctor.services import access, accounts
+from proctor.services.sittings import venue_zone
 
 AUTHORITY = [Role.AUTHORITY.value]
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -140,8 +141,6 @@ def _like(text: str) -> str:
 
 
 def _venue_start(day: date) -> datetime:
-    from proctor.services.sittings import venue_zone
-
     return datetime.combine(day, time(0), venue_zone())
 
 

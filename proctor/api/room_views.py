@@ -13,7 +13,9 @@ from proctor.database import end_read_transaction
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Role, Subject
-from proctor.services import access, room_log, scope
+from proctor.services import access, room_log, room_record, scope
+from proctor.services.board import board
+from proctor.services.evidence import fresh_frame
 from proctor.services.room_state import room_state
 from proctor.services.sittings import subject_by_code
 
@@ -56,7 +58,7 @@ MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
           summary="Try the room's camera: can a frame be read?", tag="floor",
           responses={200: CameraProbeOut}, roles=MANAGERS)
 def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
-    from proctor import camera
+    from proctor import camera  # cv2 loads on first use, not at start-up
 
     sitting = access.require_manager(sid)
     room = access.get_room(sitting, rid)
@@ -73,8 +75,7 @@ def post_camera_test(sid: int, rid: int) -> CameraProbeOut:
           summary="A fresh frame from the room's camera (JPEG, not kept)", tag="floor",
           responses={200: "image/jpeg"}, roles=MANAGERS, errors=(503,))
 def get_camera_preview(sid: int, rid: int) -> Response:
-    from proctor import vision
-    from proctor.services.evidence import fresh_frame
+    from proctor import vision  # cv2 loads on first use, not at start-up
 
     sitting = access.require_manager(sid)
     frame = fresh_frame(access.get_room(sitting, rid))
@@ -87,8 +88,6 @@ def get_camera_preview(sid: int, rid: int) -> Response:
           summary="Every room of the sitting in numbers (the chief examiner's board)",
           tag="review", responses={200: BoardOut}, roles=MANAGERS)
 def get_board(sid: int) -> BoardOut:
-    from proctor.services.board import board
-
     return BoardOut.model_validate(board(access.require_manager(sid)))
 
 
@@ -96,8 +95,6 @@ def get_board(sid: int) -> BoardOut:
           summary="The room record (考场情况记录表) of one subject", tag="floor",
           responses={200: None}, roles=ALL_ROLES)
 def get_room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
-    from proctor.services import room_record
-
     sitting = scope.sitting_in_scope(sid)
     room = scope.room_in_scope(sitting, rid)
     the_subject = subject_by_code(sitting, subject, "subject")
@@ -111,8 +108,6 @@ def get_room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untype
           summary="An invigilator of the room signs the record off", tag="floor",
           responses={200: None}, roles=[Role.INVIGILATOR.value])
 def post_room_record_signoff(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
-    from proctor.services import room_record
-
     sitting = scope.sitting_in_scope(sid)
     room = scope.room_in_scope(sitting, rid)
     the_subject = subject_by_code(sitting, subject, "subject")

@@ -34,7 +34,7 @@ from proctor.api.spec import endpoint
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Candidate, Role, SeatAssignment
-from proctor.realtime import events_after
+from proctor.publisher import events_after
 from proctor.services import access, audit, roster, scope, sittings
 from proctor.services.people import candidate_by_ticket, register_candidate
 from proctor.services.people import correct_identity as correct_person

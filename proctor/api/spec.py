@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
-from proctor.errors import ApiError
+from proctor.errors import ApiError, nul_refused
 
 JSON = "application/json"
 # Database ids are INTEGER columns: on PostgreSQL a larger id cannot even be compared with them.
@@ -116,15 +116,6 @@ def nul_path(raw: bytes) -> str | None:
             stack.extend((f"{path}.{i}" if path else str(i), item)
                          for i, item in reversed(list(enumerate(value))))
     return None
-
-
-def nul_refused(field: str, where: str) -> ApiError:
-    """PostgreSQL cannot store a NUL in text, and no text of ours holds one: every body, query,
-    form and path that carries one is refused, naming the field."""
-    return ApiError(422, "validation_error",
-                    f"{field}: text must not contain a NUL character (\\u0000)", field,
-                    {"details": [{"field": field, "message": "contains a NUL character",
-                                  "type": "string_nul"}], "in": where})
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:

@@ -1,4 +1,5 @@
-"""Pages: log in, log out, and each role's home page (who is logged in, what they may open)."""
+"""Pages: log in, log out, the language switch, and each role's home page (who is logged in,
+what they may open). The hooks every request goes through are in proctor.hooks."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -15,82 +15,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
 from proctor.auth.redirects import safe_next
-from proctor.auth.sessions import end_current_session, start_session, touch_after_request
-from proctor.concurrency import take_turn
-from proctor.database import end_read_transaction, set_read_only
-from proctor.extensions import csrf, db, limiter
+from proctor.auth.sessions import end_current_session, start_session
+from proctor.extensions import db, limiter
 from proctor.i18n import COOKIE, LANGUAGES
 from proctor.services import access, accounts, audit
 
 bp = Blueprint("auth", __name__)
-
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-@bp.before_app_request
-def _request_guards() -> None:
-    # Reads begin DEFERRED; anything that may write begins IMMEDIATE (see proctor.database).
-    # Who is asking, and the CSRF check (which reads the body), come first in a DEFERRED
-    # transaction that is then ended: no write lock is held while a tablet's upload arrives.
-    take_turn()
-    set_read_only(True)
-    if request.method in SAFE_METHODS:
-        return
-    try:
-        _check_csrf()
-    finally:
-        end_read_transaction(db.session())
-        set_read_only(False)
-
-
-def _check_csrf() -> None:
-    view = current_app.view_functions.get(request.endpoint or "")
-    if view is None or getattr(view, "exempt_csrf", False):
-        return
-    authenticated = current_user.is_authenticated  # loads the user; sets g.auth_method
-    if g.get("auth_method") == "bearer":
-        return
-    if not authenticated and request.path.startswith("/api/"):
-        # No session and no valid token: there is no ambient authority a forged request could
-        # borrow, and the API's guard answers 401 (a revoked token must not look like a CSRF
-        # problem). Pages (the login form) keep their CSRF check.
-        return
-    csrf.protect()
-
-
-@bp.teardown_app_request
-def _end_request_mode(_exc: BaseException | None = None) -> None:
-    # The DEFERRED mode of a GET must not leak into later work on this thread (a Socket.IO
-    # handler, a CLI command in tests): outside requests transactions begin IMMEDIATE.
-    set_read_only(False)
-
-
-@bp.after_app_request
-def _after(response):  # type: ignore[no-untyped-def]
-    touch_after_request()
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-@bp.app_context_processor
-def _template_globals() -> dict[str, object]:
-    from proctor.i18n import select_locale
-
-    return {"csrf_token": generate_csrf, "languages": LANGUAGES, "locale": select_locale(),
-            "tier_name": tier_name}
-
-
-def tier_name(tier: int | None) -> str:
-    """一类违纪 / Tier 1: the one name of a tier on every screen and paper."""
-    names = {1: _("Tier 1"), 2: _("Tier 2"), 3: _("Tier 3")}
-    return names.get(tier or 0, "")
 
 
 def _login_key() -> str:
@@ -157,24 +89,3 @@ def set_language(code: str):  # type: ignore[no-untyped-def]
     if code in LANGUAGES:
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
     return response
-
-
-@bp.app_template_filter("venue_time")
-def venue_time(moment) -> str:  # type: ignore[no-untyped-def]
-    from proctor.services.sittings import venue_zone
-
-    return moment.astimezone(venue_zone()).strftime("%H:%M")
-
-
-@bp.app_template_filter("venue_datetime")
-def venue_datetime(moment) -> str:  # type: ignore[no-untyped-def]
-    from proctor.services.sittings import venue_zone
-
-    return moment.astimezone(venue_zone()).strftime("%Y-%m-%d %H:%M")
-
-
-@bp.app_template_filter("venue_datetime_seconds")
-def venue_datetime_seconds(moment) -> str:  # type: ignore[no-untyped-def]
-    from proctor.services.sittings import venue_zone
-
-    return moment.astimezone(venue_zone()).strftime("%Y-%m-%d %H:%M:%S")

@@ -3,29 +3,27 @@
 The signed cookie carries only a random session token. Each request looks the token's hash up in
 `user_sessions`: a logout, a disabled account or an administrator's "end sessions" marks the row
 ended and the very next request is anonymous. Idle and absolute timeouts are checked here too,
-because tablets are shared. Bearer tokens (for other systems) are checked by the request loader.
+because tablets are shared. Bearer tokens (for other systems) are checked by the request loader
+(the token helpers are in `proctor.auth.tokens`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, login_user, logout_user
 from sqlalchemy import bindparam, update
 
+from proctor.auth.tokens import bearer_token, bearer_user, new_session_token, token_hash
 from proctor.database import reset_read_only, set_read_only, utcnow
+from proctor.errors import ApiError, storage_retry_after, wants_json
 from proctor.extensions import db
-from proctor.models import ApiToken, User, UserSession
+from proctor.models import User, UserSession
+from proctor.publisher import end_sockets
 
 # Touch last_seen_at at most this often: a write per request would serialise every GET.
 _TOUCH_EVERY = timedelta(seconds=60)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def init_login(app: Flask, manager: LoginManager) -> None:
@@ -36,10 +34,6 @@ def init_login(app: Flask, manager: LoginManager) -> None:
 
     @manager.unauthorized_handler
     def _unauthorized():  # type: ignore[no-untyped-def]
-        from flask import redirect, url_for
-
-        from proctor.errors import ApiError, wants_json
-
         if wants_json():
             raise ApiError(401, "unauthenticated", "Log in or send a bearer token.")
         return redirect(url_for("auth.login_page", next=request.full_path))
@@ -67,35 +61,26 @@ def load_session_user(token: str) -> User | None:
 
 
 def load_bearer_user(req) -> User | None:  # type: ignore[no-untyped-def]
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    token = bearer_token(req.headers.get("Authorization", ""))
+    if token is None:
         return None
-    user = bearer_user(header[len("Bearer "):].strip())
+    user = bearer_user(token)
     if user is not None:
         g.auth_method = "bearer"
     return user
 
 
-def bearer_user(token: str) -> User | None:
-    """The active user an unrevoked API token belongs to."""
-    return db.session.scalar(_BEARER_USER, {"token_hash": token_hash(token)})  # type: ignore[no-any-return]
-
-
-# Built once: they run on every request.
+# Built once: it runs on every request.
 _SESSION_USER = (
     db.select(User, UserSession.id, UserSession.ended_at, UserSession.last_seen_at,
               UserSession.created_at)
     .join(UserSession, UserSession.user_id == User.id)
     .where(UserSession.token_hash == bindparam("token_hash")))
-_BEARER_USER = (
-    db.select(User).join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
-           User.active.is_(True)))
 
 
 def start_session(user: User) -> str:
     """Create the server-side session for a successful login and log the user in."""
-    token = secrets.token_urlsafe(32)
+    token = new_session_token()
     db.session.add(UserSession(
         token_hash=token_hash(token), user_id=user.id,
         remote_addr=request.remote_addr, user_agent=(request.user_agent.string or "")[:255],
@@ -113,8 +98,6 @@ def end_current_session(user: User, reason: str = "logout") -> None:
             .where(UserSession.ended_at.is_(None))
             .values(ended_at=utcnow(), end_reason=reason)
         )
-        from proctor.realtime import end_sockets
-
         end_sockets(user.id, token_hash(user.current_session_token))
     logout_user()
 
@@ -128,8 +111,6 @@ def end_all_sessions(user_id: int, reason: str, *, with_tokens: bool = False) ->
         .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
         .values(ended_at=utcnow(), end_reason=reason)
     )
-    from proctor.realtime import end_sockets
-
     end_sockets(user_id, tokens=with_tokens)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -146,8 +127,6 @@ def touch_after_request() -> None:
     try:
         _end_or_touch(expired, touched)
     except Exception as exc:
-        from proctor.errors import storage_retry_after
-
         if storage_retry_after(exc) is None:
             raise
         # Best effort: the answer (whose own write has committed) must not turn into a 503

@@ -18,10 +18,13 @@ from flask import (
 from flask_login import login_required
 
 import incidents
+from proctor.extensions import db
 from proctor.i18n import current_language
-from proctor.models import Role
+from proctor.models import Candidate, Person, Role, Room, SeizedItem, User
 from proctor.services import access
-from proctor.services.sittings import venue_zone
+from proctor.services import room_record as records
+from proctor.services.floor import seat_of
+from proctor.services.sittings import subject_by_code, venue_zone
 
 bp = Blueprint("floor", __name__)
 
@@ -117,10 +120,6 @@ def vendor(lib: str, filename: str) -> Response:
 def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
     """A printable receipt (扣押物品收据) for an item taken from a candidate: from whom (name,
     ticket, seat), what, where it is kept, who took it when, and its return."""
-    from proctor.extensions import db
-    from proctor.models import Candidate, Person, Room, SeizedItem, User
-    from proctor.services.floor import seat_of
-
     item = db.session.get(SeizedItem, item_id)
     if item is None:
         abort(404)
@@ -142,9 +141,6 @@ def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
     """The printable room record (考场情况记录表) of one subject, with its sign-offs."""
-    from proctor.services import room_record as records
-    from proctor.services.sittings import subject_by_code
-
     sitting = access.require_sitting(sid)
     the_room = access.get_room(sitting, rid)
     access.require_room(sitting, the_room.id)

@@ -84,7 +84,7 @@ def show(nid: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/notices/<int:nid>.pdf")
 def pdf(nid: int):  # type: ignore[no-untyped-def]
-    from proctor.notices.pdf import render_pdf
+    from proctor.notices.pdf import render_pdf  # reportlab loads only when a PDF is asked for
 
     notice = _notice(nid)
     # reportlab is pure Python and takes a while: a real thread, so other tablets go on.

@@ -12,7 +12,10 @@ from proctor.i18n import current_language
 from proctor.models import Incident, Role
 from proctor.services import access
 from proctor.services.incidents import load_incident
+from proctor.services.people import candidate_by_ticket
 from proctor.services.review import incident_review
+from proctor.services.sanctions import sanction_for_person
+from proctor.services.sittings import venue_today
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -50,8 +53,6 @@ def incident(iid: int):  # type: ignore[no-untyped-def]
     book = rules.default_rulebook()
     codes = [r for r in book.rules.values() if not r.requires_refused_warning or
              r.code == row.rule_code]
-    from proctor.services.sittings import venue_today
-
     return render_template("review/incident.html", incident=row, view=view, rules=codes,
                            lang=current_language(), today=venue_today().isoformat())
 
@@ -59,9 +60,6 @@ def incident(iid: int):  # type: ignore[no-untyped-def]
 @bp.get("/sittings/<int:sid>/candidates/<ticket_no>")
 def candidate(sid: int, ticket_no: str):  # type: ignore[no-untyped-def]
     """A candidate's page: the sanctions the confirmed incidents bring, explained by the engine."""
-    from proctor.services.people import candidate_by_ticket
-    from proctor.services.sanctions import sanction_for_person
-
     sitting = access.require_manager(sid)
     who = candidate_by_ticket(sitting, ticket_no, "path")
     result = sanction_for_person(who.person_id)

@@ -9,12 +9,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from proctor.auth.sessions import end_all_sessions, token_hash
+from proctor.auth.sessions import end_all_sessions
+from proctor.auth.tokens import token_hash
 from proctor.concurrency import cooperative_semaphore, offload
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import ApiToken, Role, User
+from proctor.publisher import end_sockets
 from proctor.services import audit
 
 _DUMMY_HASHES: dict[tuple[int, int], str] = {}
@@ -147,6 +149,4 @@ def revoke_tokens(user: User) -> None:
                                                             ApiToken.revoked_at.is_(None))):
         row.revoked_at = utcnow()
     audit.record("api_tokens_revoked", "user", user.id, username=user.username)
-    from proctor.realtime import end_sockets
-
     end_sockets(user.id, sessions=False, tokens=True)

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 import incidents as rules
-from proctor import hashing, realtime
+from proctor import hashing, publisher
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -105,7 +105,7 @@ def _issue_one(incident: Incident, party: IncidentParty, who: User) -> Notice:
         audit.record("notice_issued", "notice", notice.id, number=number,
                      incident_id=incident.id, person_id=party.person_id,
                      sha256=notice.content_sha256)
-        realtime.publish("notice_issued", sitting.id, None, notice_event(notice))
+        publisher.publish("notice_issued", sitting.id, None, notice_event(notice))
         return notice
     raise ApiError(409, "conflict", "the notice number was taken repeatedly; try again")
 
@@ -225,7 +225,7 @@ def record_service(notice: Notice, method: str, served_on: date, who: User) -> N
     db.session.flush()
     audit.record("notice_served", "notice", notice.id, method=method,
                  served_on=served_on.isoformat())
-    realtime.publish("notice_served", notice.sitting_id, None, notice_event(notice))
+    publisher.publish("notice_served", notice.sitting_id, None, notice_event(notice))
     return notice
 
 
@@ -267,7 +267,7 @@ def request_review(notice: Notice, received_on: date, grounds: str, who: User) -
     audit.record("review_requested", "review", review.id, notice_id=notice.id,
                  incident_id=incident.id, received_on=received_on.isoformat(),
                  due_on=review.due_on.isoformat())
-    realtime.publish("review_requested", notice.sitting_id, None, review_event(review))
+    publisher.publish("review_requested", notice.sitting_id, None, review_event(review))
     return review
 
 
@@ -311,10 +311,10 @@ def decide_review(review: ReviewRequest, outcome: str, note: str | None, severit
                  incident_id=incident.id, status=incident.status,
                  old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code,
                  old_severity=review.old_severity, new_severity=review.new_severity)
-    realtime.publish("review_decided", incident.sitting_id, None, review_event(review))
+    publisher.publish("review_decided", incident.sitting_id, None, review_event(review))
     if outcome != "upheld":
-        realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
-                         incident_event(incident))
+        publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
+                          incident_event(incident))
     return review
 
 

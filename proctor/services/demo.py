@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from proctor.database import utcnow
 from proctor.extensions import db
 from proctor.idnumber import make_id_number
 from proctor.models import Sitting
@@ -79,8 +80,6 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
     users = {login["username"]: accounts.create_user(login["username"], login["role"],
                                                      login["password"], display)
              for login, (_, _, display, _) in zip(logins, STAFF, strict=True)}
-    from proctor.database import utcnow
-
     today, subjects = demo_times(utcnow())
     sitting = sittings.create_sitting(OCCUPATION, 4, today, subjects)
     rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, _demo_camera()),
@@ -99,7 +98,7 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
 
 def _demo_camera() -> str:
     """A generated video file stands in for room A's camera, so snapshots work out of the box."""
-    from proctor.camera import make_demo_video
+    from proctor.camera import make_demo_video  # cv2, only to write the demo's video
 
     path = Path(current_app.config["DATA_DIR"]) / "demo-camera.avi"
     if not path.exists():
@@ -127,8 +126,6 @@ def retime_demo() -> Sitting | None:
     """At a later start: when no subject of the demo sitting is under way now, move it to today
     and its subjects around now (audited). Only the demo's own sitting, in its own data folder
     (the one with demo-logins.json), is ever moved."""
-    from proctor.database import utcnow
-
     if not _logins_file().exists():
         return None
     sitting = db.session.scalar(db.select(Sitting).where(Sitting.occupation == OCCUPATION)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
-from proctor import hashing, realtime
+from proctor import hashing, publisher
 from proctor.concurrency import offload
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
@@ -75,14 +75,14 @@ def add_photo(incident: Incident, data: bytes, *, source: str, client_id: str | 
     audit.record("evidence_added", "evidence", row.id, incident_id=incident.id, kind=kind,
                  source=source, sha256=result.sha256, size=result.size, device=row.device,
                  taken_at=taken_at.isoformat(), signs_record_hash=signs)
-    realtime.publish("evidence_added", incident.sitting_id, incident.room_id, {
+    publisher.publish("evidence_added", incident.sitting_id, incident.room_id, {
         "id": row.id, "incident_id": incident.id, "kind": kind, "source": source})
     return row, True
 
 
 def fresh_frame(room: Room):  # type: ignore[no-untyped-def]
     """A frame from the room's camera taken now, or 503 camera_unavailable within the timeout."""
-    from proctor import camera
+    from proctor import camera  # cv2 loads on first use, not at start-up
 
     if not room.camera_source:
         raise ApiError(422, "no_camera", f"Room {room.name} has no camera.", "camera_source")
@@ -106,7 +106,7 @@ def camera_frame(incident: Incident, client_id: str | None, who: User) -> tuple[
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
     if room is None:
         raise ApiError(422, "no_camera", "This incident is not tied to a room with a camera.")
-    from proctor import vision
+    from proctor import vision  # cv2 loads on first use, not at start-up
 
     data = offload(vision.encode_jpeg, fresh_frame(room))
     return add_photo(incident, data, source="room_camera", client_id=client_id,

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 import incidents
-from proctor import realtime
+from proctor import publisher
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -73,7 +73,7 @@ def set_seat(sitting: Sitting, candidate: Candidate, room: Room, seat_no: int, s
     swapped_ticket = swapped.ticket_no if swapped else None
     audit.record("seat_changed", "candidate", candidate.id, ticket_no=candidate.ticket_no,
                  room_id=room.id, seat_no=seat_no, swapped_with=swapped_ticket)
-    realtime.publish("seat_changed", sitting.id, room.id, {
+    publisher.publish("seat_changed", sitting.id, room.id, {
         "ticket_no": candidate.ticket_no, "room_id": room.id, "seat_no": seat_no,
         "from_room_id": mine.room_id if mine else None, "swapped_with": swapped_ticket})
     return swapped_ticket
@@ -109,8 +109,8 @@ def record_attendance(sitting: Sitting, candidate: Candidate, status: str, id_ch
         "id_checked": id_checked, "recorded_by": who.id, "recorded_at": now})
     audit.record("attendance_recorded", "candidate", candidate.id, ticket_no=candidate.ticket_no,
                  subject=subject.code, status=status, id_checked=id_checked)
-    realtime.publish("attendance_recorded", sitting.id,
-                     room_of(candidate) if room_id is None else room_id, {
+    publisher.publish("attendance_recorded", sitting.id,
+                      room_of(candidate) if room_id is None else room_id, {
         "ticket_no": candidate.ticket_no, "subject": subject.code, "status": status,
         "id_checked": id_checked})
     return CheckIn(subject.code, status, id_checked, now)
@@ -158,7 +158,7 @@ def record_warning(sitting: Sitting, candidate: Candidate, subject: Subject, rul
         return warning, False
     audit.record("warning_recorded", "warning", warning.id, ticket_no=candidate.ticket_no,
                  subject=subject.code, rule_code=rule_code, client_id=client_id)
-    realtime.publish("warning_recorded", sitting.id, warning.room_id, warning_data(warning))
+    publisher.publish("warning_recorded", sitting.id, warning.room_id, warning_data(warning))
     return warning, True
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import joinedload, selectinload
 
 import incidents as rules
-from proctor import realtime
+from proctor import publisher
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -24,6 +24,7 @@ from proctor.models import (
     User,
 )
 from proctor.services import audit, scope
+from proctor.services.evidence import record_hash
 from proctor.services.floor import room_of, warning_data
 from proctor.services.people import person_for, valid_id_number
 from proctor.services.sanctions import recompute_for_incident
@@ -104,7 +105,7 @@ def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject
                  rule_code=rule.code, tier=int(rule.tier), client_id=client_id,
                  parties=[(p.role, p.candidate.ticket_no if p.candidate else p.id_number)
                           for p in parties], rulebook_version=book.version)
-    realtime.publish("incident_reported", sitting.id, room_id, incident_event(incident))
+    publisher.publish("incident_reported", sitting.id, room_id, incident_event(incident))
     return incident, True
 
 
@@ -153,7 +154,7 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
     db.session.flush()
     audit.record("warning_resolved", "warning", warning.id, outcome=outcome,
                  incident_id=warning.incident_id)
-    realtime.publish("warning_resolved", sitting.id, warning.room_id, warning_data(warning))
+    publisher.publish("warning_resolved", sitting.id, warning.room_id, warning_data(warning))
     return warning
 
 
@@ -188,8 +189,8 @@ def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> I
     db.session.flush()
     audit.record("incident_rule_changed", "incident", incident.id, before=before,
                  after=rule.code, reason=reason)
-    realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
-                     incident_event(incident))
+    publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
+                      incident_event(incident))
     return incident
 
 
@@ -202,8 +203,6 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
                              severity=rules.Severity(severity) if severity else None)
     except rules.RuleError as exc:
         raise rule_error(exc) from None
-    from proctor.services.evidence import record_hash
-
     # The decider's countersignature: who decided, on which exact record (its hash).
     countersigned = record_hash(incident)
     incident.status = "confirmed" if decision == "confirm" else "dismissed"
@@ -215,6 +214,6 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
     audit.record("incident_decided", "incident", incident.id, decision=decision,
                  severity=severity, note=note, rule_code=incident.rule_code,
                  countersigned_record_hash=countersigned)
-    realtime.publish("incident_decided", incident.sitting_id, incident.room_id,
-                     incident_event(incident))
+    publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
+                      incident_event(incident))
     return incident

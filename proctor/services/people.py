@@ -10,8 +10,19 @@ from sqlalchemy.orm import joinedload
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.idnumber import IdNumberError, normalize_id_number
-from proctor.models import Candidate, CandidateSubject, Person, Sitting
+from proctor.models import (
+    Acknowledgement,
+    Candidate,
+    CandidateSubject,
+    Incident,
+    IncidentParty,
+    Notice,
+    Person,
+    SeizedItem,
+    Sitting,
+)
 from proctor.services import audit
+from proctor.services.sanctions import recompute_person
 from proctor.services.sittings import subject_by_code
 
 
@@ -114,9 +125,6 @@ def correct_identity(sitting: Sitting, candidate: Candidate, id_number: str, nam
     and both persons' sanctions are recomputed. Once one is decided or signed, its record (and
     the hash the decider countersigned) names its person for good: 409 `ticket_has_records`;
     such a record is put right through review. Returns whether anything changed."""
-    from proctor.models import Acknowledgement, Incident, IncidentParty, Notice, SeizedItem
-    from proctor.services.sanctions import recompute_person
-
     number = valid_id_number(id_number)
     before = candidate.person
     if before.id_number == number:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from proctor import realtime
+from proctor import publisher
 from proctor.errors import ApiError
 from proctor.models import Room, RoomLogEntry, Subject, User
 from proctor.services import audit, scope
@@ -28,7 +28,7 @@ def add_entry(room: Room, kind: str, note: str | None, subject: Subject | None,
         return entry, False
     audit.record("room_log_added", "room", room.id, kind=kind, client_id=client_id,
                  subject=subject.code if subject else None)
-    realtime.publish("room_log_added", room.sitting_id, room.id, entry_data(entry, subject))
+    publisher.publish("room_log_added", room.sitting_id, room.id, entry_data(entry, subject))
     return entry, True
 
 

@@ -74,7 +74,7 @@ def room_in_scope(sitting: Sitting, room_id: int) -> Room:
 def candidate_in_scope(sitting: Sitting, ticket_no: str, field: str = "path") -> Candidate:
     """A candidate of the sitting seated where the caller works (a ticket in the URL is 404
     when unknown; one in the body 422 with its field)."""
-    from proctor.services.floor import room_of
+    from proctor.services.floor import room_of  # a cycle: floor uses insert_once
 
     candidate = candidate_by_ticket(sitting, ticket_no, field)
     access.require_room(sitting, room_of(candidate))
@@ -85,7 +85,7 @@ def incident_in_scope(incident_id: int, *, record: bool = False,
                       manage: bool = False) -> tuple[Incident, Sitting]:
     """The incident and its sitting, if the caller may see it (`record`: with its parties and
     decisions loaded; `manage`: only its chief examiner and the evaluation body)."""
-    from proctor.services.incidents import RECORD
+    from proctor.services.incidents import RECORD  # a cycle: incidents uses insert_once
 
     incident = load(Incident, incident_id, options=RECORD if record else ())
     sitting = sitting_in_scope(incident.sitting_id, manage=manage)

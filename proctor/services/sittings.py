@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Role, Room, Sitting, StaffAssignment, Subject, User
@@ -19,8 +20,6 @@ def venue_zone() -> ZoneInfo:
 
 
 def venue_today() -> date:
-    from proctor.database import utcnow
-
     return utcnow().astimezone(venue_zone()).date()
 
 

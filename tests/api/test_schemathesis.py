@@ -29,7 +29,7 @@ MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "30"))
 
 def _document() -> dict[str, Any]:
     """The document as the app serves it (built from the endpoint registry, no app needed)."""
-    import proctor.api  # noqa: F401  (the views register their endpoints on import)
+    import proctor.api.routes  # noqa: F401  (the views register their endpoints on import)
     from proctor.api.openapi import build_document
 
     return build_document("/api/v1")

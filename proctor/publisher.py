@@ -1,33 +1,35 @@
-"""The one publisher, and the Socket.IO handlers.
+"""The one publisher: event names, channels, `publish`, and the cuts of ended sessions.
 
 Every change that others must see calls `publish(...)` inside its transaction: the event gets the
 sitting's next sequence number and is stored with the change, then emitted only after the
 transaction commits (a rolled-back change is never announced). Channel names come only from the
-helpers below. Server → client events are past tense; client → server ones imperative.
+helpers below. Server → client events are past tense; client → server ones imperative. The
+Socket.IO handlers (connect, catch-up, who sees which room) are in `proctor.sockets`, which
+imports this module and never the other way round: services publish without import cycles.
 
 Ending what opened a socket (a logout, a disabled account, "end sessions", a new password, a
 revoked API token) cuts that socket at once, on every process: the cut goes out on the message
-queue and each process disconnects the sockets it holds for that session or token.
+queue and each process disconnects the sockets it holds for that session or token, telling each
+one `SESSION_ENDED` first.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request
-from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, disconnect, join_room
+import socketio as python_socketio
 from sqlalchemy import bindparam, event, insert, update
 from sqlalchemy.orm import Session
 
 from proctor.database import utcnow
 from proctor.extensions import db, socketio
-from proctor.models import LiveEvent, Sitting, User
+from proctor.models import LiveEvent, Sitting
+from proctor.services.audit import current_actor
 
+# Stored with the change, numbered by sitting, sent to the sitting's and the room's channels.
 EVENTS = (
     "attendance_recorded",
     "seat_changed",
-    "candidate_registered",
     "warning_recorded",
     "warning_resolved",
     "incident_reported",
@@ -36,6 +38,8 @@ EVENTS = (
     "room_log_added",
     "notice_issued", "notice_served", "review_requested", "review_decided",
 )
+# Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
+SESSION_ENDED = "session_ended"
 
 
 def room_channel(room_id: int) -> str:
@@ -47,6 +51,10 @@ def sitting_channel(sitting_id: int) -> str:
     return f"sitting:{sitting_id}"
 
 
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
 def publish(event_type: str, sitting_id: int, room_id: int | None,
             data: dict[str, Any]) -> dict[str, Any]:
     """Store the event in the current transaction; emit it once the transaction commits."""
@@ -55,8 +63,6 @@ def publish(event_type: str, sitting_id: int, room_id: int | None,
     # Core statements (every write of every tablet comes through here); the UPDATE takes the
     # sitting's row lock, so seqs are handed out, and committed, in order.
     seq = db.session.execute(_NEXT_SEQ, {"sitting": sitting_id}).scalar_one()
-    from proctor.services.audit import current_actor
-
     at, data = utcnow(), {**data, "by": current_actor()}
     db.session.execute(_STORE_EVENT, {"sitting_id": sitting_id, "seq": seq, "type": event_type,
                                       "room_id": room_id, "at": at, "data": data})
@@ -77,6 +83,17 @@ def event_payload(row: LiveEvent) -> dict[str, Any]:
             "room_id": row.room_id, "at": row.at.isoformat(), "data": row.data}
 
 
+def events_after(sitting_id: int, after_seq: int, rooms: set[int] | None,
+                 limit: int = 1000) -> list[dict[str, Any]]:
+    """Events of the sitting after `after_seq`, in order; rooms=None means every room."""
+    stmt = (db.select(LiveEvent).where(LiveEvent.sitting_id == sitting_id,
+                                       LiveEvent.seq > after_seq)
+            .order_by(LiveEvent.seq).limit(limit))
+    if rooms is not None:
+        stmt = stmt.where(LiveEvent.room_id.in_(rooms))
+    return [event_payload(row) for row in db.session.scalars(stmt)]
+
+
 def _emit_pending(session: Session) -> None:
     pending = session.info.pop("pending_events", [])
     for payload in pending:
@@ -94,31 +111,6 @@ def _drop_pending(session: Session) -> None:
     session.info.pop("pending_events", None)
 
 
-def events_after(sitting_id: int, after_seq: int, rooms: set[int] | None,
-                 limit: int = 1000) -> list[dict[str, Any]]:
-    """Events of the sitting after `after_seq`, in order; rooms=None means every room."""
-    stmt = (db.select(LiveEvent).where(LiveEvent.sitting_id == sitting_id,
-                                       LiveEvent.seq > after_seq)
-            .order_by(LiveEvent.seq).limit(limit))
-    if rooms is not None:
-        stmt = stmt.where(LiveEvent.room_id.in_(rooms))
-    return [event_payload(row) for row in db.session.scalars(stmt)]
-
-
-def init_app(app: Flask) -> None:
-    from proctor.concurrency import cooperative
-
-    mode = app.config.get("SOCKETIO_ASYNC_MODE") or ("gevent" if cooperative() else "threading")
-    options: dict[str, Any] = {}
-    queue = app.config.get("MESSAGE_QUEUE")
-    if queue:
-        # Flask-SocketIO's own choice of queue, taught to carry the cuts of ended sessions.
-        options["client_manager"] = _cutting_manager(
-            queue, app.config.get("MESSAGE_QUEUE_CHANNEL") or "flask-socketio")
-    socketio.init_app(app, message_queue=queue, async_mode=mode, cors_allowed_origins=None,
-                      manage_session=False, **options)
-
-
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     if session.info.get("pending_events"):
@@ -133,12 +125,25 @@ def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop("after_commit", None)
 
 
+# -- cutting the sockets of an ended session or a revoked token --------------------------------
 # Live connections of this process by Socket.IO sid: (user id, hash of the session token, hash
-# of the API token); one of the two hashes is None.
+# of the API token); one of the two hashes is None. Kept by proctor.sockets as they come and go.
 _sockets: dict[str, tuple[int, str | None, str | None]] = {}
 
 # The event name of a cut on the message queue; handled by each process, never sent to a client.
 CUT_EVENT = "proctor:cut"
+
+
+def opened(sid: str, user_id: int, session_hash: str | None, api_hash: str | None) -> None:
+    _sockets[sid] = (user_id, session_hash, api_hash)
+
+
+def closed(sid: str) -> None:
+    _sockets.pop(sid, None)
+
+
+def open_sockets() -> int:
+    return len(_sockets)
 
 
 def end_sockets(user_id: int, session_hash: str | None = None, *, sessions: bool = True,
@@ -161,14 +166,14 @@ def _broadcast_cut(order: dict[str, Any]) -> None:
 
 def cut_here(order: dict[str, Any]) -> int:
     """Disconnect this process's sockets that the order names; tell each of them first (the
-    screen logs itself out on "session_ended"). Returns how many were cut."""
+    screen logs itself out on SESSION_ENDED). Returns how many were cut."""
     doomed = [sid for sid, opened_by in list(_sockets.items()) if _names(order, *opened_by)]
     server = socketio.server
     for sid in doomed:
-        server.manager.emit("session_ended", {}, namespace="/", room=sid, ignore_queue=True)
+        server.manager.emit(SESSION_ENDED, {}, namespace="/", room=sid, ignore_queue=True)
+        # Runs the socket's disconnect handler, which forgets the rest of it.
         server.disconnect(sid, namespace="/", ignore_queue=True)
-        _sockets.pop(sid, None)
-        _bearer_tokens.pop(sid, None)
+        closed(sid)
     return len(doomed)
 
 
@@ -198,9 +203,8 @@ class _CutsAcrossProcesses:
             cut_here(order)
 
 
-def _cutting_manager(url: str, channel: str) -> Any:
-    import socketio as python_socketio
-
+def cutting_manager(url: str, channel: str) -> Any:
+    """Flask-SocketIO's own choice of queue for `url`, taught to carry the cuts."""
     if url.startswith(("redis://", "rediss://")):
         base: type = python_socketio.RedisManager
     elif url.startswith("kafka://"):
@@ -211,102 +215,3 @@ def _cutting_manager(url: str, channel: str) -> Any:
         base = python_socketio.KombuManager
     cutting = type(f"Cutting{base.__name__}", (_CutsAcrossProcesses, base), {})
     return cutting(url, channel=channel, write_only=False)
-
-
-def user_channel(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-# Socket clients that connected with `auth: {token}` (other systems), by Socket.IO sid.
-_bearer_tokens: dict[str, str] = {}
-
-
-def _socket_user() -> User | None:
-    """The user behind this socket event, re-checked on every event (sessions can end)."""
-    from proctor.auth.sessions import bearer_user
-
-    if current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[no-any-return]
-    token = _bearer_tokens.get(request.sid)  # type: ignore[attr-defined]
-    return bearer_user(token) if token else None
-
-
-def _visible_rooms(who: User, sitting_id: int) -> set[int] | None:
-    from proctor.services import access
-
-    if access.is_authority(who) or access.is_chief_of(who, sitting_id):
-        return None
-    return access.rooms_of(who, sitting_id)
-
-
-@socketio.on("connect")
-def on_connect(auth: dict[str, Any] | None = None) -> bool:
-    from proctor.services import access
-
-    refuse_when_full()
-    if not current_user.is_authenticated and isinstance(auth, dict) and auth.get("token"):
-        _bearer_tokens[request.sid] = str(auth["token"])  # type: ignore[attr-defined]
-    who = _socket_user()
-    if who is None:
-        _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
-        return False
-    from proctor.auth.sessions import token_hash
-
-    session_token = getattr(who, "current_session_token", None)
-    # An API token: in `auth`, or in the handshake's Authorization header.
-    header = request.headers.get("Authorization", "")
-    bearer = _bearer_tokens.get(request.sid) or (  # type: ignore[attr-defined]
-        header[len("Bearer "):].strip() if header.startswith("Bearer ") else None)
-    _sockets[request.sid] = (  # type: ignore[attr-defined]
-        who.id, token_hash(session_token) if session_token else None,
-        token_hash(bearer) if bearer and not session_token else None)
-    join_room(user_channel(who.id))
-    for sitting_id in access.sitting_ids_of(who):
-        rooms = _visible_rooms(who, sitting_id)
-        if rooms is None:
-            join_room(sitting_channel(sitting_id))
-        for room_id in rooms or ():
-            join_room(room_channel(room_id))
-    return True
-
-
-def refuse_when_full() -> None:
-    """Backpressure: at the process's limit a new socket is refused at once, before any work,
-    and the tablet retries later (HTTP of the connected tablets goes on being served)."""
-    limit = current_app.config["MAX_SOCKETS"]
-    if len(_sockets) >= limit:
-        retry = current_app.config["SOCKET_RETRY_SECONDS"]
-        raise ConnectionRefusedError("server_full", {
-            "code": "server_full", "retry_after": retry,
-            "message": f"This server holds {limit} live connections; retry in {retry} s."})
-
-
-@socketio.on("disconnect")
-def on_disconnect(*_args: Any) -> None:
-    _bearer_tokens.pop(request.sid, None)  # type: ignore[attr-defined]
-    _sockets.pop(request.sid, None)  # type: ignore[attr-defined]
-
-
-@socketio.on("catch_up")
-def on_catch_up(message: Any) -> dict[str, Any]:
-    """Everything after `after_seq` that this user may see, in order."""
-    from proctor.services import access
-
-    who = _socket_user()
-    if who is None:
-        disconnect()
-        return {"error": {"code": "unauthenticated", "message": "the session has ended"}}
-    try:
-        sitting_id = int(message["sitting_id"])
-        after_seq = int(message.get("after_seq", 0))
-    except (TypeError, KeyError, ValueError, AttributeError):
-        return {"error": {"code": "validation_error",
-                          "message": "send {sitting_id, after_seq} as integers"}}
-    if sitting_id not in access.sitting_ids_of(who):
-        return {"error": {"code": "forbidden", "message": "not one of your sittings"}}
-    events = events_after(sitting_id, after_seq, _visible_rooms(who, sitting_id), CATCH_UP_PAGE)
-    # `more`: the page is full; ask again after its last seq.
-    return {"sitting_id": sitting_id, "events": events, "more": len(events) == CATCH_UP_PAGE}
-
-
-CATCH_UP_PAGE = 1000

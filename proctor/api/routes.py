@@ -1,0 +1,21 @@
+"""The whole API: importing this module puts every view on the blueprint (each view module
+registers its routes on `bp` as it is imported)."""
+
+from __future__ import annotations
+
+from proctor.api import (  # noqa: F401  (imported for the routes they register)
+    account_views,
+    appeal_views,
+    auth_views,
+    bp,
+    evidence_views,
+    floor_views,
+    incident_views,
+    registry_views,
+    room_views,
+    rules_views,
+    seized_views,
+    sitting_views,
+)
+
+__all__ = ["bp"]
