@@ -7,9 +7,7 @@ and no cell of any export is ever a live formula (OWASP's CSV-injection guidance
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -18,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from helpers import id_number
+from helpers import digest_of, id_number
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -86,14 +84,6 @@ def row_of_cells(cells):
             "until": until, "tier": int(tier), "rule_codes": codes.split(),
             "referral": referral == "true", "sitting_id": int(sitting) if sitting else None,
             "incident_ids": [int(i) for i in incidents.split()]}
-
-
-def digest_of(rows):
-    hasher = hashlib.sha256()
-    for row in rows:
-        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
-                                 separators=(",", ":")).encode() + b"\n")
-    return hasher.hexdigest()
 
 
 def csv_lines(response):

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import re
 
-from helpers import id_number
+from helpers import digest_of, id_number
 from openpyxl import load_workbook
 
 COLUMNS = ["name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes", "referral",
            "sitting_id", "incident_ids"]
 HEADERS_ZH = ["姓名", "证件号码", "准考证号", "禁考开始", "禁考截止", "违纪类别", "违纪条款",
               "移送", "场次", "违纪事件"]
-
-
-def digest_of(rows):
-    hasher = hashlib.sha256()
-    for row in rows:
-        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
-                                 separators=(",", ":")).encode() + b"\n")
-    return hasher.hexdigest()
 
 
 def test_json_export_digest_matches_rows(auth, make_banned_sitting):
