@@ -12,18 +12,13 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from browser_kit import api
 from playwright.sync_api import Page
 
 from proctor.idnumber import make_id_number
 
 pytestmark = pytest.mark.browser
 SYNCED = "document.querySelector('#sync').dataset.waiting === '0'"
-
-
-def api_json(page: Page, base: str, path: str) -> Any:
-    response = page.request.get(base + path)
-    assert response.ok, response.text()
-    return response.json()
 
 
 def no_native_dialogs(page: Page) -> list[str]:
@@ -150,7 +145,7 @@ def test_the_id_check_ticked_after_the_status_is_recorded(tablets):
     a.page.check("#id-checked")
     marks: list[dict[str, Any]] = []
     for _ in range(50):  # the write goes through the outbox: poll the server, at most 10 s
-        state = api_json(a.page, a.server.url, "/api/v1/sittings/1/rooms/1/state")
+        state = api(a.page, a.server.url, "get", "/api/v1/sittings/1/rooms/1/state")
         seat = next(s for s in state["seats"] if s.get("ticket_no") == ticket)
         marks = list(seat["attendance"].values())
         if any(m["id_checked"] for m in marks):
@@ -215,7 +210,7 @@ def test_a_decided_incident_on_the_board_offers_to_view_it(tablets):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
     report(a, 14, "T2.1")
-    incidents = api_json(chief.page, a.server.url, "/api/v1/sittings/1/incidents")
+    incidents = api(chief.page, a.server.url, "get", "/api/v1/sittings/1/incidents")
     ticket = a.ticket(14)
     incident = next(i for i in incidents if i["parties"][0]["ticket_no"] == ticket)
     chief.open("/review/")
