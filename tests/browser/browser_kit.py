@@ -207,6 +207,22 @@ class RoomTablet(Tablet):
         self.page.click(self.seat(number))
         self.page.wait_for_selector("#card[open]")
 
+    def report(self, seat: int, rule: str = "T2.1") -> None:
+        """Report an incident against the candidate at `seat` on the room screen, as a finger
+        does: the card's incident button, the rule, save."""
+        self.card(seat)
+        self.page.click("#card-body button.danger.big")
+        self.page.wait_for_selector("#incident[open]")
+        self.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
+        self.page.click("#save-incident")
+        self.page.wait_for_selector("#incident[open]", state="detached")
+
+    def open_incident(self, seat: int) -> None:
+        """The incident sheet of the candidate at `seat`, from its card."""
+        self.card(seat)
+        self.page.click("#card-body .incident-list button")
+        self.page.wait_for_selector("#detail[open]")
+
     def close_dialogs(self) -> None:
         self.page.keyboard.press("Escape")
         self.page.wait_for_selector("#card[open]", state="detached")

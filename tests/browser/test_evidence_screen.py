@@ -23,21 +23,6 @@ def photo(tmp_path) -> tuple[str, str]:
     return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def report(tablet, seat: int, rule: str = "T2.1") -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body button.danger.big")
-    tablet.page.wait_for_selector("#incident[open]")
-    tablet.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
-    tablet.page.click("#save-incident")
-    tablet.page.wait_for_selector("#incident[open]", state="detached")
-
-
-def open_incident(tablet, seat: int) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body .incident-list button")
-    tablet.page.wait_for_selector("#detail[open]")
-
-
 def test_photo_taken_offline_arrives_exactly_once(tablets, tmp_path):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
@@ -45,8 +30,8 @@ def test_photo_taken_offline_arrives_exactly_once(tablets, tmp_path):
     path, sha = photo(tmp_path)
     ticket = a.ticket(18)
     a.page.context.set_offline(True)
-    report(a, 18)                     # the incident itself waits in the outbox …
-    open_incident(a, 18)
+    a.report(18)                      # the incident itself waits in the outbox …
+    a.open_incident(18)
     a.page.set_input_files("#detail-body input[type=file]", path)  # … and so does the photo
     a.page.wait_for_function("document.querySelector('#sync').dataset.waiting === '2'")
     a.page.context.set_offline(False)
@@ -61,7 +46,7 @@ def test_photo_taken_offline_arrives_exactly_once(tablets, tmp_path):
     original = chief.page.request.get(f"{base}/api/v1/evidence/{evidence[0]['id']}/original")
     assert hashlib.sha256(original.body()).hexdigest() == sha
     a.page.keyboard.press("Escape")
-    open_incident(a, 18)
+    a.open_incident(18)
     a.page.wait_for_selector("#detail-body .thumbs img")
     a.shoot("incident-evidence")
 
@@ -70,10 +55,10 @@ def test_candidate_signs_on_the_canvas(tablets):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
     ticket = a.ticket(22)
-    report(a, 22, "T2.2")
+    a.report(22, "T2.2")
     a.page.wait_for_function(WAITING_ZERO)
     a.page.wait_for_selector(f"{a.seat(22)}.has-incident")
-    open_incident(a, 22)
+    a.open_incident(22)
     canvas = a.page.locator("#detail-body canvas.signature")
     box = canvas.bounding_box()
     assert box is not None

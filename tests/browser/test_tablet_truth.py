@@ -34,20 +34,10 @@ def no_native_dialogs(page: Page) -> list[str]:
 
 
 def report(tablet, seat: int, rule: str) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body button.danger.big")
-    tablet.page.wait_for_selector("#incident[open]")
-    tablet.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
-    tablet.page.click("#save-incident")
-    tablet.page.wait_for_selector("#incident[open]", state="detached")
+    """Reported on the screen, and synced: the seat shows the incident."""
+    tablet.report(seat, rule)
     tablet.page.wait_for_function(SYNCED)
     tablet.page.wait_for_selector(f"{tablet.seat(seat)}.has-incident")
-
-
-def open_sheet(tablet, seat: int) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body .incident-list button")
-    tablet.page.wait_for_selector("#detail[open]")
 
 
 def draw_signature(page: Page) -> None:
@@ -65,7 +55,7 @@ def test_the_sheet_shows_what_the_server_holds_after_each_save(tablets, tmp_path
     asked = no_native_dialogs(a.page)
     a.open_room()
     report(a, 5, "T2.2")
-    open_sheet(a, 5)
+    a.open_incident(5)
     sheet = a.page.locator("#detail-body")
 
     image = np.full((600, 800, 3), 200, np.uint8)
@@ -117,7 +107,7 @@ def test_a_refusal_from_the_server_is_shown_in_chinese_in_front_of_the_sheet(tab
     no_native_dialogs(a.page)
     a.open_room()
     report(a, 7, "T2.1")
-    open_sheet(a, 7)
+    a.open_incident(7)
     a.page.click("#detail-body button[data-action='refuse']")
     a.page.wait_for_selector("#detail-body button[data-action='attest']")
     a.page.click("#detail-body button[data-action='attest']")  # one's own refusal: refused
