@@ -1,11 +1,12 @@
 """Fixtures: an app per test on SQLite (and on PostgreSQL when PROCTOR_TEST_DATABASE_URL is set),
-an `auth` helper, and factories that return callables."""
+an `auth` helper, and factories that return callables: sittings and users written directly,
+warnings, incidents, decisions and notices made through the API as the tablets make them."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import PASSWORD, base_config, id_number
+from helpers import PASSWORD, base_config, cid, id_number, now_iso
 from sqlalchemy import create_engine, text
+from werkzeug.test import TestResponse
 
 from proctor import MIGRATIONS_DIR, create_app
 
@@ -226,5 +228,120 @@ def make_sitting(app: Flask, make_user: Callable[..., Any]) -> Callable[..., dic
         db.session.commit()
         return {"id": sitting.id, "rooms": [room_a.id, room_b.id], "tickets": tickets,
                 "date": sitting.date}
+
+    return make
+
+
+# -- records made through the API ---------------------------------------------------------------
+# A factory is called for the record: the answer's status is checked and its JSON returned. Its
+# `post` takes the same arguments and returns the answer unchecked, for a test of the answer.
+# A field given as None is left out of the body, so that the API's own default applies.
+Record = dict[str, Any]
+DESCRIPTION = "考生在考试中使用手机搜索答案"
+
+
+def _body(**fields: Any) -> Record:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _record(response: TestResponse, *statuses: int) -> Any:
+    assert response.status_code in statuses, (response.status_code, response.get_json())
+    return response.get_json()
+
+
+class IncidentFactory:
+    """make_incident(api, s, "T2.2", tickets=[copier, helper], subject="theory"): the first
+    ticket is the principal, the others accomplices (the sitting's first ticket by default);
+    `parties=[...]` names them in full instead (an impostor by name and ID number)."""
+
+    def post(self, api: ApiClient, sitting: Record, rule: str = "T2.1", *,
+             tickets: Sequence[str] = (), parties: list[Record] | None = None,
+             **fields: Any) -> TestResponse:
+        principal, *accomplices = tickets or [sitting["tickets"][0]]
+        named = parties or [{"ticket_no": principal}] + [
+            {"ticket_no": ticket, "role": "accomplice"} for ticket in accomplices]
+        body = _body(**{"client_id": cid(), "observed_at": now_iso(),
+                        "description": DESCRIPTION, **fields})
+        return api.post(f"/api/v1/sittings/{sitting['id']}/incidents",
+                        json={**body, "rule_code": rule, "parties": named})
+
+    def __call__(self, api: ApiClient, sitting: Record, rule: str = "T2.1",
+                 **fields: Any) -> Record:
+        return _record(self.post(api, sitting, rule, **fields), 201)
+
+
+class WarningFactory:
+    """make_warning(api, s, ticket=t, rule="T1.2", outcome="refused"): a reminder (the sitting's
+    first ticket, theory, T1.1 by default); with an outcome, the warning as resolved, whose
+    `incident_id` names the incident a refusal raised."""
+
+    def post(self, api: ApiClient, sitting: Record, *, ticket: str | None = None,
+             rule: str = "T1.1", subject: str = "theory", **fields: Any) -> TestResponse:
+        body = _body(**{"client_id": cid(), "observed_at": now_iso(), **fields})
+        return api.post(f"/api/v1/sittings/{sitting['id']}/warnings", json={
+            **body, "ticket_no": ticket or sitting["tickets"][0], "subject": subject,
+            "rule_code": rule})
+
+    def __call__(self, api: ApiClient, sitting: Record, *, outcome: str | None = None,
+                 **fields: Any) -> Record:
+        warning = _record(self.post(api, sitting, **fields), 201)
+        if outcome is None:
+            return warning
+        return _record(api.post(f"/api/v1/warnings/{warning['id']}/outcome",
+                                json={"outcome": outcome}), 200)
+
+
+class DecisionFactory:
+    """decide(api, iid, severity="serious", note="…"): confirm (or "dismiss") an incident as a
+    chief examiner or the evaluation body; returns the incident as decided."""
+
+    def post(self, api: ApiClient, incident_id: int, decision: str = "confirm",
+             **fields: Any) -> TestResponse:
+        return api.post(f"/api/v1/incidents/{incident_id}/decision",
+                        json={"decision": decision, **_body(**fields)})
+
+    def __call__(self, api: ApiClient, incident_id: int, decision: str = "confirm",
+                 **fields: Any) -> Record:
+        return _record(self.post(api, incident_id, decision, **fields), 200)
+
+
+@pytest.fixture
+def make_incident() -> IncidentFactory:
+    return IncidentFactory()
+
+
+@pytest.fixture
+def make_warning() -> WarningFactory:
+    return WarningFactory()
+
+
+@pytest.fixture
+def decide() -> DecisionFactory:
+    return DecisionFactory()
+
+
+@pytest.fixture
+def issue_notices() -> Callable[..., list[Record]]:
+    def issue(api: ApiClient, incident_id: int, **body: Any) -> list[Record]:
+        """The decision notices of a confirmed incident (the same ones when issued again)."""
+        return _record(api.post(f"/api/v1/incidents/{incident_id}/notices", json=body),
+                       200, 201)
+
+    return issue
+
+
+@pytest.fixture
+def make_banned_sitting(make_sitting: Callable[..., Record], auth: Auth,
+                        make_incident: IncidentFactory,
+                        decide: DecisionFactory) -> Callable[[], Record]:
+    def make() -> Record:
+        """Four candidates, two bans: a Tier-2 one (no referral) and a serious Tier-3 one
+        (referral, revocation)."""
+        s = make_sitting(candidates=4)
+        inv, chief = auth.login("inv1"), auth.login("chief")
+        for ticket, rule, severity in ((s["tickets"][0], "T2.1", None),
+                                       (s["tickets"][2], "T3.2", "serious")):
+            decide(chief, make_incident(inv, s, rule, tickets=[ticket])["id"], severity=severity)
+        return s
 
     return make

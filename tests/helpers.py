@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,3 +33,13 @@ def now_iso() -> str:
 
 def id_number(index: int) -> str:
     return make_id_number("310101", date(1990, 1, 1 + index % 28), index)
+
+
+def digest_of(rows: list[dict[str, Any]]) -> str:
+    """The ban registry's digest, computed apart from the app's own code: SHA-256 over each row
+    as canonical JSON (sorted keys, no spaces, UTF-8), one line a row."""
+    hasher = hashlib.sha256()
+    for row in rows:
+        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
+                                 separators=(",", ":")).encode() + b"\n")
+    return hasher.hexdigest()

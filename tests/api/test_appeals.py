@@ -12,27 +12,8 @@ import io
 from datetime import date, timedelta
 
 import pytest
-from helpers import cid, now_iso
 
 AS_OF = "2025-07-01"
-
-
-def report(api, s, rule, tickets, severity=None):
-    body = {"client_id": cid(), "rule_code": rule, "observed_at": now_iso(),
-            "description": "考生在考试中使用手机搜索答案",
-            "parties": [{"ticket_no": t, "role": role} for t, role in
-                        zip(tickets, ("principal", "accomplice"), strict=False)]}
-    if severity:
-        body["severity"] = severity
-    made = api.post(f"/api/v1/sittings/{s['id']}/incidents", json=body)
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()["id"]
-
-
-def confirm(api, iid, severity=None):
-    answer = api.post(f"/api/v1/incidents/{iid}/decision",
-                      json={"decision": "confirm", "severity": severity})
-    assert answer.status_code == 200, answer.get_json()
 
 
 def today(app):
@@ -40,12 +21,6 @@ def today(app):
         from proctor.services.sittings import venue_today
 
         return venue_today()
-
-
-def issue(chief, iid, **body):
-    answer = chief.post(f"/api/v1/incidents/{iid}/notices", json=body)
-    assert answer.status_code in (200, 201), answer.get_json()
-    return answer.get_json()
 
 
 def serve(chief, notice, served_on):
@@ -87,19 +62,34 @@ def eligible(body, number):
     return answer["eligible"]
 
 
-def test_whole_path_overturned_ban_gone_everywhere_at_once(app, make_sitting, auth):
+@pytest.fixture
+def confirmed_notice(make_incident, decide, issue_notices):
+    def make(s, reporter, chief, rule="T2.1", *, severity=None, confirmer=None):
+        """An incident reported by `reporter` and confirmed by `confirmer` (the chief examiner
+        by default), and its one notice, issued by the chief: (the incident's id, the notice)."""
+        iid = make_incident(reporter, s, rule)["id"]
+        decide(confirmer or chief, iid, severity=severity)
+        notice, = issue_notices(chief, iid)
+        return iid, notice
+
+    return make
+
+
+def test_whole_path_overturned_ban_gone_everywhere_at_once(app, make_sitting, auth, make_incident,
+                                                           decide, issue_notices):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
-    iid = report(inv, s, "T2.2", [s["tickets"][0], s["tickets"][2]])   # copier and helper
-    confirm(chief, iid)
+    copier, helper = s["tickets"][0], s["tickets"][2]
+    iid = make_incident(inv, s, "T2.2", tickets=[copier, helper])["id"]
+    decide(chief, iid)
     parties = chief.get(f"/api/v1/incidents/{iid}").get_json()["parties"]
     numbers = {p["id_number"] for p in parties}
     assert banned_ids(body) == numbers == banned_ids(body, "csv")
-    notices = issue(chief, iid)
+    notices = issue_notices(chief, iid)
     assert len(notices) == 2 and {n["id_number"] for n in notices} == numbers
     assert notices[0]["content"]["rule"]["code"] == "T2.2"
     assert notices[0]["content"]["sanction"]["bans"][0]["until"] == "2025-12-31"
-    assert issue(chief, iid) == notices     # issuing again returns the same notices
+    assert issue_notices(chief, iid) == notices     # issuing again returns the same notices
     day = today(app)
     served = serve(chief, notices[0], day)
     assert served["service"]["method"] == "in_person"
@@ -126,12 +116,10 @@ def test_whole_path_overturned_ban_gone_everywhere_at_once(app, make_sitting, au
         notices[0]["sha256"]
 
 
-def test_late_review_refused_with_the_dates(app, make_sitting, auth):
+def test_late_review_refused_with_the_dates(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief)
     move_back(app, first["id"], 40)
     day = today(app)
     serve(chief, first, day - timedelta(days=16))
@@ -143,12 +131,10 @@ def test_late_review_refused_with_the_dates(app, make_sitting, auth):
     ask_review(chief, first, day - timedelta(days=1))
 
 
-def test_review_needs_service_and_only_one_open(app, make_sitting, auth):
+def test_review_needs_service_and_only_one_open(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief)
     day = today(app)
     assert ask_review(chief, first, day, 409)["error"]["code"] == "notice_not_served"
     future = chief.post(f"/api/v1/notices/{first['id']}/service",
@@ -165,12 +151,10 @@ def test_review_needs_service_and_only_one_open(app, make_sitting, auth):
     assert ask_review(chief, first, day, 409)["error"]["code"] == "review_pending"
 
 
-def test_upheld_leaves_the_ban(app, make_sitting, auth):
+def test_upheld_leaves_the_ban(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    iid, first = confirmed_notice(s, inv, chief)
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
     decided = chief.post(f"/api/v1/reviews/{review['id']}/outcome",
@@ -183,12 +167,11 @@ def test_upheld_leaves_the_ban(app, make_sitting, auth):
     assert again.get_json()["error"]["code"] == "review_already_decided"
 
 
-def test_changed_serious_to_minor_shortens_the_ban_to_two_years(app, make_sitting, auth):
+def test_changed_serious_to_minor_shortens_the_ban_to_two_years(app, make_sitting, auth,
+                                                                confirmed_notice):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
-    iid = report(inv, s, "T3.2", [s["tickets"][0]])
-    confirm(chief, iid, "serious")
-    first, = issue(chief, iid)
+    iid, first = confirmed_notice(s, inv, chief, "T3.2", severity="serious")
     assert first["content"]["sanction"]["bans"][0]["until"] == "2030-06-27"
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
@@ -208,12 +191,10 @@ def test_changed_serious_to_minor_shortens_the_ban_to_two_years(app, make_sittin
         ("confirm", "serious"), ("changed", "minor")]
 
 
-def test_changed_rule_code_keeps_the_old_one(app, make_sitting, auth):
+def test_changed_rule_code_keeps_the_old_one(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
-    iid = report(inv, s, "T3.2", [s["tickets"][0]])
-    confirm(chief, iid, "minor")
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief, "T3.2", severity="minor")
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
     out = chief.post(f"/api/v1/reviews/{review['id']}/outcome",
@@ -224,12 +205,10 @@ def test_changed_rule_code_keeps_the_old_one(app, make_sitting, auth):
     assert [(b["until"], b["rule_codes"]) for b in bans] == [("2025-12-31", ["T2.5"])]
 
 
-def test_reporter_cannot_review(app, make_sitting, auth):
+def test_reporter_cannot_review(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     chief, body = auth.login("chief"), auth.login("body")
-    iid = report(chief, s, "T2.1", [s["tickets"][0]])
-    confirm(body, iid)
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, chief, chief, confirmer=body)
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
     refused = chief.post(f"/api/v1/reviews/{review['id']}/outcome", json={"outcome": "overturned"})
@@ -239,12 +218,10 @@ def test_reporter_cannot_review(app, make_sitting, auth):
                      json={"outcome": "overturned"}).status_code == 200
 
 
-def test_overdue_reviews_flagged(app, make_sitting, auth):
+def test_overdue_reviews_flagged(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief)
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
     assert chief.get("/api/v1/reviews/overdue").get_json() == []
@@ -265,23 +242,21 @@ def test_overdue_reviews_flagged(app, make_sitting, auth):
 
 
 @pytest.mark.parametrize("decision", [None, "dismiss"])
-def test_no_notice_unless_confirmed(make_sitting, auth, decision):
+def test_no_notice_unless_confirmed(make_sitting, auth, decision, make_incident, decide):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
+    iid = make_incident(inv, s, "T2.1")["id"]
     if decision:
-        chief.post(f"/api/v1/incidents/{iid}/decision", json={"decision": decision})
+        decide(chief, iid, decision)
     refused = chief.post(f"/api/v1/incidents/{iid}/notices", json={})
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "incident_not_confirmed"
 
 
-def test_invigilators_refused_everywhere(app, make_sitting, auth):
+def test_invigilators_refused_everywhere(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    iid, first = confirmed_notice(s, inv, chief)
     serve(chief, first, today(app))
     review = ask_review(chief, first, today(app))
     day = today(app).isoformat()
@@ -302,24 +277,20 @@ def test_invigilators_refused_everywhere(app, make_sitting, auth):
         assert inv.get(path).status_code == 403
 
 
-def test_other_sittings_chief_refused(make_sitting, auth, make_user):
+def test_other_sittings_chief_refused(make_sitting, auth, make_user, confirmed_notice):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1", [s["tickets"][0]])
-    confirm(chief, iid)
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief)
     other = auth.login("chief2")
     assert other.get(f"/api/v1/notices/{first['id']}").status_code == 403
     assert other.get(f"/notices/{first['id']}").status_code == 403
     assert other.get("/api/v1/reviews/overdue").get_json() == []
 
 
-def test_notice_page_and_pdf(app, make_sitting, auth):
+def test_notice_page_and_pdf(app, make_sitting, auth, confirmed_notice):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T3.2", [s["tickets"][0]])
-    confirm(chief, iid, "serious")
-    first, = issue(chief, iid)
+    _, first = confirmed_notice(s, inv, chief, "T3.2", severity="serious")
     first = serve(chief, first, today(app))
     page = chief.get(f"/notices/{first['id']}")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
@@ -346,13 +317,13 @@ def test_notice_page_and_pdf(app, make_sitting, auth):
     assert chief.get("/notices/999999").status_code == 404
 
 
-def test_one_person_only_and_not_a_party(make_sitting, auth):
+def test_one_person_only_and_not_a_party(make_sitting, auth, make_incident, decide, issue_notices):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.2", [s["tickets"][0], s["tickets"][2]])
-    confirm(chief, iid)
+    iid = make_incident(inv, s, "T2.2", tickets=[s["tickets"][0], s["tickets"][2]])["id"]
+    decide(chief, iid)
     first = chief.post(f"/api/v1/incidents/{iid}/notices", json={"person_id": 1})
-    people = [n["person_id"] for n in issue(chief, iid)]
+    people = [n["person_id"] for n in issue_notices(chief, iid)]
     assert first.status_code in (201, 422)
     one = chief.post(f"/api/v1/incidents/{iid}/notices", json={"person_id": people[1]})
     assert one.status_code == 200 and [n["person_id"] for n in one.get_json()] == [people[1]]

@@ -137,12 +137,10 @@ def test_a_nul_byte_in_the_login_is_refused_anonymously(app, make_sitting):
     assert browser.status_code == 422  # the error page, for a browser
 
 
-def test_a_nul_byte_in_a_multipart_form_field_is_refused(app, make_sitting, auth):
+def test_a_nul_byte_in_a_multipart_form_field_is_refused(app, make_sitting, auth, make_incident):
     s = make_sitting()
     inv1 = auth.login("inv1")
-    incident = inv1.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": "T2.1", "observed_at": now_iso(), "description": "x",
-        "parties": [{"ticket_no": s["tickets"][0]}]})
+    incident = make_incident.post(inv1, s, "T2.1", description="x")
     assert incident.status_code == 201, incident.get_json()
     import io
 

@@ -10,7 +10,7 @@ from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import pytest
-from helpers import PASSWORD, base_config, cid, id_number, now_iso
+from helpers import PASSWORD, base_config, cid, id_number
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -245,21 +245,18 @@ def _duplicate_row(table: str, client_id: str) -> None:
 
 
 @pytest.mark.parametrize("table", ["warnings", "incidents"])
-def test_client_id_is_unique_in_the_database(app, make_sitting, auth, table):
+def test_client_id_is_unique_in_the_database(app, make_sitting, auth, table, make_warning,
+                                             make_incident):
     from proctor.extensions import db
 
     s = make_sitting()
     inv = auth.login("inv1")
     client_id = cid()
     if table == "warnings":
-        response = inv.post(f"/api/v1/sittings/{s['id']}/warnings", json={
-            "client_id": client_id, "ticket_no": s["tickets"][0], "subject": "theory",
-            "rule_code": "T1.1", "observed_at": now_iso()})
+        response = make_warning.post(inv, s, rule="T1.1", client_id=client_id)
     else:
-        response = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-            "client_id": client_id, "rule_code": "T2.1", "subject": "theory",
-            "observed_at": now_iso(), "description": "phone on the desk",
-            "parties": [{"ticket_no": s["tickets"][0]}]})
+        response = make_incident.post(inv, s, "T2.1", client_id=client_id, subject="theory",
+                                      description="phone on the desk")
     assert response.status_code == 201, response.get_json()
     with app.app_context():
         with pytest.raises(IntegrityError):

@@ -30,14 +30,6 @@ def png_signature() -> bytes:
     return data.tobytes()
 
 
-def incident(api, s, rule="T2.1", ticket_index=0):
-    made = api.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": rule, "observed_at": now_iso(),
-        "parties": [{"ticket_no": s["tickets"][ticket_index]}]})
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()["id"]
-
-
 def upload(api, iid, data, name="photo.jpg", client_id=None, **fields):
     form = {"file": (io.BytesIO(data), name), "client_id": client_id or cid(),
             "source": "tablet_camera", "taken_at": now_iso(), **fields}
@@ -45,10 +37,10 @@ def upload(api, iid, data, name="photo.jpg", client_id=None, **fields):
                     content_type="multipart/form-data")
 
 
-def test_photo_is_kept_unchanged_and_replays_are_harmless(app, make_sitting, auth):
+def test_photo_is_kept_unchanged_and_replays_are_harmless(app, make_sitting, auth, make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     data = jpeg()
     key = cid()
     first = upload(inv, iid, data, client_id=key)
@@ -70,10 +62,10 @@ def test_photo_is_kept_unchanged_and_replays_are_harmless(app, make_sitting, aut
     assert [e["id"] for e in listed] == [body["id"]]
 
 
-def test_tampered_file_is_caught_by_verify(app, make_sitting, auth):
+def test_tampered_file_is_caught_by_verify(app, make_sitting, auth, make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     body = upload(inv, iid, jpeg(seed=2)).get_json()
     from proctor.services import evidence_store
 
@@ -85,10 +77,10 @@ def test_tampered_file_is_caught_by_verify(app, make_sitting, auth):
     assert verdict["ok"] is False and verdict["actual"] != verdict["sha256"]
 
 
-def test_bad_images_get_clear_errors(make_sitting, auth):
+def test_bad_images_get_clear_errors(make_sitting, auth, make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     cases = [
         (b"just some text, not a photo", "note.jpg", 422, "not_an_image"),
         (b"PK\x03\x04" + b"\x00" * 60, "archive.jpg", 422, "not_an_image"),
@@ -104,10 +96,10 @@ def test_bad_images_get_clear_errors(make_sitting, auth):
     assert inv.get(f"/api/v1/incidents/{iid}/evidence").get_json() == []
 
 
-def test_only_staff_of_the_room_see_evidence(make_sitting, auth):
+def test_only_staff_of_the_room_see_evidence(make_sitting, auth, make_incident):
     s = make_sitting()
     inv, other_room, chief, body = (auth.login(n) for n in ("inv1", "inv3", "chief", "body"))
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     eid = upload(inv, iid, jpeg(seed=3)).get_json()["id"]
     for api, status in ((other_room, 403), (chief, 200), (body, 200)):
         assert api.get(f"/api/v1/evidence/{eid}/thumb").status_code == status
@@ -116,11 +108,11 @@ def test_only_staff_of_the_room_see_evidence(make_sitting, auth):
     assert auth.client().get(f"/api/v1/evidence/{eid}/original").status_code == 401
 
 
-def test_signature_binds_the_record_and_a_refusal_needs_a_second_invigilator(make_sitting,
-                                                                              auth):
+def test_signature_binds_the_record_and_a_refusal_needs_a_second_invigilator(make_sitting, auth,
+                                                                             make_incident):
     s = make_sitting()
     inv1, inv2 = auth.login("inv1"), auth.login("inv2")
-    signed_iid = incident(inv1, s, ticket_index=0)
+    signed_iid = make_incident(inv1, s, tickets=[s["tickets"][0]])["id"]
     signed = inv1.post(f"/api/v1/incidents/{signed_iid}/signature", data={
         "file": (io.BytesIO(png_signature()), "signature.png"), "client_id": cid()},
         content_type="multipart/form-data")
@@ -136,7 +128,7 @@ def test_signature_binds_the_record_and_a_refusal_needs_a_second_invigilator(mak
                          json={"client_id": cid(), "text": "座位号更正为 5"})
     assert addendum.status_code == 201
 
-    refused_iid = incident(inv1, s, ticket_index=2)
+    refused_iid = make_incident(inv1, s, tickets=[s["tickets"][2]])["id"]
     refusal = inv1.post(f"/api/v1/incidents/{refused_iid}/refusal", json={"client_id": cid()})
     assert refusal.status_code == 201 and refusal.get_json()["complete"] is False
     aid = refusal.get_json()["id"]
@@ -148,10 +140,10 @@ def test_signature_binds_the_record_and_a_refusal_needs_a_second_invigilator(mak
     assert attested.get_json()["complete"] is True and attested.get_json()["attested_by"] == "inv2"
 
 
-def test_seized_item_and_receipt(make_sitting, auth):
+def test_seized_item_and_receipt(make_sitting, auth, make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     made = inv.post(f"/api/v1/incidents/{iid}/seized", json={
         "client_id": cid(), "description": "手机一部（黑色）", "kept_at": "考务办公室保管箱 3 号",
         "seized_at": now_iso()})
@@ -166,13 +158,15 @@ def test_seized_item_and_receipt(make_sitting, auth):
     assert other.status_code == 409
 
 
-def test_purge_deletes_files_of_dismissed_incidents_only(app, make_sitting, auth, runner):
+def test_purge_deletes_files_of_dismissed_incidents_only(app, make_sitting, auth, runner,
+                                                         make_incident, decide):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    dismissed, kept = incident(inv, s, ticket_index=0), incident(inv, s, ticket_index=2)
+    dismissed = make_incident(inv, s, tickets=[s["tickets"][0]])["id"]
+    kept = make_incident(inv, s, tickets=[s["tickets"][2]])["id"]
     gone = upload(inv, dismissed, jpeg(seed=5)).get_json()
     stays = upload(inv, kept, jpeg(seed=6)).get_json()
-    chief.post(f"/api/v1/incidents/{dismissed}/decision", json={"decision": "dismiss"})
+    decide(chief, dismissed, "dismiss")
     from proctor.extensions import db
     from proctor.models import Decision
     from proctor.services import evidence_store
@@ -203,7 +197,7 @@ def _set_camera(app, room_id, source):
         db.session.commit()
 
 
-def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path):
+def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path, make_incident):
     import time
 
     from proctor.camera import make_demo_video
@@ -211,7 +205,7 @@ def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path):
     s = make_sitting()
     _set_camera(app, s["rooms"][0], str(make_demo_video(tmp_path / "cam.avi", seconds=3)))
     inv, body = auth.login("inv1"), auth.login("body")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     key = cid()
     shot = inv.post(f"/api/v1/incidents/{iid}/evidence/camera", json={"client_id": key})
     assert shot.status_code == 201, shot.get_json()
@@ -228,20 +222,20 @@ def test_snapshot_from_the_room_camera(app, make_sitting, auth, tmp_path):
     dead = inv.post(f"/api/v1/incidents/{iid}/evidence/camera", json={"client_id": cid()})
     assert dead.status_code == 503 and dead.get_json()["error"]["code"] == "camera_unavailable"
     assert time.monotonic() - started < 5.5
-    no_camera = incident(inv, s, ticket_index=2)
+    no_camera = make_incident(inv, s, tickets=[s["tickets"][2]])["id"]
     _set_camera(app, s["rooms"][0], None)
     answer = inv.post(f"/api/v1/incidents/{no_camera}/evidence/camera", json={"client_id": cid()})
     assert answer.status_code == 422 and answer.get_json()["error"]["code"] == "no_camera"
 
 
-def test_phone_photos_through_the_api(make_sitting, auth):
+def test_phone_photos_through_the_api(make_sitting, auth, make_incident):
     """4032×3024 JPEG, PNG and WebP made with OpenCV, stored rotated with an EXIF orientation:
     the original comes back byte for byte, the thumbnail is upright and carries no EXIF."""
     import media
 
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident(inv, s)
+    iid = make_incident(inv, s)["id"]
     upright = media.upright_scene()
     stored = media.stored_as(upright, 6)  # rotated 90°, to be turned back by orientation 6
     tiff = media.exif_tiff(6)

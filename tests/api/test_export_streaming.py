@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import digest_of
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, insert
 
@@ -29,14 +30,6 @@ AS_OF = date(2026, 1, 1)  # every ban `fill` makes is in force on this date
 URL = f"/api/v1/bans?as_of={AS_OF.isoformat()}"
 FULL_ID = re.compile(r"\d{17}[\dX]")
 SHA256_HEX = re.compile(r"\b[0-9a-f]{64}\b")
-
-
-def digest_of(rows):
-    hasher = hashlib.sha256()
-    for row in rows:
-        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
-                                 separators=(",", ":")).encode() + b"\n")
-    return hasher.hexdigest()
 
 
 def row_of_cells(cells):

@@ -7,9 +7,7 @@ and no cell of any export is ever a live formula (OWASP's CSV-injection guidance
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import re
 import shutil
 import subprocess
@@ -18,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from helpers import cid, id_number, now_iso
+from helpers import digest_of, id_number
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -42,46 +40,32 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 # -- data ---------------------------------------------------------------------------------------
-def banned_sitting(make_sitting, auth):
-    """Two bans: a Tier-2 one (no referral) and a serious Tier-3 one (referral, revocation)."""
-    s = make_sitting(candidates=4)
-    inv, chief = auth.login("inv1"), auth.login("chief")
-    for ticket, rule, severity in ((s["tickets"][0], "T2.1", None),
-                                   (s["tickets"][2], "T3.2", "serious")):
-        made = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-            "client_id": cid(), "rule_code": rule, "observed_at": now_iso(),
-            "parties": [{"ticket_no": ticket}]}).get_json()
-        decided = chief.post(f"/api/v1/incidents/{made['id']}/decision",
-                             json={"decision": "confirm", "severity": severity})
-        assert decided.status_code == 200, decided.get_json()
-    return s
+@pytest.fixture
+def make_formula_sitting(app, make_sitting, auth, make_incident, decide):
+    def make():
+        """Candidates named FORMULA_NAMES (the first with the ticket number "-A1", which a
+        spreadsheet reads as a formula too), found after the exam to have used forged papers:
+        a ban and a certificate revocation each."""
+        from proctor.extensions import db
+        from proctor.models import Sitting
+        from proctor.services.people import register_candidate
 
+        s = make_sitting(candidates=2)
+        tickets = ["-A1"] + [f"F{i:03d}" for i in range(1, len(FORMULA_NAMES))]
+        with app.app_context():
+            sitting = db.session.get(Sitting, s["id"])
+            for index, (ticket, name) in enumerate(zip(tickets, FORMULA_NAMES, strict=True)):
+                register_candidate(sitting, ticket, name, id_number(s["id"] * 100 + 50 + index),
+                                   None)
+            db.session.commit()
+        body, chief = auth.login("body"), auth.login("chief")
+        made = make_incident(body, s, "T3.1", description="forged papers",
+                             discovered_after_exam=True,
+                             parties=[{"ticket_no": t} for t in tickets])
+        decide(chief, made["id"], severity="minor")
+        return s, tickets
 
-def formula_sitting(app, make_sitting, auth):
-    """Candidates named FORMULA_NAMES (the first with the ticket number "-A1", which a
-    spreadsheet reads as a formula too), found after the exam to have used forged papers:
-    a ban and a certificate revocation each."""
-    from proctor.extensions import db
-    from proctor.models import Sitting
-    from proctor.services.people import register_candidate
-
-    s = make_sitting(candidates=2)
-    tickets = ["-A1"] + [f"F{i:03d}" for i in range(1, len(FORMULA_NAMES))]
-    with app.app_context():
-        sitting = db.session.get(Sitting, s["id"])
-        for index, (ticket, name) in enumerate(zip(tickets, FORMULA_NAMES, strict=True)):
-            register_candidate(sitting, ticket, name, id_number(s["id"] * 100 + 50 + index), None)
-        db.session.commit()
-    body, chief = auth.login("body"), auth.login("chief")
-    made = body.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": "T3.1", "observed_at": now_iso(),
-        "description": "forged papers", "discovered_after_exam": True,
-        "parties": [{"ticket_no": t} for t in tickets]})
-    assert made.status_code == 201, made.get_json()
-    decided = chief.post(f"/api/v1/incidents/{made.get_json()['id']}/decision",
-                         json={"decision": "confirm", "severity": "minor"})
-    assert decided.status_code == 200, decided.get_json()
-    return s, tickets
+    return make
 
 
 # -- reading the files back ---------------------------------------------------------------------
@@ -100,14 +84,6 @@ def row_of_cells(cells):
             "until": until, "tier": int(tier), "rule_codes": codes.split(),
             "referral": referral == "true", "sitting_id": int(sitting) if sitting else None,
             "incident_ids": [int(i) for i in incidents.split()]}
-
-
-def digest_of(rows):
-    hasher = hashlib.sha256()
-    for row in rows:
-        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
-                                 separators=(",", ":")).encode() + b"\n")
-    return hasher.hexdigest()
 
 
 def csv_lines(response):
@@ -152,8 +128,8 @@ def libreoffice(tmp_path: Path, source: Path, target: str) -> Path:
 
 
 # -- 9. the CSV is a clean table; the manifest travels apart ------------------------------------
-def test_csv_is_a_clean_table(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_csv_is_a_clean_table(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}").get_json()
     lines = csv_lines(body.get(f"/api/v1/bans?as_of={AS_OF}&format=csv"))
@@ -168,8 +144,8 @@ def test_csv_is_a_clean_table(make_sitting, auth):
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_manifest_is_fetched_apart_and_verifies_the_csv(make_sitting, auth, masked):
-    banned_sitting(make_sitting, auth)
+def test_manifest_is_fetched_apart_and_verifies_the_csv(auth, masked, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     response = body.get(f"/api/v1/bans?as_of={AS_OF}&format=csv&masked={int(masked)}")
     head = response.headers["X-Audit-Head"]
@@ -193,8 +169,8 @@ def test_manifest_is_fetched_apart_and_verifies_the_csv(make_sitting, auth, mask
     assert done["object_id"] == head and done["data"]["sha256"] == manifest["sha256"]
 
 
-def test_every_format_has_a_manifest_that_agrees_with_the_file(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_every_format_has_a_manifest_that_agrees_with_the_file(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}").get_json()
     for fmt in ("json", "csv", "xlsx"):
@@ -214,8 +190,8 @@ def test_every_format_has_a_manifest_that_agrees_with_the_file(make_sitting, aut
             assert facts["audit_head"] == manifest["audit_head"]
 
 
-def test_an_unfinished_export_has_no_manifest(app, make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_an_unfinished_export_has_no_manifest(app, auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     response = body.raw.get(f"/api/v1/bans?as_of={AS_OF}&format=csv")
     head = response.headers["X-Audit-Head"]
@@ -232,8 +208,8 @@ def test_an_unfinished_export_has_no_manifest(app, make_sitting, auth):
 
 # -- 10. the XLSX is the clerk's format ---------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_xlsx_is_the_clerks_format(make_sitting, auth, lang):
-    s = banned_sitting(make_sitting, auth)
+def test_xlsx_is_the_clerks_format(auth, lang, make_banned_sitting):
+    s = make_banned_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}").get_json()
     query = "" if lang == "zh" else "&lang=en"
@@ -275,9 +251,10 @@ def test_xlsx_is_the_clerks_format(make_sitting, auth, lang):
     assert sheet.title == ("禁考名单" if lang == "zh" else "Ban list")
 
 
-def test_xlsx_round_trips_through_libreoffice(app, make_sitting, auth, tmp_path):
-    banned_sitting(make_sitting, auth)
-    formula_sitting(app, make_sitting, auth)
+def test_xlsx_round_trips_through_libreoffice(auth, tmp_path, make_banned_sitting,
+                                              make_formula_sitting):
+    make_banned_sitting()
+    make_formula_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}").get_json()
     source = tmp_path / "bans.xlsx"
@@ -314,8 +291,8 @@ def test_xlsx_round_trips_through_libreoffice(app, make_sitting, auth, tmp_path)
 
 # -- 11. no cell of any export is a live formula ------------------------------------------------
 @pytest.mark.parametrize("masked", [False, True])
-def test_ban_csv_neutralises_formulas(app, make_sitting, auth, masked):
-    s, tickets = formula_sitting(app, make_sitting, auth)
+def test_ban_csv_neutralises_formulas(auth, masked, make_formula_sitting):
+    s, tickets = make_formula_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}&masked={int(masked)}").get_json()
     response = body.get(f"/api/v1/bans?as_of={AS_OF}&format=csv&masked={int(masked)}")
@@ -341,8 +318,8 @@ def test_ban_csv_neutralises_formulas(app, make_sitting, auth, masked):
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_ban_xlsx_writes_formulas_as_text(app, make_sitting, auth, masked):
-    formula_sitting(app, make_sitting, auth)
+def test_ban_xlsx_writes_formulas_as_text(auth, masked, make_formula_sitting):
+    make_formula_sitting()
     body = auth.login("body")
     data = body.get(f"/api/v1/bans?as_of={AS_OF}&masked={int(masked)}").get_json()
     response = body.get(f"/api/v1/bans?as_of={AS_OF}&format=xlsx&masked={int(masked)}")
@@ -353,8 +330,8 @@ def test_ban_xlsx_writes_formulas_as_text(app, make_sitting, auth, masked):
     assert [r[2] for r in shown] == [b["ticket_no"] for b in data["bans"]]
 
 
-def test_revocations_neutralise_formulas_in_csv_and_xlsx(app, make_sitting, auth):
-    formula_sitting(app, make_sitting, auth)
+def test_revocations_neutralise_formulas_in_csv_and_xlsx(auth, make_formula_sitting):
+    make_formula_sitting()
     body = auth.login("body")
     revoked = body.get("/api/v1/certificates/revoked").get_json()["revocations"]
     assert {r["name"] for r in revoked} == set(FORMULA_NAMES)

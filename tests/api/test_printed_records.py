@@ -51,28 +51,20 @@ def name_invigilators(app) -> None:
         db.session.commit()
 
 
-def report_phone(inv, s, ticket_index=2):
-    made = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": "T2.1", "observed_at": OBSERVED, "subject": "theory",
-        "description": WHAT, "parties": [{"ticket_no": s["tickets"][ticket_index]}]})
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()["id"]
+@pytest.fixture
+def report_phone(make_incident):
+    def report(inv, s):
+        """The phone in the theory paper of 考生3 (room A, seat 2), at 15:42 venue time."""
+        return make_incident(inv, s, tickets=[s["tickets"][2]], observed_at=OBSERVED,
+                             subject="theory", description=WHAT)["id"]
 
-
-def confirm(chief, iid, **extra):
-    answer = chief.post(f"/api/v1/incidents/{iid}/decision",
-                        json={"decision": "confirm", "note": "事实清楚", **extra})
-    assert answer.status_code == 200, answer.get_json()
-
-
-def issue(chief, iid):
-    answer = chief.post(f"/api/v1/incidents/{iid}/notices", json={})
-    assert answer.status_code in (200, 201), answer.get_json()
-    return answer.get_json()[0]
+    return report
 
 
 # -- 6. the room record ------------------------------------------------------------------
-def test_room_record_in_venue_time_with_people_rules_and_outcomes(app, make_sitting, auth):
+def test_room_record_in_venue_time_with_people_rules_and_outcomes(app, make_sitting, auth,
+                                                                  report_phone, make_incident,
+                                                                  make_warning, decide):
     s = make_sitting()
     name_invigilators(app)
     inv1, inv2, chief = auth.login("inv1"), auth.login("inv2"), auth.login("chief")
@@ -81,16 +73,12 @@ def test_room_record_in_venue_time_with_people_rules_and_outcomes(app, make_sitt
         "client_id": cid(), "kind": "subject_started", "subject": "theory",
         "observed_at": STARTED})
     phone = report_phone(inv1, s)                        # 考生3, room A, seat 2
-    confirm(chief, phone)
-    dismissed = inv1.post(f"/api/v1/sittings/{sid}/incidents", json={
-        "client_id": cid(), "rule_code": "T2.2", "observed_at": OBSERVED, "subject": "theory",
-        "description": "疑似偷看邻座", "parties": [{"ticket_no": s["tickets"][0]}]}).get_json()
-    chief.post(f"/api/v1/incidents/{dismissed['id']}/decision",
-               json={"decision": "dismiss", "note": "证据不足"})
-    warning = inv2.post(f"/api/v1/sittings/{sid}/warnings", json={
-        "client_id": cid(), "ticket_no": s["tickets"][4], "subject": "theory",
-        "rule_code": "T1.2", "observed_at": REMINDED}).get_json()
-    inv2.post(f"/api/v1/warnings/{warning['id']}/outcome", json={"outcome": "refused"})
+    decide(chief, phone, note="事实清楚")
+    dismissed = make_incident(inv1, s, "T2.2", observed_at=OBSERVED, subject="theory",
+                              description="疑似偷看邻座")
+    decide(chief, dismissed["id"], "dismiss", note="证据不足")
+    make_warning(inv2, s, ticket=s["tickets"][4], rule="T1.2", observed_at=REMINDED,
+                 outcome="refused")
     inv1.post(f"/api/v1/sittings/{sid}/rooms/{room}/record/theory/signoff")
 
     page = inv1.get(f"/floor/sittings/{sid}/rooms/{room}/record/theory")
@@ -125,7 +113,7 @@ def test_room_record_in_venue_time_with_people_rules_and_outcomes(app, make_sitt
     assert "print.css" in html
 
 
-def test_room_record_data_names_the_people_and_their_seats(make_sitting, auth):
+def test_room_record_data_names_the_people_and_their_seats(make_sitting, auth, report_phone):
     s = make_sitting()
     inv1 = auth.login("inv1")
     report_phone(inv1, s)
@@ -169,12 +157,12 @@ def assert_chinese_notice(text: str, *, must: tuple[str, ...]) -> None:
 
 
 def test_notice_cites_the_attachment_and_says_the_facts_in_plain_chinese(
-        app, make_sitting, auth, tmp_path):
+        app, make_sitting, auth, tmp_path, report_phone, decide, issue_notices):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
     iid = report_phone(inv, s)
-    confirm(chief, iid)
-    notice = issue(chief, iid)
+    decide(chief, iid, note="事实清楚")
+    notice = issue_notices(chief, iid)[0]
     rule_text = notice["content"]["rule"]["text"]["zh"]
     must = ("处理决定书", "考生3", notice["id_number"], s["tickets"][2], CITATION_T21,
             "2025年6月28日15时42分", "理论知识", "座位号", WHAT, rule_text,
@@ -194,17 +182,14 @@ def test_notice_cites_the_attachment_and_says_the_facts_in_plain_chinese(
     assert "T2.1" in notice["content"]["sanction"]["explanation"]["zh"]
 
 
-def test_notice_after_a_refused_reminder_tells_the_reminder(app, make_sitting, auth, tmp_path):
+def test_notice_after_a_refused_reminder_tells_the_reminder(app, make_sitting, auth, tmp_path,
+                                                            make_warning, decide, issue_notices):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    warning = inv.post(f"/api/v1/sittings/{s['id']}/warnings", json={
-        "client_id": cid(), "ticket_no": s["tickets"][0], "subject": "theory",
-        "rule_code": "T1.1", "observed_at": REMINDED,
-        "note": "桌面放有与考试内容相关的书籍"}).get_json()
-    refused = inv.post(f"/api/v1/warnings/{warning['id']}/outcome",
-                       json={"outcome": "refused"}).get_json()
-    confirm(chief, refused["incident_id"])
-    notice = issue(chief, refused["incident_id"])
+    refused = make_warning(inv, s, rule="T1.1", observed_at=REMINDED,
+                           note="桌面放有与考试内容相关的书籍", outcome="refused")
+    decide(chief, refused["incident_id"], note="事实清楚")
+    notice = issue_notices(chief, refused["incident_id"])[0]
     must = ("考生1", "2025年6月28日9时35分", "提醒", "拒不改正", "桌面放有与考试内容相关的书籍",
             "《职业技能等级认定考生须知》第二条第1项", "取消你本次评价理论知识科目成绩")
     for text in (notice_text(chief, notice), pdf_text(chief, notice, tmp_path)):
@@ -213,15 +198,15 @@ def test_notice_after_a_refused_reminder_tells_the_reminder(app, make_sitting, a
     assert content_sha256(notice["content"]) == notice["sha256"]
 
 
-def test_notice_tier_three_serious_ban_and_referral(app, make_sitting, auth, tmp_path):
+def test_notice_tier_three_serious_ban_and_referral(app, make_sitting, auth, tmp_path,
+                                                    make_incident, decide, issue_notices):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    made = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": "T3.4", "observed_at": OBSERVED, "subject": "theory",
-        "description": "入场核验时发现人证不符，系他人冒名参加评价。",
-        "parties": [{"ticket_no": s["tickets"][2]}]}).get_json()
-    confirm(chief, made["id"], severity="serious")
-    notice = issue(chief, made["id"])
+    made = make_incident(inv, s, "T3.4", tickets=[s["tickets"][2]], observed_at=OBSERVED,
+                         subject="theory",
+                         description="入场核验时发现人证不符，系他人冒名参加评价。")
+    decide(chief, made["id"], note="事实清楚", severity="serious")
+    notice = issue_notices(chief, made["id"])[0]
     must = ("《职业技能等级认定考生须知》第四条第4项", "情节严重",
             "取消你本次评价全部科目（理论知识、操作技能）成绩", "2025年6月28日", "2030年6月27日",
             "移交有关部门")
@@ -233,7 +218,8 @@ def test_notice_tier_three_serious_ban_and_referral(app, make_sitting, auth, tmp
 
 
 # -- 8. the seized item: receipt and review page --------------------------------------------
-def test_receipt_shows_ticket_and_seat_and_review_lists_the_item(app, make_sitting, auth):
+def test_receipt_shows_ticket_and_seat_and_review_lists_the_item(app, make_sitting, auth,
+                                                                 report_phone):
     s = make_sitting()
     name_invigilators(app)
     inv, chief = auth.login("inv1"), auth.login("chief")

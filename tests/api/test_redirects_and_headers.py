@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import PASSWORD, cid, now_iso
+from helpers import PASSWORD
 
 HOSTILE_NEXT = [
     "//evil.example/", "/%09/evil.example/", "/%0a/evil.example/", "/%0d%0a/evil.example/",
@@ -59,16 +59,14 @@ def test_same_site_paths_are_kept(make_user, client):
 
 
 # -- item 24: no-store on every page with full ID numbers --------------------------------------
-def test_pages_with_full_id_numbers_are_never_stored(make_sitting, auth):
+def test_pages_with_full_id_numbers_are_never_stored(make_sitting, auth, make_incident, decide,
+                                                     issue_notices):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
     ticket = s["tickets"][0]
-    iid = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": "T2.1", "observed_at": now_iso(),
-        "parties": [{"ticket_no": ticket}]}).get_json()["id"]
-    assert chief.post(f"/api/v1/incidents/{iid}/decision",
-                      json={"decision": "confirm"}).status_code == 200
-    notice = chief.post(f"/api/v1/incidents/{iid}/notices", json={}).get_json()[0]
+    iid = make_incident(inv, s, "T2.1", tickets=[ticket])["id"]
+    assert decide.post(chief, iid).status_code == 200
+    notice = issue_notices(chief, iid)[0]
     pages = {
         chief: [f"/review/sittings/{s['id']}", f"/review/incidents/{iid}",
                 f"/review/sittings/{s['id']}/candidates/{ticket}", f"/notices/{notice['id']}",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import re
 
-from helpers import cid, id_number, now_iso
+from helpers import digest_of, id_number
 from openpyxl import load_workbook
 
 COLUMNS = ["name", "id_number", "ticket_no", "from", "until", "tier", "rule_codes", "referral",
@@ -17,30 +15,8 @@ HEADERS_ZH = ["姓名", "证件号码", "准考证号", "禁考开始", "禁考�
               "移送", "场次", "违纪事件"]
 
 
-def banned_sitting(make_sitting, auth):
-    s = make_sitting(candidates=4)
-    inv, chief = auth.login("inv1"), auth.login("chief")
-    for ticket, rule, severity in ((s["tickets"][0], "T2.1", None),
-                                   (s["tickets"][2], "T3.2", "serious")):
-        made = inv.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-            "client_id": cid(), "rule_code": rule, "observed_at": now_iso(),
-            "parties": [{"ticket_no": ticket}]}).get_json()
-        decided = chief.post(f"/api/v1/incidents/{made['id']}/decision",
-                             json={"decision": "confirm", "severity": severity})
-        assert decided.status_code == 200, decided.get_json()
-    return s
-
-
-def digest_of(rows):
-    hasher = hashlib.sha256()
-    for row in rows:
-        hasher.update(json.dumps(row, sort_keys=True, ensure_ascii=False,
-                                 separators=(",", ":")).encode() + b"\n")
-    return hasher.hexdigest()
-
-
-def test_json_export_digest_matches_rows(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_json_export_digest_matches_rows(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     data = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
     assert data["count"] == 2 and len(data["bans"]) == 2
@@ -64,8 +40,8 @@ def newest_entries(api, count):
     return api.get(f"/api/v1/audit?limit={count}").get_json()["entries"]
 
 
-def test_csv_opens_in_excel_and_python(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_csv_opens_in_excel_and_python(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     response = body.get("/api/v1/bans?as_of=2025-07-01&format=csv")
     assert response.status_code == 200
@@ -80,8 +56,8 @@ def test_csv_opens_in_excel_and_python(make_sitting, auth):
     assert {r[1] for r in rows[1:3]} == {b["id_number"] for b in json_rows["bans"]}
 
 
-def test_every_format_carries_the_manifest_and_is_audited(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_every_format_carries_the_manifest_and_is_audited(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     json_rows = body.get("/api/v1/bans?as_of=2025-07-01").get_json()
     assert set(json_rows) == {"as_of", "generated_at", "audit_head", "bans", "count", "digest"}
@@ -127,8 +103,8 @@ def test_every_format_carries_the_manifest_and_is_audited(make_sitting, auth):
         ("body", "xlsx", True)]
 
 
-def test_xlsx_reads_back_to_the_same_rows(make_sitting, auth):
-    banned_sitting(make_sitting, auth)
+def test_xlsx_reads_back_to_the_same_rows(auth, make_banned_sitting):
+    make_banned_sitting()
     body = auth.login("body")
     response = body.get("/api/v1/bans?as_of=2025-07-01&format=xlsx")
     assert response.status_code == 200
@@ -142,8 +118,8 @@ def test_xlsx_reads_back_to_the_same_rows(make_sitting, auth):
     assert sorted(r[1] for r in rows[1:]) == sorted(b["id_number"] for b in json_rows["bans"])
 
 
-def test_masked_export_holds_no_full_id_number(make_sitting, auth):
-    s = banned_sitting(make_sitting, auth)
+def test_masked_export_holds_no_full_id_number(auth, make_banned_sitting):
+    s = make_banned_sitting()
     body = auth.login("body")
     for fmt in ("json", "csv"):
         text = body.get(f"/api/v1/bans?as_of=2025-07-01&format={fmt}&masked=1").get_data(
@@ -158,8 +134,8 @@ def test_masked_export_holds_no_full_id_number(make_sitting, auth):
         assert s["tickets"][0] in text and s["tickets"][2] in text
 
 
-def test_eligibility_single_and_batch(make_sitting, auth):
-    s = banned_sitting(make_sitting, auth)
+def test_eligibility_single_and_batch(auth, make_banned_sitting):
+    s = make_banned_sitting()
     body = auth.login("body")
     banned, clear = id_number(s["id"] * 100), id_number(s["id"] * 100 + 1)
     one = body.get(f"/api/v1/eligibility?id_number={banned}&date=2025-08-01").get_json()

@@ -56,19 +56,6 @@ def second_sitting(app, shared_id_number: str | None = None) -> dict:
         return {"id": sitting.id, "rooms": [room.id], "tickets": tickets}
 
 
-def report(api, sid, ticket, rule="T2.1", client_id=None, **extra):
-    return api.post(f"/api/v1/sittings/{sid}/incidents", json={
-        "client_id": client_id or cid(), "rule_code": rule, "observed_at": now_iso(),
-        "description": extra.pop("description", "seen"), "parties": [{"ticket_no": ticket}],
-        **extra})
-
-
-def incident_id(api, sid, ticket, **extra) -> int:
-    made = report(api, sid, ticket, **extra)
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()["id"]
-
-
 def photo(api, iid, client_id=None, seed=1):
     form = {"file": (io.BytesIO(jpeg(seed)), "p.jpg")}
     if client_id is not None:
@@ -94,14 +81,13 @@ def assert_conflict(response, *secrets: str) -> None:
 
 
 # -- item 12: voided_subjects lists every voided subject ---------------------------------------
-def test_tier2_and_tier3_list_every_subject_as_voided(make_sitting, auth):
+def test_tier2_and_tier3_list_every_subject_as_voided(make_sitting, auth, make_incident, decide):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
     for ticket, rule, severity in ((s["tickets"][0], "T2.1", None),
                                    (s["tickets"][2], "T3.1", "minor")):
-        iid = incident_id(inv, s["id"], ticket, rule=rule)
-        decided = chief.post(f"/api/v1/incidents/{iid}/decision", json={
-            "decision": "confirm", **({"severity": severity} if severity else {})})
+        iid = make_incident(inv, s, rule, tickets=[ticket])["id"]
+        decided = decide.post(chief, iid, severity=severity)
         assert decided.status_code == 200, decided.get_json()
         result = chief.get(f"/api/v1/sittings/{s['id']}/candidates/{ticket}/sanctions").get_json()
         assert result["all_subjects_voided"] is True
@@ -109,10 +95,11 @@ def test_tier2_and_tier3_list_every_subject_as_voided(make_sitting, auth):
 
 
 # -- item 13: a bare multipart `file` is evidence ----------------------------------------------
-def test_evidence_takes_a_bare_file_and_keeps_client_id_for_tablets(make_sitting, auth):
+def test_evidence_takes_a_bare_file_and_keeps_client_id_for_tablets(make_sitting, auth,
+                                                                      make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
-    iid = incident_id(inv, s["id"], s["tickets"][0])
+    iid = make_incident(inv, s)["id"]
     bare = photo(inv, iid)
     assert bare.status_code == 201, bare.get_json()
     again = photo(inv, iid)  # no client_id: no replay protection, a second record
@@ -124,24 +111,25 @@ def test_evidence_takes_a_bare_file_and_keeps_client_id_for_tablets(make_sitting
 
 
 # -- item 14: a client_id replay never returns someone else's record ---------------------------
-def test_replays_across_rooms_and_sittings_are_conflicts_without_data(app, make_sitting, auth):
+def test_replays_across_rooms_and_sittings_are_conflicts_without_data(app, make_sitting, auth,
+                                                                        make_incident,
+                                                                        make_warning):
     s1 = make_sitting()
     s2 = second_sitting(app)
     inv1, inv3, inv4 = auth.login("inv1"), auth.login("inv3"), auth.login("inv4")
     a_ticket, b_ticket = s1["tickets"][0], s1["tickets"][1]
-    i_a = incident_id(inv1, s1["id"], a_ticket, description="secret of room A")
-    i_a2 = incident_id(inv1, s1["id"], s1["tickets"][2])
-    i_a3 = incident_id(inv1, s1["id"], s1["tickets"][4])
-    i_b = incident_id(inv3, s1["id"], b_ticket)
-    i_c = incident_id(inv4, s2["id"], s2["tickets"][0])
+    i_a = make_incident(inv1, s1, tickets=[a_ticket], description="secret of room A")["id"]
+    i_a2 = make_incident(inv1, s1, tickets=[s1["tickets"][2]])["id"]
+    i_a3 = make_incident(inv1, s1, tickets=[s1["tickets"][4]])["id"]
+    i_b = make_incident(inv3, s1, tickets=[b_ticket])["id"]
+    i_c = make_incident(inv4, s2, tickets=[s2["tickets"][0]])["id"]
     keys = {name: cid() for name in ("warning", "incident", "log", "photo", "signature",
                                      "refusal", "addendum", "seized")}
     made = {
-        "warning": inv1.post(f"/api/v1/sittings/{s1['id']}/warnings", json={
-            "client_id": keys["warning"], "ticket_no": a_ticket, "subject": "theory",
-            "rule_code": "T1.1", "observed_at": now_iso(), "note": "secret note A"}),
-        "incident": report(inv1, s1["id"], a_ticket, client_id=keys["incident"],
-                           description="secret incident A"),
+        "warning": make_warning.post(inv1, s1, ticket=a_ticket, client_id=keys["warning"],
+                                     note="secret note A"),
+        "incident": make_incident.post(inv1, s1, tickets=[a_ticket], client_id=keys["incident"],
+                                       description="secret incident A"),
         "log": inv1.post(f"/api/v1/sittings/{s1['id']}/rooms/{s1['rooms'][0]}/log", json={
             "client_id": keys["log"], "kind": "other", "note": "secret log A",
             "observed_at": now_iso()}),
@@ -160,12 +148,10 @@ def test_replays_across_rooms_and_sittings_are_conflicts_without_data(app, make_
     secrets = ["secret", made["photo"].get_json()["sha256"],
                made["signature"].get_json()["record_hash"], "考生1"]
 
-    def replays(api, sid, rid, ticket, iid):
-        yield api.post(f"/api/v1/sittings/{sid}/warnings", json={
-            "client_id": keys["warning"], "ticket_no": ticket, "subject": "theory",
-            "rule_code": "T1.1", "observed_at": now_iso()})
-        yield report(api, sid, ticket, client_id=keys["incident"])
-        yield api.post(f"/api/v1/sittings/{sid}/rooms/{rid}/log", json={
+    def replays(api, sitting, rid, ticket, iid):
+        yield make_warning.post(api, sitting, ticket=ticket, client_id=keys["warning"])
+        yield make_incident.post(api, sitting, tickets=[ticket], client_id=keys["incident"])
+        yield api.post(f"/api/v1/sittings/{sitting['id']}/rooms/{rid}/log", json={
             "client_id": keys["log"], "kind": "rules_read", "observed_at": now_iso()})
         yield photo(api, iid, keys["photo"])
         yield api.post(f"/api/v1/incidents/{iid}/evidence/camera",
@@ -179,11 +165,11 @@ def test_replays_across_rooms_and_sittings_are_conflicts_without_data(app, make_
             "seized_at": now_iso()})
 
     # Another room of the same sitting, another sitting, and the same room but another target.
-    for response in replays(inv3, s1["id"], s1["rooms"][1], b_ticket, i_b):
+    for response in replays(inv3, s1, s1["rooms"][1], b_ticket, i_b):
         assert_conflict(response, *secrets)
-    for response in replays(inv4, s2["id"], s2["rooms"][0], s2["tickets"][0], i_c):
+    for response in replays(inv4, s2, s2["rooms"][0], s2["tickets"][0], i_c):
         assert_conflict(response, *secrets)
-    other_target = list(replays(inv1, s1["id"], s1["rooms"][0], s1["tickets"][2], i_a3))
+    other_target = list(replays(inv1, s1, s1["rooms"][0], s1["tickets"][2], i_a3))
     # An incident's target is its sitting, a log entry's its room: there, the caller's own
     # record comes back; every other record belongs to another candidate or incident.
     assert [r.status_code for r in other_target[1:3]] == [200, 200]
@@ -199,10 +185,10 @@ def test_replays_across_rooms_and_sittings_are_conflicts_without_data(app, make_
 
 
 # -- item 15: every object named in a body is checked like the one in the URL -------------------
-def test_a_seized_item_names_only_a_party_the_caller_may_see(make_sitting, auth):
+def test_a_seized_item_names_only_a_party_the_caller_may_see(make_sitting, auth, make_incident):
     s = make_sitting()
     inv1, chief = auth.login("inv1"), auth.login("chief")
-    iid = incident_id(inv1, s["id"], s["tickets"][0])
+    iid = make_incident(inv1, s)["id"]
 
     def seize(api, ticket):
         return api.post(f"/api/v1/incidents/{iid}/seized", json={
@@ -219,14 +205,14 @@ def test_a_seized_item_names_only_a_party_the_caller_may_see(make_sitting, auth)
     assert seize(inv1, s["tickets"][0]).status_code == 201
 
 
-def test_a_chiefs_candidate_page_shows_only_their_sitting(app, make_sitting, auth):
+def test_a_chiefs_candidate_page_shows_only_their_sitting(app, make_sitting, auth, make_incident,
+                                                          decide):
     s1 = make_sitting()
     shared = id_number(100 * s1["id"])  # the first candidate of sitting 1 sits sitting 2 too
     s2 = second_sitting(app, shared)
     inv4, chief2 = auth.login("inv4"), auth.login("chief2")
-    other = incident_id(inv4, s2["id"], s2["tickets"][0])
-    assert chief2.post(f"/api/v1/incidents/{other}/decision",
-                       json={"decision": "confirm"}).status_code == 200
+    other = make_incident(inv4, s2)["id"]
+    assert decide.post(chief2, other).status_code == 200
     chief = auth.login("chief")
     page = chief.get(f"/review/sittings/{s1['id']}/candidates/{s1['tickets'][0]}")
     assert page.status_code == 200
@@ -253,13 +239,13 @@ def test_invigilators_never_read_a_camera_source(make_sitting, auth):
 
 
 # -- item 18: a ticket's person never changes silently ----------------------------------------
-def test_reposting_a_ticket_with_another_id_number_is_refused(make_sitting, auth):
+def test_reposting_a_ticket_with_another_id_number_is_refused(make_sitting, auth, make_incident,
+                                                              decide):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
     ticket = s["tickets"][0]
-    iid = incident_id(inv, s["id"], ticket)
-    assert chief.post(f"/api/v1/incidents/{iid}/decision",
-                      json={"decision": "confirm"}).status_code == 200
+    iid = make_incident(inv, s, tickets=[ticket])["id"]
+    assert decide.post(chief, iid).status_code == 200
     innocent = id_number(777)
     moved = body.post(f"/api/v1/sittings/{s['id']}/candidates", json={
         "ticket_no": ticket, "name": "无辜者", "id_number": innocent})
@@ -295,7 +281,9 @@ def test_a_roster_row_repointing_a_ticket_imports_nothing(make_sitting, auth):
     assert "NEW1" not in tickets
 
 
-def test_an_identity_correction_is_explicit_audited_and_keeps_records_right(make_sitting, auth):
+def test_an_identity_correction_is_explicit_audited_and_keeps_records_right(make_sitting, auth,
+                                                                             make_incident,
+                                                                             decide):
     s = make_sitting()
     inv, chief, body = auth.login("inv1"), auth.login("chief"), auth.login("body")
     clean, reported, decided = s["tickets"][0], s["tickets"][2], s["tickets"][4]
@@ -309,15 +297,14 @@ def test_an_identity_correction_is_explicit_audited_and_keeps_records_right(make
     assert (fixed.get_json()["name"], fixed.get_json()["id_number"]) == ("真名", id_number(801))
     assert body.post(url.format(clean), json=right).status_code == 200  # a retry changes nothing
     # An undecided, unsigned incident follows the ticket to the right person.
-    iid = incident_id(inv, s["id"], reported)
+    iid = make_incident(inv, s, tickets=[reported])["id"]
     moved = body.post(url.format(reported), json={**right, "id_number": id_number(802)})
     assert moved.status_code == 200, moved.get_json()
     party = body.get(f"/api/v1/incidents/{iid}").get_json()["parties"][0]
     assert (party["ticket_no"], party["id_number"]) == (reported, id_number(802))
     # Once decided, the record names its person for good: 409, nothing changes.
-    done = incident_id(inv, s["id"], decided)
-    assert chief.post(f"/api/v1/incidents/{done}/decision",
-                      json={"decision": "confirm"}).status_code == 200
+    done = make_incident(inv, s, tickets=[decided])["id"]
+    assert decide.post(chief, done).status_code == 200
     refused = body.post(url.format(decided), json={**right, "id_number": id_number(803)})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == \
         "ticket_has_records"

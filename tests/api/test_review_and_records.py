@@ -6,18 +6,11 @@ from __future__ import annotations
 from helpers import cid, now_iso
 
 
-def report(api, s, rule, ticket_index=0, **extra):
-    made = api.post(f"/api/v1/sittings/{s['id']}/incidents", json={
-        "client_id": cid(), "rule_code": rule, "observed_at": now_iso(), "subject": "theory",
-        "parties": [{"ticket_no": s["tickets"][ticket_index]}], **extra})
-    assert made.status_code == 201, made.get_json()
-    return made.get_json()["id"]
-
-
-def test_rule_change_keeps_the_old_code_and_needs_a_reason(make_sitting, auth):
+def test_rule_change_keeps_the_old_code_and_needs_a_reason(make_sitting, auth, make_incident,
+                                                           decide):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.5")
+    iid = make_incident(inv, s, "T2.5", subject="theory")["id"]
     no_reason = chief.post(f"/api/v1/incidents/{iid}/rule", json={"rule_code": "T2.1"})
     assert no_reason.status_code == 422
     reminder_rule = chief.post(f"/api/v1/incidents/{iid}/rule",
@@ -33,19 +26,18 @@ def test_rule_change_keeps_the_old_code_and_needs_a_reason(make_sitting, auth):
     assert (body["rule_code"], body["tier"], body["status"]) == ("T2.1", 2, "reported")
     assert body["decisions"][0]["rule_code_before"] == "T2.5"
     assert body["decisions"][0]["note"] == "照片显示正在使用手机"
-    confirmed = chief.post(f"/api/v1/incidents/{iid}/decision",
-                           json={"decision": "confirm", "note": "确认"}).get_json()
+    confirmed = decide(chief, iid, note="确认")
     assert len(confirmed["decisions"][1]["record_hash"]) == 64  # the countersignature
     late = chief.post(f"/api/v1/incidents/{iid}/rule", json={"rule_code": "T2.2", "reason": "x"})
     assert late.status_code == 409
 
 
-def test_board_counts_rooms(make_sitting, auth):
+def test_board_counts_rooms(make_sitting, auth, make_incident):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
     inv.post(f"/api/v1/sittings/{s['id']}/candidates/{s['tickets'][0]}/attendance",
              json={"status": "present", "subject": "theory"})
-    report(inv, s, "T2.1")
+    make_incident(inv, s, "T2.1", subject="theory")
     board = chief.get(f"/api/v1/sittings/{s['id']}/board")
     assert board.status_code == 200
     room_a = board.get_json()["rooms"][0]
@@ -57,14 +49,10 @@ def test_board_counts_rooms(make_sitting, auth):
     assert inv.get(f"/review/sittings/{s['id']}").status_code == 403
 
 
-def test_review_page_shows_what_the_chief_needs(make_sitting, auth):
+def test_review_page_shows_what_the_chief_needs(make_sitting, auth, make_warning):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    warning = inv.post(f"/api/v1/sittings/{s['id']}/warnings", json={
-        "client_id": cid(), "ticket_no": s["tickets"][0], "subject": "theory",
-        "rule_code": "T1.1", "observed_at": now_iso()}).get_json()
-    refused = inv.post(f"/api/v1/warnings/{warning['id']}/outcome",
-                       json={"outcome": "refused"}).get_json()
+    refused = make_warning(inv, s, rule="T1.1", outcome="refused")
     page = chief.get(f"/review/incidents/{refused['incident_id']}").get_data(as_text=True)
     assert "T1.1" in page and "考生1" in page
     assert "id=\"decision\"" in page  # the chief may decide …
@@ -72,7 +60,7 @@ def test_review_page_shows_what_the_chief_needs(make_sitting, auth):
     assert own.status_code == 403  # … an invigilator may not even open it
 
 
-def test_room_record_and_sign_off(make_sitting, auth):
+def test_room_record_and_sign_off(make_sitting, auth, make_incident):
     s = make_sitting()
     inv1, inv2, chief = auth.login("inv1"), auth.login("inv2"), auth.login("chief")
     sid, room = s["id"], s["rooms"][0]
@@ -83,7 +71,7 @@ def test_room_record_and_sign_off(make_sitting, auth):
     inv1.post(f"/api/v1/sittings/{sid}/rooms/{room}/log", json={
         "client_id": cid(), "kind": "subject_started", "subject": "theory",
         "observed_at": now_iso()})
-    report(inv1, s, "T2.1")
+    make_incident(inv1, s, "T2.1", subject="theory")
     url = f"/api/v1/sittings/{sid}/rooms/{room}/record/theory"
     record = inv1.get(url).get_json()
     assert record["counts"] == {"expected": 3, "present": 1, "late": 0, "absent": 1,
@@ -112,11 +100,10 @@ def test_migrations_do_not_silence_the_apps_logs(app):
     assert logging.getLogger("proctor.errors").disabled is False
 
 
-def test_candidate_page_explains_the_sanction(make_sitting, auth):
+def test_candidate_page_explains_the_sanction(make_sitting, auth, make_incident, decide):
     s = make_sitting()
     inv, chief = auth.login("inv1"), auth.login("chief")
-    iid = report(inv, s, "T2.1")
-    chief.post(f"/api/v1/incidents/{iid}/decision", json={"decision": "confirm"})
+    decide(chief, make_incident(inv, s, "T2.1", subject="theory")["id"])
     page = chief.get(f"/review/sittings/{s['id']}/candidates/{s['tickets'][0]}")
     text = page.get_data(as_text=True)
     assert page.status_code == 200

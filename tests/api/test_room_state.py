@@ -5,19 +5,16 @@ from __future__ import annotations
 from helpers import cid, now_iso
 
 
-def test_room_state_shows_what_happened_in_the_room(make_sitting, auth):
+def test_room_state_shows_what_happened_in_the_room(make_sitting, auth, make_warning,
+                                                    make_incident):
     s = make_sitting()
     inv = auth.login("inv1")
     sid, room_a = s["id"], s["rooms"][0]
     ticket = s["tickets"][0]
     inv.post(f"/api/v1/sittings/{sid}/candidates/{ticket}/attendance",
              json={"status": "late", "id_checked": True, "subject": "theory"})
-    inv.post(f"/api/v1/sittings/{sid}/warnings", json={
-        "client_id": cid(), "ticket_no": ticket, "subject": "theory", "rule_code": "T1.3",
-        "observed_at": now_iso()})
-    inv.post(f"/api/v1/sittings/{sid}/incidents", json={
-        "client_id": cid(), "rule_code": "T2.1", "observed_at": now_iso(),
-        "parties": [{"ticket_no": ticket}]})
+    make_warning(inv, s, ticket=ticket, rule="T1.3")
+    make_incident(inv, s, "T2.1", tickets=[ticket])
     state = inv.get(f"/api/v1/sittings/{sid}/rooms/{room_a}/state")
     assert state.status_code == 200, state.get_json()
     data = state.get_json()

@@ -13,9 +13,7 @@ the end. PROCTOR_SCHEMATHESIS_EXAMPLES=200 runs a longer search.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -56,25 +54,9 @@ schema = schemathesis.openapi.from_dict(_document())
 schema.app = SERVED
 
 
-def _login(app: Flask, username: str) -> tuple[Any, dict[str, str]]:
-    from helpers import PASSWORD
-
-    client = app.test_client()
-    response = client.post("/api/v1/auth/login", json={"username": username,
-                                                       "password": PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return client, {"X-CSRFToken": response.get_json()["csrf_token"]}
-
-
-def _post(who: tuple[Any, dict[str, str]], url: str, payload: dict[str, Any],
-          status: int = 201) -> dict[str, Any]:
-    client, headers = who
-    response = client.post(url, json=payload, headers=headers)
-    assert response.status_code == status, (url, response.get_json())
-    return dict(response.get_json())
-
-
-def _seed(app: Flask, make_sitting: Callable[..., dict[str, Any]]) -> dict[str, str]:
+@pytest.fixture
+def seeded_tokens(app: Flask, make_sitting: Callable[..., dict[str, Any]], auth: Any,
+                  make_warning: Any, make_incident: Any, decide: Any) -> dict[str, str]:
     """Demo-like data, written through the API; returns bearer tokens by username."""
     from proctor.extensions import db
     from proctor.models import User
@@ -82,29 +64,19 @@ def _seed(app: Flask, make_sitting: Callable[..., dict[str, Any]]) -> dict[str, 
 
     first = make_sitting()
     make_sitting(candidates=4)
-    sid, tickets = first["id"], first["tickets"]
-    now = datetime.now(UTC).isoformat()
-    inv1, chief = _login(app, "inv1"), _login(app, "chief")
-    warning = _post(inv1, f"/api/v1/sittings/{sid}/warnings", {
-        "client_id": uuid.uuid4().hex, "ticket_no": tickets[0], "subject": "theory",
-        "rule_code": "T1.1", "observed_at": now})
-    _post(inv1, f"/api/v1/warnings/{warning['id']}/outcome", {"outcome": "refused"}, 200)
-    copying = _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T2.2", "subject": "theory",
-        "observed_at": now, "description": "copying from a neighbour",
-        "parties": [{"ticket_no": tickets[2]}]})
-    _post(chief, f"/api/v1/incidents/{copying['id']}/decision", {"decision": "confirm"}, 200)
-    impostor = _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T3.4", "subject": "theory",
-        "observed_at": now, "description": "someone else sat for the candidate",
-        "parties": [{"ticket_no": tickets[4]},
-                    {"name": "替考者", "id_number": "310101199001011234",
-                     "role": "impostor"}]}, 201)
-    _post(chief, f"/api/v1/incidents/{impostor['id']}/decision",
-          {"decision": "confirm", "severity": "serious"}, 200)
-    _post(inv1, f"/api/v1/sittings/{sid}/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T2.1", "subject": "practical",
-        "observed_at": now, "parties": [{"ticket_no": tickets[0]}]})
+    tickets = first["tickets"]
+    inv1, chief = auth.login("inv1"), auth.login("chief")
+    make_warning(inv1, first, ticket=tickets[0], rule="T1.1", outcome="refused")
+    copying = make_incident(inv1, first, "T2.2", tickets=[tickets[2]], subject="theory",
+                            description="copying from a neighbour")
+    decide(chief, copying["id"])
+    impostor = make_incident(inv1, first, "T3.4", subject="theory",
+                             description="someone else sat for the candidate",
+                             parties=[{"ticket_no": tickets[4]},
+                                      {"name": "替考者", "id_number": "310101199001011234",
+                                       "role": "impostor"}])
+    decide(chief, impostor["id"], severity="serious")
+    make_incident(inv1, first, "T2.1", tickets=[tickets[0]], subject="practical")
     tokens = {}
     with app.app_context():
         for name in ("body", "chief"):
@@ -126,12 +98,10 @@ def _caller(method: str, path: str) -> str:
 
 
 @pytest.fixture
-def served_app(app: Flask,
-               make_sitting: Callable[..., dict[str, Any]]) -> Iterator[dict[str, str]]:
-    tokens = _seed(app, make_sitting)
+def served_app(app: Flask, seeded_tokens: dict[str, str]) -> Iterator[dict[str, str]]:
     SERVED.app = app
     try:
-        yield tokens
+        yield seeded_tokens
     finally:
         SERVED.app = None
 

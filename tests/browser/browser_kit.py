@@ -16,9 +16,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,9 +207,67 @@ class RoomTablet(Tablet):
         self.page.click(self.seat(number))
         self.page.wait_for_selector("#card[open]")
 
+    def report(self, seat: int, rule: str = "T2.1") -> None:
+        """Report an incident against the candidate at `seat` on the room screen, as a finger
+        does: the card's incident button, the rule, save."""
+        self.card(seat)
+        self.page.click("#card-body button.danger.big")
+        self.page.wait_for_selector("#incident[open]")
+        self.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
+        self.page.click("#save-incident")
+        self.page.wait_for_selector("#incident[open]", state="detached")
+
+    def open_incident(self, seat: int) -> None:
+        """The incident sheet of the candidate at `seat`, from its card."""
+        self.card(seat)
+        self.page.click("#card-body .incident-list button")
+        self.page.wait_for_selector("#detail[open]")
+
     def close_dialogs(self) -> None:
         self.page.keyboard.press("Escape")
         self.page.wait_for_selector("#card[open]", state="detached")
 
     def waiting(self) -> int:
         return int(self.page.get_attribute("#sync", "data-waiting") or 0)
+
+
+# -- the demo's sitting 1 through the JSON API, with a tablet's session ----------------------------
+def api(page: Page, base: str, method: str, path: str, body: Any = None) -> Any:
+    """The JSON answer of an API call made with the page's session (and, on a write, the CSRF
+    token of the page it shows); the call must succeed."""
+    kwargs: dict[str, Any] = {}
+    if method != "get":
+        token = page.get_attribute("meta[name=csrf-token]", "content") or ""
+        kwargs["headers"] = {"X-CSRFToken": token}
+    if body is not None:
+        kwargs["data"] = body
+    response = getattr(page.request, method)(base + path, **kwargs)
+    assert response.ok, f"{method.upper()} {path}: {response.status} {response.text()}"
+    return response.json()
+
+
+def room_a_candidates(tablet: Tablet) -> tuple[int, list[dict[str, Any]]]:
+    """Room A's id, and the candidates seated in it in the order the API lists them."""
+    base = tablet.server.url
+    room_a = api(tablet.page, base, "get", "/api/v1/sittings/1")["rooms"][0]["id"]
+    candidates = api(tablet.page, base, "get", "/api/v1/sittings/1/candidates")
+    return room_a, [c for c in candidates if c["seat"] and c["seat"]["room_id"] == room_a]
+
+
+def report_incident(tablet: Tablet, ticket: str, rule: str = "T2.1", **fields: Any) -> Any:
+    """The record of an incident the tablet's user reports against one candidate."""
+    return api(tablet.page, tablet.server.url, "post", "/api/v1/sittings/1/incidents", {
+        "client_id": uuid.uuid4().hex, "observed_at": datetime.now(UTC).isoformat(), **fields,
+        "rule_code": rule, "parties": [{"ticket_no": ticket}]})
+
+
+def decide(tablet: Tablet, incident_id: int, decision: str = "confirm", **fields: Any) -> Any:
+    return api(tablet.page, tablet.server.url, "post",
+               f"/api/v1/incidents/{incident_id}/decision", {"decision": decision, **fields})
+
+
+def issue_notice(tablet: Tablet, incident_id: int) -> Any:
+    """The one decision notice of a confirmed incident with one party."""
+    notice, = api(tablet.page, tablet.server.url, "post",
+                  f"/api/v1/incidents/{incident_id}/notices", {})
+    return notice

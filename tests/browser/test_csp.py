@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from browser_kit import RoomTablet
-from playwright.sync_api import ConsoleMessage, Page
+from browser_kit import RoomTablet, api, decide, issue_notice, report_incident, room_a_candidates
+from playwright.sync_api import ConsoleMessage
 
 pytestmark = pytest.mark.browser
 
@@ -41,16 +41,6 @@ CAMERA_ALLOWED_JS = """() => {
   const policy = document.featurePolicy || document.permissionsPolicy;
   return policy ? policy.allowsFeature('camera') : null;
 }"""
-
-
-def api(page: Page, base: str, method: str, path: str, body: Any = None) -> Any:
-    token = page.get_attribute("meta[name=csrf-token]", "content") or ""
-    kwargs: dict[str, Any] = {"headers": {"X-CSRFToken": token}} if method != "get" else {}
-    if body is not None:
-        kwargs["data"] = body
-    response = getattr(page.request, method)(base + path, **kwargs)
-    assert response.ok, f"{method.upper()} {path}: {response.status} {response.text()}"
-    return response.json()
 
 
 class Watch:
@@ -86,20 +76,16 @@ class Watch:
 def _records(inv: RoomTablet, chief: RoomTablet) -> dict[str, Any]:
     """An incident of room 1 with a seized item, confirmed, with its notice issued."""
     base = chief.server.url
-    room = api(chief.page, base, "get", "/api/v1/sittings/1")["rooms"][0]["id"]
-    candidates = api(chief.page, base, "get", "/api/v1/sittings/1/candidates")
-    target = next(c for c in candidates if c["seat"] and c["seat"]["room_id"] == room)
+    room, seated = room_a_candidates(chief)
+    target = seated[0]
     now = datetime.now(UTC).isoformat()
-    made = api(inv.page, base, "post", "/api/v1/sittings/1/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T2.1", "observed_at": now,
-        "subject": "theory", "description": "CSP check", "parties": [
-            {"ticket_no": target["ticket_no"]}]})
+    made = report_incident(inv, target["ticket_no"], "T2.1", observed_at=now, subject="theory",
+                           description="CSP check")
     item = api(inv.page, base, "post", f"/api/v1/incidents/{made['id']}/seized", {
         "client_id": uuid.uuid4().hex, "description": "手机", "kept_at": "保管箱",
         "seized_at": now})
-    api(chief.page, base, "post", f"/api/v1/incidents/{made['id']}/decision",
-        {"decision": "confirm"})
-    notice, = api(chief.page, base, "post", f"/api/v1/incidents/{made['id']}/notices", {})
+    decide(chief, made["id"])
+    notice = issue_notice(chief, made["id"])
     return {"room": room, "incident": made["id"], "item": item["id"], "notice": notice["id"],
             "ticket": target["ticket_no"]}
 

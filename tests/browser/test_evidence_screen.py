@@ -4,21 +4,14 @@ arrives exactly once; the candidate signs on the canvas."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import cv2
 import numpy as np
 import pytest
-from playwright.sync_api import Page
+from browser_kit import api
 
 pytestmark = pytest.mark.browser
 WAITING_ZERO = "document.querySelector('#sync').dataset.waiting === '0'"
-
-
-def api_json(page: Page, base: str, path: str) -> Any:
-    response = page.request.get(base + path)
-    assert response.ok, response.text()
-    return response.json()
 
 
 def photo(tmp_path) -> tuple[str, str]:
@@ -30,21 +23,6 @@ def photo(tmp_path) -> tuple[str, str]:
     return str(path), hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def report(tablet, seat: int, rule: str = "T2.1") -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body button.danger.big")
-    tablet.page.wait_for_selector("#incident[open]")
-    tablet.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
-    tablet.page.click("#save-incident")
-    tablet.page.wait_for_selector("#incident[open]", state="detached")
-
-
-def open_incident(tablet, seat: int) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body .incident-list button")
-    tablet.page.wait_for_selector("#detail[open]")
-
-
 def test_photo_taken_offline_arrives_exactly_once(tablets, tmp_path):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
@@ -52,23 +30,23 @@ def test_photo_taken_offline_arrives_exactly_once(tablets, tmp_path):
     path, sha = photo(tmp_path)
     ticket = a.ticket(18)
     a.page.context.set_offline(True)
-    report(a, 18)                     # the incident itself waits in the outbox …
-    open_incident(a, 18)
+    a.report(18)                      # the incident itself waits in the outbox …
+    a.open_incident(18)
     a.page.set_input_files("#detail-body input[type=file]", path)  # … and so does the photo
     a.page.wait_for_function("document.querySelector('#sync').dataset.waiting === '2'")
     a.page.context.set_offline(False)
     a.page.wait_for_function(WAITING_ZERO, timeout=20_000)
     base = a.server.url
-    incidents = [i for i in api_json(chief.page, base, "/api/v1/sittings/1/incidents")
+    incidents = [i for i in api(chief.page, base, "get", "/api/v1/sittings/1/incidents")
                  if i["parties"][0]["ticket_no"] == ticket]
     assert len(incidents) == 1
-    evidence = api_json(chief.page, base, f"/api/v1/incidents/{incidents[0]['id']}/evidence")
+    evidence = api(chief.page, base, "get", f"/api/v1/incidents/{incidents[0]['id']}/evidence")
     assert [(e["kind"], e["sha256"], e["taken_by"]) for e in evidence] == [
         ("photo", sha, "inv1")]
     original = chief.page.request.get(f"{base}/api/v1/evidence/{evidence[0]['id']}/original")
     assert hashlib.sha256(original.body()).hexdigest() == sha
     a.page.keyboard.press("Escape")
-    open_incident(a, 18)
+    a.open_incident(18)
     a.page.wait_for_selector("#detail-body .thumbs img")
     a.shoot("incident-evidence")
 
@@ -77,10 +55,10 @@ def test_candidate_signs_on_the_canvas(tablets):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
     ticket = a.ticket(22)
-    report(a, 22, "T2.2")
+    a.report(22, "T2.2")
     a.page.wait_for_function(WAITING_ZERO)
     a.page.wait_for_selector(f"{a.seat(22)}.has-incident")
-    open_incident(a, 22)
+    a.open_incident(22)
     canvas = a.page.locator("#detail-body canvas.signature")
     box = canvas.bounding_box()
     assert box is not None
@@ -92,15 +70,15 @@ def test_candidate_signs_on_the_canvas(tablets):
     a.shoot("signature")
     a.page.click("#detail-body button[data-action='save-signature']")
     base = a.server.url
-    incident = next(i for i in api_json(chief.page, base, "/api/v1/sittings/1/incidents")
+    incident = next(i for i in api(chief.page, base, "get", "/api/v1/sittings/1/incidents")
                     if i["parties"][0]["ticket_no"] == ticket)
     url = f"/api/v1/incidents/{incident['id']}/acknowledgements"
     for _ in range(50):  # the PNG is made and sent in the background: poll, at most 10 s
-        acks = api_json(chief.page, base, url)
+        acks = api(chief.page, base, "get", url)
         if acks:
             break
         chief.page.wait_for_timeout(200)
     assert [(x["kind"], x["complete"]) for x in acks] == [("signed", True)]
-    evidence = api_json(chief.page, base, f"/api/v1/incidents/{incident['id']}/evidence")
+    evidence = api(chief.page, base, "get", f"/api/v1/incidents/{incident['id']}/evidence")
     assert evidence[0]["kind"] == "signature" and evidence[0]["media_type"] == "image/png"
     assert evidence[0]["signs_record_hash"] == acks[0]["record_hash"]

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from browser_kit import ROOT
-from playwright.sync_api import Page
+from browser_kit import ROOT, api, decide, issue_notice, report_incident, room_a_candidates
 
 pytestmark = pytest.mark.browser
 
 
-def api(page: Page, base: str, method: str, path: str, body: Any = None) -> Any:
-    token = page.get_attribute("meta[name=csrf-token]", "content") or ""
-    call = getattr(page.request, method)
-    kwargs = {"headers": {"X-CSRFToken": token}} if method != "get" else {}
-    if body is not None:
-        kwargs["data"] = body
-    response = call(base + path, **kwargs)
-    assert response.ok, f"{method.upper()} {path}: {response.status} {response.text()}"
-    return response.json()
-
-
 def confirmed_incident(inv, chief) -> tuple[int, dict[str, Any]]:
     """inv1 reports a T2.1 in room A; the chief examiner confirms it."""
-    base = chief.server.url
-    candidates = api(chief.page, base, "get", "/api/v1/sittings/1/candidates")
-    room_a = api(chief.page, base, "get", "/api/v1/sittings/1")["rooms"][0]["id"]
-    target = next(c for c in candidates if c["seat"] and c["seat"]["room_id"] == room_a)
-    made = api(inv.page, base, "post", "/api/v1/sittings/1/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T2.1",
-        "observed_at": datetime.now(UTC).isoformat(), "subject": "theory",
-        "description": "考生在理论知识考试中使用手机查阅答案，经制止后交出手机。",
-        "parties": [{"ticket_no": target["ticket_no"]}]})
-    api(chief.page, base, "post", f"/api/v1/incidents/{made['id']}/decision",
-        {"decision": "confirm", "note": "事实清楚"})
+    _, seated = room_a_candidates(chief)
+    target = seated[0]
+    made = report_incident(inv, target["ticket_no"], "T2.1", subject="theory",
+                           description="考生在理论知识考试中使用手机查阅答案，经制止后交出手机。")
+    decide(chief, made["id"], note="事实清楚")
     return made["id"], target
 
 
@@ -44,7 +24,7 @@ def test_notice_renders_in_chinese_and_prints_to_pdf(tablets, tmp_path):
     inv, chief = tablets("inv1"), tablets("chief")
     iid, candidate = confirmed_incident(inv, chief)
     base = chief.server.url
-    notice, = api(chief.page, base, "post", f"/api/v1/incidents/{iid}/notices", {})
+    notice = issue_notice(chief, iid)
     api(chief.page, base, "post", f"/api/v1/notices/{notice['id']}/service",
         {"method": "in_person", "served_on": notice["issued_on"]})
     response = chief.open(f"/notices/{notice['id']}")
@@ -81,7 +61,7 @@ def test_notice_renders_in_chinese_and_prints_to_pdf(tablets, tmp_path):
 def test_invigilator_cannot_open_the_notice(tablets):
     inv, chief = tablets("inv1"), tablets("chief")
     iid, _ = confirmed_incident(inv, chief)
-    notice, = api(chief.page, chief.server.url, "post", f"/api/v1/incidents/{iid}/notices", {})
+    notice = issue_notice(chief, iid)
     response = inv.open(f"/notices/{notice['id']}")
     assert response is not None and response.status == 403
     assert notice["id_number"] not in inv.text()

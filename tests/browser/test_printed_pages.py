@@ -10,11 +10,10 @@ import subprocess
 import uuid
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_kit import SCREENSHOTS
+from browser_kit import SCREENSHOTS, api, decide, issue_notice, report_incident, room_a_candidates
 from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
@@ -25,16 +24,6 @@ CITATION = "《职业技能等级认定考生须知》第三条第1项"
 ENGLISH = re.compile(r"[A-Za-z]{2,}[\s,.;:'’]+[A-Za-z]{2,}")
 A4_WIDTH_PT, A4_HEIGHT_PT = 595.3, 841.9
 MM = 72 / 25.4
-
-
-def api(page: Page, base: str, method: str, path: str, body: Any = None) -> Any:
-    token = page.get_attribute("meta[name=csrf-token]", "content") or ""
-    kwargs: dict[str, Any] = {"headers": {"X-CSRFToken": token}} if method != "get" else {}
-    if body is not None:
-        kwargs["data"] = body
-    response = getattr(page.request, method)(base + path, **kwargs)
-    assert response.ok, f"{method.upper()} {path}: {response.status} {response.text()}"
-    return response.json()
 
 
 def venue_moment(hour: int, minute: int) -> datetime:
@@ -111,32 +100,26 @@ def test_printed_room_record_notice_and_receipt(tablets, tmp_path):
     tools()
     inv, chief = tablets("inv1"), tablets("chief")
     base = chief.server.url
-    room_a = api(chief.page, base, "get", "/api/v1/sittings/1")["rooms"][0]["id"]
-    candidates = api(chief.page, base, "get", "/api/v1/sittings/1/candidates")
-    target = next(c for c in candidates if c["seat"] and c["seat"]["room_id"] == room_a)
+    room_a, seated = room_a_candidates(chief)
+    target, other = seated[0], seated[1]
     seat = target["seat"]["seat_no"]
     observed, started = venue_moment(15, 42), venue_moment(9, 5)
     api(inv.page, base, "post", f"/api/v1/sittings/1/rooms/{room_a}/log", {
         "client_id": uuid.uuid4().hex, "kind": "subject_started", "subject": "theory",
         "observed_at": started.isoformat()})
-    made = api(inv.page, base, "post", "/api/v1/sittings/1/incidents", {
-        "client_id": uuid.uuid4().hex, "rule_code": "T2.1", "subject": "theory",
-        "observed_at": observed.isoformat(), "description": WHAT,
-        "parties": [{"ticket_no": target["ticket_no"]}]})
+    made = report_incident(inv, target["ticket_no"], "T2.1", subject="theory",
+                           observed_at=observed.isoformat(), description=WHAT)
     item = api(inv.page, base, "post", f"/api/v1/incidents/{made['id']}/seized", {
         "client_id": uuid.uuid4().hex, "description": "手机一部（黑色）",
         "kept_at": "考务办公室保管箱 3 号", "seized_at": observed.isoformat()})
-    api(chief.page, base, "post", f"/api/v1/incidents/{made['id']}/decision",
-        {"decision": "confirm", "note": "事实清楚"})
-    other = next(c for c in candidates if c["seat"] and c["seat"]["room_id"] == room_a
-                 and c["ticket_no"] != target["ticket_no"])
+    decide(chief, made["id"], note="事实清楚")
     warning = api(inv.page, base, "post", "/api/v1/sittings/1/warnings", {
         "client_id": uuid.uuid4().hex, "ticket_no": other["ticket_no"], "subject": "theory",
         "rule_code": "T1.2", "observed_at": venue_moment(9, 35).isoformat()})
     api(inv.page, base, "post", f"/api/v1/warnings/{warning['id']}/outcome",
         {"outcome": "refused"})
     api(inv.page, base, "post", f"/api/v1/sittings/1/rooms/{room_a}/record/theory/signoff")
-    notice, = api(chief.page, base, "post", f"/api/v1/incidents/{made['id']}/notices", {})
+    notice = issue_notice(chief, made["id"])
     api(chief.page, base, "post", f"/api/v1/notices/{notice['id']}/service",
         {"method": "in_person", "served_on": notice["issued_on"]})
     utc_hhmm = observed.astimezone(UTC).strftime("%H:%M")

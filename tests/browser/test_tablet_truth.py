@@ -12,18 +12,13 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from browser_kit import api
 from playwright.sync_api import Page
 
 from proctor.idnumber import make_id_number
 
 pytestmark = pytest.mark.browser
 SYNCED = "document.querySelector('#sync').dataset.waiting === '0'"
-
-
-def api_json(page: Page, base: str, path: str) -> Any:
-    response = page.request.get(base + path)
-    assert response.ok, response.text()
-    return response.json()
 
 
 def no_native_dialogs(page: Page) -> list[str]:
@@ -39,20 +34,10 @@ def no_native_dialogs(page: Page) -> list[str]:
 
 
 def report(tablet, seat: int, rule: str) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body button.danger.big")
-    tablet.page.wait_for_selector("#incident[open]")
-    tablet.page.click(f"#incident-body button.rule-choice[data-rule='{rule}']")
-    tablet.page.click("#save-incident")
-    tablet.page.wait_for_selector("#incident[open]", state="detached")
+    """Reported on the screen, and synced: the seat shows the incident."""
+    tablet.report(seat, rule)
     tablet.page.wait_for_function(SYNCED)
     tablet.page.wait_for_selector(f"{tablet.seat(seat)}.has-incident")
-
-
-def open_sheet(tablet, seat: int) -> None:
-    tablet.card(seat)
-    tablet.page.click("#card-body .incident-list button")
-    tablet.page.wait_for_selector("#detail[open]")
 
 
 def draw_signature(page: Page) -> None:
@@ -70,7 +55,7 @@ def test_the_sheet_shows_what_the_server_holds_after_each_save(tablets, tmp_path
     asked = no_native_dialogs(a.page)
     a.open_room()
     report(a, 5, "T2.2")
-    open_sheet(a, 5)
+    a.open_incident(5)
     sheet = a.page.locator("#detail-body")
 
     image = np.full((600, 800, 3), 200, np.uint8)
@@ -132,7 +117,7 @@ def test_a_refusal_from_the_server_is_shown_in_chinese_in_front_of_the_sheet(tab
     no_native_dialogs(a.page)
     a.open_room()
     report(a, 7, "T2.1")
-    open_sheet(a, 7)
+    a.open_incident(7)
     a.page.click("#detail-body button[data-action='refuse']")
     a.page.wait_for_selector("#detail-body button[data-action='attest']")
     a.page.click("#detail-body button[data-action='attest']")  # one's own refusal: refused
@@ -160,7 +145,7 @@ def test_the_id_check_ticked_after_the_status_is_recorded(tablets):
     a.page.check("#id-checked")
     marks: list[dict[str, Any]] = []
     for _ in range(50):  # the write goes through the outbox: poll the server, at most 10 s
-        state = api_json(a.page, a.server.url, "/api/v1/sittings/1/rooms/1/state")
+        state = api(a.page, a.server.url, "get", "/api/v1/sittings/1/rooms/1/state")
         seat = next(s for s in state["seats"] if s.get("ticket_no") == ticket)
         marks = list(seat["attendance"].values())
         if any(m["id_checked"] for m in marks):
@@ -225,7 +210,7 @@ def test_a_decided_incident_on_the_board_offers_to_view_it(tablets):
     a, chief = tablets("inv1"), tablets("chief")
     a.open_room()
     report(a, 14, "T2.1")
-    incidents = api_json(chief.page, a.server.url, "/api/v1/sittings/1/incidents")
+    incidents = api(chief.page, a.server.url, "get", "/api/v1/sittings/1/incidents")
     ticket = a.ticket(14)
     incident = next(i for i in incidents if i["parties"][0]["ticket_no"] == ticket)
     chief.open("/review/")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from helpers import cid, now_iso
-
 from proctor.extensions import socketio
 
 
@@ -43,14 +41,12 @@ def test_events_reach_only_the_rooms_that_may_see_them(app, make_sitting, auth):
     assert events(tablet_other_room) == []
 
 
-def test_catch_up_returns_exactly_the_missed_events(app, make_sitting, auth):
+def test_catch_up_returns_exactly_the_missed_events(app, make_sitting, auth, make_warning):
     s = make_sitting()
     inv1, inv2 = auth.login("inv1"), auth.login("inv2")
     tablet = connect(app, inv2)
     ticket = s["tickets"][0]
-    inv1.post(f"/api/v1/sittings/{s['id']}/warnings", json={
-        "client_id": cid(), "ticket_no": ticket, "subject": "theory", "rule_code": "T1.1",
-        "observed_at": now_iso()})
+    make_warning(inv1, s, ticket=ticket, rule="T1.1")
     last_seen = events(tablet)[-1]["seq"]
     tablet.disconnect()
     for status in ("late", "present"):
@@ -74,14 +70,12 @@ def test_catch_up_returns_exactly_the_missed_events(app, make_sitting, auth):
     assert malformed["error"]["code"] == "validation_error"
 
 
-def test_a_refused_write_is_never_announced(app, make_sitting, auth):
+def test_a_refused_write_is_never_announced(app, make_sitting, auth, make_warning):
     s = make_sitting()
     inv1, inv2 = auth.login("inv1"), auth.login("inv2")
     tablet = connect(app, inv2)
     tablet.get_received()
-    refused = inv1.post(f"/api/v1/sittings/{s['id']}/warnings", json={
-        "client_id": cid(), "ticket_no": s["tickets"][0], "subject": "theory",
-        "rule_code": "T2.1", "observed_at": now_iso()})
+    refused = make_warning.post(inv1, s, rule="T2.1")
     assert refused.status_code == 422
     assert events(tablet) == []
 
