@@ -38,6 +38,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "ARGON2_TIME_COST": ("ARGON2_TIME_COST", int),
     "ARGON2_MEMORY_COST": ("ARGON2_MEMORY_COST", int),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "PDF_FONT": ("PDF_FONT", str),
 }
 
 
@@ -91,6 +92,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Reverse proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto are
         # believed; 0 takes the peer's address as the client's (no proxy, or do not trust it).
         "TRUSTED_PROXIES": 0,
+        # The TrueType Chinese font letters' PDFs embed (a path, "#N" for a face of a .ttc);
+        # None: fontconfig's, else a known path (proctor.notices.fonts).
+        "PDF_FONT": None,
     }
 
 

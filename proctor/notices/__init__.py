@@ -84,11 +84,15 @@ def show(nid: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/notices/<int:nid>.pdf")
 def pdf(nid: int):  # type: ignore[no-untyped-def]
-    from proctor.notices.pdf import render_pdf  # reportlab loads only when a PDF is asked for
+    # reportlab loads only when a PDF is asked for
+    from proctor.notices.fonts import letter_font
+    from proctor.notices.pdf import render_pdf
 
     notice = _notice(nid)
+    font = letter_font()  # here, not in the thread: finding it may run fc-list
     # reportlab is pure Python and takes a while: a real thread, so other tablets go on.
-    body = offload(render_pdf, notice_view(notice), author=current_app.config["ISSUING_BODY"])
+    body = offload(render_pdf, notice_view(notice), font,
+                   author=current_app.config["ISSUING_BODY"])
     response = Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
     return _private(response)

@@ -1,5 +1,5 @@
-"""The decision notice as an A4 PDF (reportlab), Chinese set in the built-in STSong-Light CID
-font, so no font file has to be installed or shipped."""
+"""The decision notice as an A4 PDF (reportlab), set in the letter font (see
+`proctor.notices.fonts`), embedded as a subset: it reads the same in every viewer."""
 
 from __future__ import annotations
 
@@ -10,32 +10,20 @@ from xml.sax.saxutils import escape
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import (
     HRFlowable,
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
-FONT = "STSong-Light"
+from proctor.notices.fonts import LetterFont, a4_document, require_glyphs, table_style
 
 
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
-def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+def _styles(font: str) -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18, wordWrap="CJK",
                           firstLineIndent=22)
     return {
@@ -80,10 +68,10 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
 def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
     table = Table([[_p(k, s["flush"]), _p(v, s["flush"])] for k, v in rows],
                   colWidths=[32 * mm, 138 * mm])
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f4f4f4")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(table_style(s["body"].fontName,
+                               ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                               ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f4f4f4")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")))
     return table
 
 
@@ -92,8 +80,8 @@ def _title(n: dict[str, Any]) -> str:
     return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
 
 
-def _story(n: dict[str, Any]) -> list[Any]:
-    s = _styles()
+def _story(n: dict[str, Any], font: str) -> list[Any]:
+    s = _styles(font)
     story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
                         HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
                                    spaceBefore=2, spaceAfter=6),
@@ -141,18 +129,20 @@ def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list
                       [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
                        _p(f"{_('Served by')}：{blank}", s["flush"])]],
                      colWidths=[85 * mm, 85 * mm],
-                     style=TableStyle([("TOPPADDING", (0, 0), (-1, -1), 6)])),
+                     style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1), 6))),
                Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
     # The review paragraph and the seal stay on one page: a seal alone on a page proves nothing.
     return [KeepTogether(story + signoff), KeepTogether(receipt)]
 
 
-def render_pdf(n: dict[str, Any], author: str = "") -> bytes:
-    """The notice view (see proctor.notices.notice_view) as the bytes of an A4 PDF."""
+def render_pdf(n: dict[str, Any], font: LetterFont, author: str = "") -> bytes:
+    """The notice view (see proctor.notices.notice_view) as the bytes of an A4 PDF, in `font`
+    (`fonts.letter_font()`); refused if the font lacks a character the notice prints."""
+    story = _story(n, font.name)
+    require_glyphs(font, story)
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                            topMargin=20 * mm, bottomMargin=18 * mm,
-                            title=f"{_('Decision notice')} {n['number']}", author=author,
-                            subject=n["number"], invariant=True)
-    doc.build(_story(n))
+    doc = a4_document(out, font, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
+                      bottomMargin=18 * mm, title=f"{_('Decision notice')} {n['number']}",
+                      author=author, subject=n["number"])
+    doc.build(story)
     return out.getvalue()

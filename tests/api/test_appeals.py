@@ -313,7 +313,8 @@ def test_notice_page_and_pdf(app, make_sitting, auth, confirmed_notice):
     data = pdf.get_data()
     assert data.startswith(b"%PDF") and data.count(b"/Type /Page\n") + data.count(
         b"/Type /Page ") >= 1
-    assert b"STSong-Light" in data
+    # Issue 11: the Chinese font is embedded (TrueType, /FontFile2), not Adobe's STSong-Light.
+    assert b"STSong-Light" not in data and b"/FontFile2" in data
     assert chief.get("/notices/999999").status_code == 404
 
 

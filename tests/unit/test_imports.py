@@ -26,8 +26,9 @@ LATE = {
     ("proctor.api.room_views", "proctor.vision"): "cv2, after create_app set its limit",
     ("proctor.api.room_views", "proctor.camera"): "cv2 (camera imports vision)",
     ("proctor.services.demo", "proctor.camera"): "cv2, only to write the demo's video",
-    # reportlab and its CID fonts are loaded only when someone asks for a PDF.
+    # reportlab and the letter font are loaded only when someone asks for a PDF.
     ("proctor.notices", "proctor.notices.pdf"): "reportlab, only when a PDF is asked for",
+    ("proctor.notices", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
     # services.scope holds both the loaders (which need these) and `insert_once` (which these
     # modules use): a cycle until the idempotent insert has a module of its own (issue 10,
     # item 2); this test then says to drop the two lines.
