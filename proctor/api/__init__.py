@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import BaseConverter, ValidationError
 
 from proctor.errors import ApiError
+from proctor.models import Role
 
 bp = Blueprint("api", __name__)
 
@@ -55,7 +56,7 @@ OFFLINE_CACHEABLE = {"api.get_room_state", "api.list_events", "api.list_rules"}
 @bp.after_request
 def mark_offline_cacheable(response):  # type: ignore[no-untyped-def]
     if (request.endpoint in OFFLINE_CACHEABLE and response.status_code == 200
-            and current_user.is_authenticated and current_user.role == "invigilator"):
+            and current_user.is_authenticated and current_user.role == Role.INVIGILATOR):
         response.headers["X-Offline-Cache"] = "allow"
     return response
 

@@ -149,10 +149,10 @@ def record_warning(sitting: Sitting, candidate: Candidate, subject: Subject, rul
         raise ApiError(422, "subject_not_taken",
                        f"{candidate.ticket_no} does not sit {subject.code}", "subject")
     warning, created = scope.insert_once(
-        CandidateWarning(client_id=client_id, candidate_id=candidate.id,
-                         subject_id=subject.id, room_id=room_of(candidate),
-                         rule_code=rule_code, note=note, observed_at=observed_at,
-                         recorded_by=who.id),
+        CandidateWarning, client_id, lambda: CandidateWarning(
+            client_id=client_id, candidate_id=candidate.id, subject_id=subject.id,
+            room_id=room_of(candidate), rule_code=rule_code, note=note,
+            observed_at=observed_at, recorded_by=who.id),
         same_target=lambda found: found.candidate_id == candidate.id)
     if not created:
         return warning, False

@@ -20,9 +20,9 @@ def add_entry(room: Room, kind: str, note: str | None, subject: Subject | None,
     if kind == "other" and not (note or "").strip():
         raise ApiError(422, "note_required", "Say what happened in the note.", "note")
     entry, created = scope.insert_once(
-        RoomLogEntry(client_id=client_id, room_id=room.id,
-                     subject_id=subject.id if subject else None, kind=kind, note=note,
-                     observed_at=observed_at, recorded_by=who.id),
+        RoomLogEntry, client_id, lambda: RoomLogEntry(
+            client_id=client_id, room_id=room.id, subject_id=subject.id if subject else None,
+            kind=kind, note=note, observed_at=observed_at, recorded_by=who.id),
         same_target=lambda found: found.room_id == room.id)
     if not created:
         return entry, False

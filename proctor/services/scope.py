@@ -2,14 +2,20 @@
 the caller's scope, whether it was named in the URL or in the body.
 
 `load(Model, id)` answers 404 in the contract's format; the `*_in_scope` loaders add the scope
-check of `services.access` (403, audited); `insert_once` is the one idempotent insert by
-`client_id`: a replay returns only a record of the same target that the caller may see, and
-anything else is 409 `client_id_conflict` with no data.
+check of `services.access` (403, audited). A route's path is loaded before its view runs by a
+`PathLoader` (`@endpoint(..., load=scope.room())` for the API, `@scope.loads(scope.room())` for a
+page): the view takes the objects (`sitting`, `room` …) instead of the ids. `insert_once` is the
+one idempotent insert by `client_id`: a replay returns only a record of the same target that the
+caller may see, and anything else is 409 `client_id_conflict` with no data.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
+    USERNAME_PATTERN,
     Acknowledgement,
     Candidate,
     CandidateWarning,
@@ -29,9 +36,11 @@ from proctor.models import (
     RoomLogEntry,
     SeizedItem,
     Sitting,
+    User,
 )
 from proctor.services import access
 from proctor.services.people import candidate_by_ticket
+from proctor.services.sittings import subject_by_code
 
 T = TypeVar("T")
 
@@ -71,13 +80,17 @@ def room_in_scope(sitting: Sitting, room_id: int) -> Room:
     return room
 
 
-def candidate_in_scope(sitting: Sitting, ticket_no: str, field: str = "path") -> Candidate:
+def candidate_in_scope(sitting: Sitting, ticket_no: str, field: str = "path", *,
+                       unseated: bool = False) -> Candidate:
     """A candidate of the sitting seated where the caller works (a ticket in the URL is 404
-    when unknown; one in the body 422 with its field)."""
+    when unknown; one in the body 422 with its field); `unseated`: or not seated yet, for any
+    floor staff of the sitting to seat."""
     from proctor.services.floor import room_of
 
     candidate = candidate_by_ticket(sitting, ticket_no, field)
-    access.require_room(sitting, room_of(candidate))
+    room_id = room_of(candidate)
+    if room_id is not None or not unseated:
+        access.require_room(sitting, room_id)
     return candidate
 
 
@@ -133,6 +146,15 @@ def review_in_scope(review_id: int) -> ReviewRequest:
     return review
 
 
+def account_named(username: str) -> User:
+    """An account by its username (the evaluation body's screens), or 404 user_not_found."""
+    user = (db.session.scalar(db.select(User).where(User.username == username))
+            if re.fullmatch(USERNAME_PATTERN, username) else None)
+    if user is None:
+        raise ApiError(404, "user_not_found", f"no user {username!r}", "username")
+    return user
+
+
 def rows_of_incident(model: type[T], incident: Incident) -> list[T]:
     """The rows of `model` (evidence, addenda, seized items …) of an incident already loaded
     in scope, in the order they were made."""
@@ -174,13 +196,130 @@ def shown_camera_source(room: Room) -> str | None:
     return None
 
 
+# -- what a route's path names ----------------------------------------------------------------
+@dataclass(frozen=True)
+class PathLoader:
+    """Loads the objects a route's path names, checked against the caller's scope, before the
+    view runs. `load` takes the path's ids by their names in the rule (`sid`, `rid` …) and
+    returns the objects by the names views take them (`sitting`, `room` …)."""
+
+    load: Callable[..., dict[str, Any]]
+    ids: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ids", tuple(inspect.signature(self.load).parameters))
+
+
+def loads(loader: PathLoader) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view (a page, or an API endpoint through `@endpoint(load=...)`): the ids of its
+    path are loaded by `loader`, and it is called with those of the objects it takes, in place
+    of the ids, beside the rest of its arguments."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        takes = set(inspect.signature(view).parameters)
+
+        @functools.wraps(view)
+        def with_objects(**kwargs: Any) -> Any:
+            found = loader.load(**{name: kwargs.pop(name) for name in loader.ids})
+            return view(**kwargs, **{name: obj for name, obj in found.items() if name in takes})
+
+        return with_objects
+
+    return decorate
+
+
+def sitting(*, manage: bool = False) -> PathLoader:
+    """`<sid>`: the sitting, for its staff (manage: its chief examiner and the body only)."""
+    return PathLoader(lambda sid: {"sitting": sitting_in_scope(sid, manage=manage)})
+
+
+def room(*, manage: bool = False) -> PathLoader:
+    """`<sid>/rooms/<rid>`: the sitting, and a room of it the caller works in."""
+    def load(sid: int, rid: int) -> dict[str, Any]:
+        the_sitting = sitting_in_scope(sid, manage=manage)
+        return {"sitting": the_sitting, "room": room_in_scope(the_sitting, rid)}
+
+    return PathLoader(load)
+
+
+def room_subject() -> PathLoader:
+    """`<sid>/rooms/<rid>/…/<subject>`: the room's record of one subject of the sitting."""
+    def load(sid: int, rid: int, subject: str) -> dict[str, Any]:
+        found = room().load(sid, rid)
+        return {**found, "subject": subject_by_code(found["sitting"], subject, "subject")}
+
+    return PathLoader(load)
+
+
+def candidate(*, manage: bool = False, unseated: bool = False) -> PathLoader:
+    """`<sid>/candidates/<ticket_no>`: the sitting and a candidate seated where the caller
+    works (`unseated`: or not seated yet; see `candidate_in_scope`)."""
+    def load(sid: int, ticket_no: str) -> dict[str, Any]:
+        the_sitting = sitting_in_scope(sid, manage=manage)
+        return {"sitting": the_sitting,
+                "candidate": candidate_in_scope(the_sitting, ticket_no, unseated=unseated)}
+
+    return PathLoader(load)
+
+
+def incident(*, record: bool = False, manage: bool = False) -> PathLoader:
+    """`<iid>`: the incident and its sitting (see `incident_in_scope`)."""
+    def load(iid: int) -> dict[str, Any]:
+        the_incident, the_sitting = incident_in_scope(iid, record=record, manage=manage)
+        return {"incident": the_incident, "sitting": the_sitting}
+
+    return PathLoader(load)
+
+
+def warning() -> PathLoader:
+    """`<wid>`: the reminder and its sitting."""
+    def load(wid: int) -> dict[str, Any]:
+        the_warning, the_sitting = warning_in_scope(wid)
+        return {"warning": the_warning, "sitting": the_sitting}
+
+    return PathLoader(load)
+
+
+def evidence() -> PathLoader:
+    """`<eid>`: a piece of evidence of an incident the caller may see."""
+    return PathLoader(lambda eid: {"evidence": evidence_in_scope(eid)})
+
+
+def acknowledgement() -> PathLoader:
+    """`<aid>`: a signature or refusal on an incident the caller may see."""
+    return PathLoader(lambda aid: {"acknowledgement": acknowledgement_in_scope(aid)})
+
+
+def seized_item() -> PathLoader:
+    """`<item_id>`: a seized item of a room the caller works in, and its sitting."""
+    def load(item_id: int) -> dict[str, Any]:
+        item, the_sitting = seized_item_in_scope(item_id)
+        return {"item": item, "sitting": the_sitting}
+
+    return PathLoader(load)
+
+
+def notice() -> PathLoader:
+    """`<nid>`: a decision notice, for its sitting's managers."""
+    return PathLoader(lambda nid: {"notice": notice_in_scope(nid)})
+
+
+def review() -> PathLoader:
+    """`<rid>` of `/reviews/`: a review request, for its sitting's managers."""
+    return PathLoader(lambda rid: {"review": review_in_scope(rid)})
+
+
+def account() -> PathLoader:
+    """`<username>`: an account (the evaluation body's routes)."""
+    return PathLoader(lambda username: {"user": account_named(username)})
+
+
 # -- idempotent inserts -------------------------------------------------------------------------
 def client_id_conflict() -> ApiError:
     return ApiError(409, "client_id_conflict", "This client_id belongs to another record.",
                     "client_id")
 
 
-def replayed(model: type[T], client_id: str, same_target: Callable[[T], bool]) -> T | None:
+def _replayed(model: type[T], client_id: str, same_target: Callable[[T], bool]) -> T | None:
     """The record this client_id made before, if it is of the same target and the caller may
     see it; None if the client_id is new; otherwise 409 client_id_conflict (no data)."""
     column = model.client_id  # type: ignore[attr-defined]
@@ -192,19 +331,29 @@ def replayed(model: type[T], client_id: str, same_target: Callable[[T], bool]) -
     return existing
 
 
-def insert_once(row: T, *, same_target: Callable[[T], bool]) -> tuple[T, bool]:
-    """Insert `row` under its UNIQUE client_id; returns (record, created). A replay (seen
-    before, or inserted by a concurrent request meanwhile) returns the record it made, under
-    the rules of `replayed`."""
-    model, client_id = type(row), row.client_id  # type: ignore[attr-defined]
-    found = replayed(model, client_id, same_target)
+def insert_once(model: type[T], client_id: str, make: Callable[[], T], *,
+                same_target: Callable[[T], bool]) -> tuple[T, bool]:
+    """The idempotent insert of every tablet write, under its UNIQUE client_id; returns
+    (record, created). A client_id seen before (or inserted by a concurrent request meanwhile)
+    answers the record it made if that is of the same target and the caller may see it, and is
+    409 client_id_conflict with no data otherwise. Only a new client_id calls `make`, which
+    checks, decodes or computes what it must and returns the row to insert."""
+    return insert_unique(lambda: _replayed(model, client_id, same_target), make)
+
+
+def insert_unique(find: Callable[[], T | None], make: Callable[[], T]) -> tuple[T, bool]:
+    """Insert the row `make` builds unless `find` finds it; returns (record, created). A
+    UNIQUE constraint settles a race: the loser's insert is undone (a savepoint) and it answers
+    what the winner inserted."""
+    found = find()
     if found is not None:
         return found, False
+    row = make()
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
-        found = replayed(model, client_id, same_target)
+        found = find()
         if found is None:
             raise
         return found, False
