@@ -1,12 +1,14 @@
 """Load, check, act — once: every object a request names is loaded here and checked against
 the caller's scope, whether it was named in the URL or in the body.
 
-`load(Model, id)` answers 404 in the contract's format; the `*_in_scope` loaders add the scope
-check of `services.access` (403, audited). A route's path is loaded before its view runs by a
-`PathLoader` (`@endpoint(..., load=scope.room())` for the API, `@scope.loads(scope.room())` for a
-page): the view takes the objects (`sitting`, `room` …) instead of the ids. `insert_once` is the
-one idempotent insert by `client_id`: a replay returns only a record of the same target that the
-caller may see, and anything else is 409 `client_id_conflict` with no data.
+`load(Model, id)` answers 404 in the contract's format; `sitting_in_scope`, `room_in_scope`,
+`candidate_in_scope` and `incident_in_scope` add the scope check of `services.access` (403,
+audited) for an id wherever it was named. What a route's path names is loaded before its view
+runs by a `PathLoader` (`@endpoint(..., load=scope.room())` for the API,
+`@scope.loads(scope.room())` for a page): the view takes the objects (`sitting`, `room` …) in
+place of the ids. `insert_once` is the one idempotent insert by `client_id`: a replay returns
+only a record of the same target that the caller may see, and anything else is 409
+`client_id_conflict` with no data.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import functools
 import inspect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -107,54 +108,6 @@ def incident_in_scope(incident_id: int, *, record: bool = False,
     return incident, sitting
 
 
-def warning_in_scope(warning_id: int) -> tuple[CandidateWarning, Sitting]:
-    warning = load(CandidateWarning, warning_id)
-    sitting = access.require_sitting(warning.candidate.sitting_id)
-    access.require_room(sitting, warning.room_id)
-    return warning, sitting
-
-
-def evidence_in_scope(evidence_id: int) -> Evidence:
-    row = load(Evidence, evidence_id)
-    incident_in_scope(row.incident_id)
-    return row
-
-
-def acknowledgement_in_scope(ack_id: int) -> Acknowledgement:
-    ack = load(Acknowledgement, ack_id)
-    incident_in_scope(ack.incident_id)
-    return ack
-
-
-def seized_item_in_scope(item_id: int) -> tuple[SeizedItem, Sitting]:
-    item = load(SeizedItem, item_id)
-    sitting = access.require_sitting(item.sitting_id)
-    access.require_room(sitting, item.room_id)
-    return item, sitting
-
-
-def notice_in_scope(notice_id: int) -> Notice:
-    """A notice carries a full ID number: its sitting's chief examiner and the body only."""
-    notice = load(Notice, notice_id)
-    access.require_manager(notice.sitting_id)
-    return notice
-
-
-def review_in_scope(review_id: int) -> ReviewRequest:
-    review = load(ReviewRequest, review_id)
-    access.require_manager(review.notice.sitting_id)
-    return review
-
-
-def account_named(username: str) -> User:
-    """An account by its username (the evaluation body's screens), or 404 user_not_found."""
-    user = (db.session.scalar(db.select(User).where(User.username == username))
-            if re.fullmatch(USERNAME_PATTERN, username) else None)
-    if user is None:
-        raise ApiError(404, "user_not_found", f"no user {username!r}", "username")
-    return user
-
-
 def rows_of_incident(model: type[T], incident: Incident) -> list[T]:
     """The rows of `model` (evidence, addenda, seized items …) of an incident already loaded
     in scope, in the order they were made."""
@@ -197,17 +150,14 @@ def shown_camera_source(room: Room) -> str | None:
 
 
 # -- what a route's path names ----------------------------------------------------------------
-@dataclass(frozen=True)
 class PathLoader:
     """Loads the objects a route's path names, checked against the caller's scope, before the
     view runs. `load` takes the path's ids by their names in the rule (`sid`, `rid` …) and
     returns the objects by the names views take them (`sitting`, `room` …)."""
 
-    load: Callable[..., dict[str, Any]]
-    ids: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "ids", tuple(inspect.signature(self.load).parameters))
+    def __init__(self, load: Callable[..., dict[str, Any]]) -> None:
+        self.load = load
+        self.ids = tuple(inspect.signature(load).parameters)
 
 
 def loads(loader: PathLoader) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -234,83 +184,112 @@ def sitting(*, manage: bool = False) -> PathLoader:
 
 def room(*, manage: bool = False) -> PathLoader:
     """`<sid>/rooms/<rid>`: the sitting, and a room of it the caller works in."""
-    def load(sid: int, rid: int) -> dict[str, Any]:
+    def objects(sid: int, rid: int) -> dict[str, Any]:
         the_sitting = sitting_in_scope(sid, manage=manage)
         return {"sitting": the_sitting, "room": room_in_scope(the_sitting, rid)}
 
-    return PathLoader(load)
+    return PathLoader(objects)
 
 
 def room_subject() -> PathLoader:
     """`<sid>/rooms/<rid>/…/<subject>`: the room's record of one subject of the sitting."""
-    def load(sid: int, rid: int, subject: str) -> dict[str, Any]:
+    def objects(sid: int, rid: int, subject: str) -> dict[str, Any]:
         found = room().load(sid, rid)
         return {**found, "subject": subject_by_code(found["sitting"], subject, "subject")}
 
-    return PathLoader(load)
+    return PathLoader(objects)
 
 
 def candidate(*, manage: bool = False, unseated: bool = False) -> PathLoader:
     """`<sid>/candidates/<ticket_no>`: the sitting and a candidate seated where the caller
     works (`unseated`: or not seated yet; see `candidate_in_scope`)."""
-    def load(sid: int, ticket_no: str) -> dict[str, Any]:
+    def objects(sid: int, ticket_no: str) -> dict[str, Any]:
         the_sitting = sitting_in_scope(sid, manage=manage)
         return {"sitting": the_sitting,
                 "candidate": candidate_in_scope(the_sitting, ticket_no, unseated=unseated)}
 
-    return PathLoader(load)
+    return PathLoader(objects)
 
 
 def incident(*, record: bool = False, manage: bool = False) -> PathLoader:
     """`<iid>`: the incident and its sitting (see `incident_in_scope`)."""
-    def load(iid: int) -> dict[str, Any]:
+    def objects(iid: int) -> dict[str, Any]:
         the_incident, the_sitting = incident_in_scope(iid, record=record, manage=manage)
         return {"incident": the_incident, "sitting": the_sitting}
 
-    return PathLoader(load)
+    return PathLoader(objects)
 
 
 def warning() -> PathLoader:
-    """`<wid>`: the reminder and its sitting."""
-    def load(wid: int) -> dict[str, Any]:
-        the_warning, the_sitting = warning_in_scope(wid)
-        return {"warning": the_warning, "sitting": the_sitting}
+    """`<wid>`: a reminder given in a room the caller works in, and its sitting."""
+    def objects(wid: int) -> dict[str, Any]:
+        row = load(CandidateWarning, wid)
+        the_sitting = access.require_sitting(row.candidate.sitting_id)
+        access.require_room(the_sitting, row.room_id)
+        return {"warning": row, "sitting": the_sitting}
 
-    return PathLoader(load)
+    return PathLoader(objects)
+
+
+def seized_item() -> PathLoader:
+    """`<item_id>`: an item seized in a room the caller works in, and its sitting."""
+    def objects(item_id: int) -> dict[str, Any]:
+        row = load(SeizedItem, item_id)
+        the_sitting = access.require_sitting(row.sitting_id)
+        access.require_room(the_sitting, row.room_id)
+        return {"item": row, "sitting": the_sitting}
+
+    return PathLoader(objects)
 
 
 def evidence() -> PathLoader:
     """`<eid>`: a piece of evidence of an incident the caller may see."""
-    return PathLoader(lambda eid: {"evidence": evidence_in_scope(eid)})
+    return PathLoader(lambda eid: {"evidence": _of_incident_in_scope(Evidence, eid)})
 
 
 def acknowledgement() -> PathLoader:
-    """`<aid>`: a signature or refusal on an incident the caller may see."""
-    return PathLoader(lambda aid: {"acknowledgement": acknowledgement_in_scope(aid)})
+    """`<aid>`: a signature or a refusal on an incident the caller may see."""
+    return PathLoader(lambda aid: {"acknowledgement": _of_incident_in_scope(Acknowledgement,
+                                                                            aid)})
 
 
-def seized_item() -> PathLoader:
-    """`<item_id>`: a seized item of a room the caller works in, and its sitting."""
-    def load(item_id: int) -> dict[str, Any]:
-        item, the_sitting = seized_item_in_scope(item_id)
-        return {"item": item, "sitting": the_sitting}
-
-    return PathLoader(load)
+def _of_incident_in_scope(model: type[T], ident: int) -> T:
+    row = load(model, ident)
+    incident_in_scope(row.incident_id)  # type: ignore[attr-defined]
+    return row
 
 
 def notice() -> PathLoader:
-    """`<nid>`: a decision notice, for its sitting's managers."""
-    return PathLoader(lambda nid: {"notice": notice_in_scope(nid)})
+    """`<nid>`: a decision notice; it carries a full ID number, so for its sitting's chief
+    examiner and the evaluation body only."""
+    def objects(nid: int) -> dict[str, Any]:
+        row = load(Notice, nid)
+        access.require_manager(row.sitting_id)
+        return {"notice": row}
+
+    return PathLoader(objects)
 
 
 def review() -> PathLoader:
-    """`<rid>` of `/reviews/`: a review request, for its sitting's managers."""
-    return PathLoader(lambda rid: {"review": review_in_scope(rid)})
+    """`<rid>` of `/reviews/`: a review request, for its notice's managers."""
+    def objects(rid: int) -> dict[str, Any]:
+        row = load(ReviewRequest, rid)
+        access.require_manager(row.notice.sitting_id)
+        return {"review": row}
+
+    return PathLoader(objects)
 
 
 def account() -> PathLoader:
-    """`<username>`: an account (the evaluation body's routes)."""
-    return PathLoader(lambda username: {"user": account_named(username)})
+    """`<username>`: an account (the evaluation body's routes), or 404 user_not_found."""
+    def objects(username: str) -> dict[str, Any]:
+        user = (db.session.scalar(db.select(User).where(User.username == username))
+                if re.fullmatch(USERNAME_PATTERN, username) else None)
+        if user is None:
+            raise ApiError(404, "user_not_found", f"no user {username!r}", "username")
+        return {"user": user}
+
+    return PathLoader(objects)
 
 
 # -- idempotent inserts -------------------------------------------------------------------------
