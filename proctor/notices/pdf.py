@@ -25,6 +25,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from incidents import PartyRole
+
 FONT = "STSong-Light"
 
 
@@ -71,7 +73,7 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
         rows.append((_("Room"), c["facts"]["room"]))
     if n["seat_no"]:
         rows.append((_("Seat number"), str(n["seat_no"])))
-    if c["person"]["role"] != "principal":
+    if c["person"]["role"] != PartyRole.PRINCIPAL:
         rows.append((_("Part taken"), n["labels"]["role"].get(c["person"]["role"],
                                                              c["person"]["role"])))
     return _table(rows, s)
