@@ -11,6 +11,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from proctor.api.openapi import build_document
 from proctor.errors import ApiError
+from proctor.models import Role
 from proctor.services.access import deny
 
 bp = Blueprint("api", __name__)
@@ -58,7 +59,7 @@ OFFLINE_CACHEABLE = {"api.get_room_state", "api.list_events", "api.list_rules"}
 @bp.after_request
 def mark_offline_cacheable(response):  # type: ignore[no-untyped-def]
     if (request.endpoint in OFFLINE_CACHEABLE and response.status_code == 200
-            and current_user.is_authenticated and current_user.role == "invigilator"):
+            and current_user.is_authenticated and current_user.role == Role.INVIGILATOR):
         response.headers["X-Offline-Cache"] = "allow"
     return response
 

@@ -17,10 +17,9 @@ from proctor.api import bp
 from proctor.api.schemas import DbId, In, IsoDate, Note, Out, RuleCode, Severity
 from proctor.api.spec import endpoint
 from proctor.extensions import db
-from proctor.models import Notice, ReviewRequest, Role, User
+from proctor.models import MANAGERS, Incident, Notice, ReviewRequest, Sitting
 from proctor.services import access, appeals, scope
-
-MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
+from proctor.services.accounts import username_of
 
 
 # -- request and response models ----------------------------------------------------------
@@ -105,13 +104,6 @@ class ReviewsOut(RootModel[list[ReviewOut]]):
 
 
 # -- rows into answers --------------------------------------------------------------------
-def _username(user_id: int | None) -> str | None:
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    return user.username if user else str(user_id)
-
-
 def review_out(review: ReviewRequest) -> ReviewOut:
     notice = review.notice
     return ReviewOut(
@@ -119,9 +111,9 @@ def review_out(review: ReviewRequest) -> ReviewOut:
         incident_id=notice.incident_id, sitting_id=notice.sitting_id,
         received_on=review.received_on, due_on=review.due_on,
         overdue=appeals.is_overdue(review), grounds=review.grounds,
-        recorded_by=_username(review.recorded_by) or "", recorded_at=review.recorded_at,
+        recorded_by=username_of(review.recorded_by) or "", recorded_at=review.recorded_at,
         status=review.status, decided_at=review.decided_at,
-        decided_by=_username(review.decided_by), outcome_note=review.outcome_note,
+        decided_by=username_of(review.decided_by), outcome_note=review.outcome_note,
         old_severity=review.old_severity, new_severity=review.new_severity,
         old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code)
 
@@ -131,13 +123,13 @@ def notice_out(notice: Notice) -> NoticeOut:
     service = None
     if notice.served_on is not None and notice.service_method is not None:
         service = ServiceOut(method=notice.service_method, served_on=notice.served_on,
-                             served_by=_username(notice.served_by),
+                             served_by=username_of(notice.served_by),
                              recorded_at=notice.service_recorded_at)
     return NoticeOut(
         id=notice.id, number=notice.number, sitting_id=notice.sitting_id,
         incident_id=notice.incident_id, person_id=notice.person_id, name=person["name"],
         id_number=access.shown_id_number(person["id_number"]), ticket_no=person["ticket_no"],
-        issued_by=_username(notice.issued_by) or "", issued_at=notice.issued_at,
+        issued_by=username_of(notice.issued_by) or "", issued_at=notice.issued_at,
         issued_on=notice.issued_on, sha256=notice.content_sha256, content=notice.content,
         service=service, review_window_days=appeals.window_days(),
         review_last_day=appeals.review_last_day(notice),
@@ -146,19 +138,13 @@ def notice_out(notice: Notice) -> NoticeOut:
         pdf_url=url_for("notices.pdf", nid=notice.id))
 
 
-def _notice(nid: int) -> Notice:
-    """Kept for the notice pages (proctor.notices), which load through it: scope's loader."""
-    return scope.notice_in_scope(nid)
-
-
 # -- routes -------------------------------------------------------------------------------
 @endpoint(bp, "POST", "/incidents/<id:iid>/notices",
           summary="Issue the decision notice (处理决定书) to every party, or to one person",
           tag="appeals", body=NoticesIn, responses={201: NoticesOut, 200: NoticesOut},
-          roles=MANAGERS)
-def post_notices(iid: int, body: NoticesIn):  # type: ignore[no-untyped-def]
-    incident, _ = scope.incident_in_scope(iid, manage=True)
-    before = set(db.session.scalars(db.select(Notice.id).where(Notice.incident_id == iid)))
+          roles=MANAGERS, load=scope.incident(manage=True))
+def post_notices(incident: Incident, body: NoticesIn):  # type: ignore[no-untyped-def]
+    before = {n.id for n in scope.rows_of_incident(Notice, incident)}
     notices = appeals.issue_notices(incident, body.person_id, access.user())
     db.session.commit()
     created = any(n.id not in before for n in notices)
@@ -166,24 +152,22 @@ def post_notices(iid: int, body: NoticesIn):  # type: ignore[no-untyped-def]
 
 
 @endpoint(bp, "GET", "/incidents/<id:iid>/notices", summary="The notices of an incident",
-          tag="appeals", responses={200: NoticesOut}, roles=MANAGERS)
-def list_incident_notices(iid: int) -> NoticesOut:
-    scope.incident_in_scope(iid, manage=True)
-    rows = db.session.scalars(db.select(Notice).where(Notice.incident_id == iid)
-                              .order_by(Notice.id))
-    return NoticesOut([notice_out(n) for n in rows])
+          tag="appeals", responses={200: NoticesOut}, roles=MANAGERS,
+          load=scope.incident(manage=True))
+def list_incident_notices(incident: Incident) -> NoticesOut:
+    return NoticesOut([notice_out(n) for n in scope.rows_of_incident(Notice, incident)])
 
 
 @endpoint(bp, "GET", "/notices/<id:nid>", summary="One decision notice, its service and reviews",
-          tag="appeals", responses={200: NoticeOut}, roles=MANAGERS)
-def get_notice(nid: int) -> NoticeOut:
-    return notice_out(scope.notice_in_scope(nid))
+          tag="appeals", responses={200: NoticeOut}, roles=MANAGERS, load=scope.notice())
+def get_notice(notice: Notice) -> NoticeOut:
+    return notice_out(notice)
 
 
 @endpoint(bp, "POST", "/notices/<id:nid>/service", summary="Record the notice's service",
-          tag="appeals", body=ServiceIn, responses={200: NoticeOut}, roles=MANAGERS)
-def post_service(nid: int, body: ServiceIn) -> NoticeOut:
-    notice = scope.notice_in_scope(nid)
+          tag="appeals", body=ServiceIn, responses={200: NoticeOut}, roles=MANAGERS,
+          load=scope.notice())
+def post_service(notice: Notice, body: ServiceIn) -> NoticeOut:
     appeals.record_service(notice, body.method, body.served_on, access.user())
     db.session.commit()
     return notice_out(notice)
@@ -191,9 +175,9 @@ def post_service(nid: int, body: ServiceIn) -> NoticeOut:
 
 @endpoint(bp, "POST", "/notices/<id:nid>/review",
           summary="Record a request for review (复核), within the window after service",
-          tag="appeals", body=ReviewIn, responses={201: ReviewOut}, roles=MANAGERS)
-def post_review(nid: int, body: ReviewIn):  # type: ignore[no-untyped-def]
-    notice = scope.notice_in_scope(nid)
+          tag="appeals", body=ReviewIn, responses={201: ReviewOut}, roles=MANAGERS,
+          load=scope.notice())
+def post_review(notice: Notice, body: ReviewIn):  # type: ignore[no-untyped-def]
     review = appeals.request_review(notice, body.received_on, body.grounds, access.user())
     db.session.commit()
     return review_out(review), 201
@@ -201,9 +185,9 @@ def post_review(nid: int, body: ReviewIn):  # type: ignore[no-untyped-def]
 
 @endpoint(bp, "POST", "/reviews/<id:rid>/outcome",
           summary="The review's outcome: upheld, changed (severity or rule) or overturned",
-          tag="appeals", body=OutcomeIn, responses={200: ReviewOut}, roles=MANAGERS)
-def post_review_outcome(rid: int, body: OutcomeIn) -> ReviewOut:
-    review = scope.review_in_scope(rid)
+          tag="appeals", body=OutcomeIn, responses={200: ReviewOut}, roles=MANAGERS,
+          load=scope.review())
+def post_review_outcome(review: ReviewRequest, body: OutcomeIn) -> ReviewOut:
     appeals.decide_review(review, body.outcome, body.note, body.severity, body.rule_code,
                           access.user())
     db.session.commit()
@@ -212,10 +196,9 @@ def post_review_outcome(rid: int, body: OutcomeIn) -> ReviewOut:
 
 @endpoint(bp, "GET", "/sittings/<id:sid>/reviews",
           summary="Review requests of a sitting, overdue ones flagged", tag="appeals",
-          responses={200: ReviewsOut}, roles=MANAGERS)
-def list_sitting_reviews(sid: int) -> ReviewsOut:
-    scope.sitting_in_scope(sid, manage=True)
-    return ReviewsOut([review_out(r) for r in appeals.reviews_of([sid])])
+          responses={200: ReviewsOut}, roles=MANAGERS, load=scope.sitting(manage=True))
+def list_sitting_reviews(sitting: Sitting) -> ReviewsOut:
+    return ReviewsOut([review_out(r) for r in appeals.reviews_of([sitting.id])])
 
 
 @endpoint(bp, "GET", "/reviews/overdue",

@@ -15,54 +15,44 @@ from proctor.api.schemas import (
 )
 from proctor.api.spec import endpoint
 from proctor.extensions import db
-from proctor.models import Role
+from proctor.models import EVERYONE, FLOOR_STAFF, Candidate, CandidateWarning, Sitting
 from proctor.services import access, floor, scope
 from proctor.services.incidents import resolve_warning
-from proctor.services.people import candidate_by_ticket
 from proctor.services.sittings import subject_by_code
-
-FLOOR = [Role.INVIGILATOR.value, Role.CHIEF.value]
-SETUP_AND_FLOOR = [*FLOOR, Role.AUTHORITY.value]
 
 
 @endpoint(bp, "PUT", "/sittings/<id:sid>/candidates/<ticket_no>/seat", summary="Seat a candidate",
-          tag="floor", body=SeatIn, responses={200: SeatChangeOut}, roles=SETUP_AND_FLOOR)
-def put_seat(sid: int, ticket_no: str, body: SeatIn) -> SeatChangeOut:
-    sitting = scope.sitting_in_scope(sid)
-    candidate = candidate_by_ticket(sitting, ticket_no, "path")
-    current = floor.room_of(candidate)
-    if current is not None:
-        access.require_room(sitting, current)
+          tag="floor", body=SeatIn, responses={200: SeatChangeOut}, roles=EVERYONE,
+          load=scope.candidate(unseated=True))
+def put_seat(sitting: Sitting, candidate: Candidate, body: SeatIn) -> SeatChangeOut:
+    """The set-up, and the floor staff of both rooms: the candidate's and the seat's."""
     room = scope.room_in_scope(sitting, body.room_id)
     swapped = floor.set_seat(sitting, candidate, room, body.seat_no, body.swap, access.user())
     db.session.commit()
-    return SeatChangeOut(ticket_no=ticket_no, room_id=room.id, seat_no=body.seat_no,
+    return SeatChangeOut(ticket_no=candidate.ticket_no, room_id=room.id, seat_no=body.seat_no,
                          swapped_with=swapped)
 
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/candidates/<ticket_no>/attendance",
           summary="Check a candidate in (present, absent, late; ID checked)", tag="floor",
-          body=AttendanceIn, responses={200: AttendanceOut}, roles=FLOOR)
-def post_attendance(sid: int, ticket_no: str, body: AttendanceIn) -> AttendanceOut:
-    sitting = scope.sitting_in_scope(sid)
-    candidate = candidate_by_ticket(sitting, ticket_no, "path")
-    room_id = floor.room_of(candidate)
-    access.require_room(sitting, room_id)
+          body=AttendanceIn, responses={200: AttendanceOut}, roles=FLOOR_STAFF,
+          load=scope.candidate())
+def post_attendance(sitting: Sitting, candidate: Candidate,
+                    body: AttendanceIn) -> AttendanceOut:
     row = floor.record_attendance(sitting, candidate, body.status, body.id_checked,
-                                  body.subject, access.user(), room_id)
+                                  body.subject, access.user(), floor.room_of(candidate))
     db.session.commit()
-    return AttendanceOut(ticket_no=ticket_no, subject=row.subject_code,
+    return AttendanceOut(ticket_no=candidate.ticket_no, subject=row.subject_code,
                          status=row.status, id_checked=row.id_checked,
                          recorded_at=row.recorded_at)
 
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/warnings", summary="Record a reminder (T1.1–T1.3)",
           tag="floor", body=WarningIn, responses={201: WarningOut, 200: WarningOut},
-          roles=FLOOR)
-def post_warning(sid: int, body: WarningIn):  # type: ignore[no-untyped-def]
+          roles=FLOOR_STAFF, load=scope.sitting())
+def post_warning(sitting: Sitting, body: WarningIn):  # type: ignore[no-untyped-def]
     """A client_id seen before answers the reminder it made for this candidate (an outbox
     replay); any other record is 409 client_id_conflict."""
-    sitting = scope.sitting_in_scope(sid)
     candidate = scope.candidate_in_scope(sitting, body.ticket_no, "ticket_no")
     subject = subject_by_code(sitting, body.subject)
     warning, created = floor.record_warning(sitting, candidate, subject, body.rule_code,
@@ -74,9 +64,10 @@ def post_warning(sid: int, body: WarningIn):  # type: ignore[no-untyped-def]
 
 @endpoint(bp, "POST", "/warnings/<id:wid>/outcome",
           summary="Complied, or refused (raises the Tier-1 incident)", tag="floor",
-          body=WarningOutcomeIn, responses={200: WarningOut}, roles=FLOOR)
-def post_warning_outcome(wid: int, body: WarningOutcomeIn):  # type: ignore[no-untyped-def]
-    warning, sitting = scope.warning_in_scope(wid)
+          body=WarningOutcomeIn, responses={200: WarningOut}, roles=FLOOR_STAFF,
+          load=scope.warning())
+def post_warning_outcome(sitting: Sitting, warning: CandidateWarning,
+                         body: WarningOutcomeIn):  # type: ignore[no-untyped-def]
     resolve_warning(sitting, warning, body.outcome, body.note, access.user())
     db.session.commit()
     return warning_out(warning)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from proctor.api import bp
-from proctor.api.auth_views import ALL_ROLES
 from proctor.api.present import incident_out, incidents_out
 from proctor.api.schemas import (
     BanPeriodOut,
@@ -17,7 +16,7 @@ from proctor.api.schemas import (
 )
 from proctor.api.spec import endpoint
 from proctor.extensions import db
-from proctor.models import Role, Sitting
+from proctor.models import EVERYONE, MANAGERS, Candidate, Incident, Sitting
 from proctor.services import access, scope
 from proctor.services.incidents import (
     Party,
@@ -29,16 +28,13 @@ from proctor.services.incidents import (
 from proctor.services.sanctions import sanction_for_person, voided_subject_codes
 from proctor.services.sittings import subject_by_code
 
-MANAGERS = [Role.CHIEF.value, Role.AUTHORITY.value]
-
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/incidents", summary="Report an incident",
           tag="incidents", body=IncidentIn, responses={201: IncidentOut, 200: IncidentOut},
-          roles=ALL_ROLES)
-def post_incident(sid: int, body: IncidentIn):  # type: ignore[no-untyped-def]
+          roles=EVERYONE, load=scope.sitting())
+def post_incident(sitting: Sitting, body: IncidentIn):  # type: ignore[no-untyped-def]
     """Every party is checked like the sitting in the URL; a client_id seen before answers the
     incident it made in this sitting if the caller may see it, else 409 client_id_conflict."""
-    sitting = scope.sitting_in_scope(sid)
     if body.discovered_after_exam and not access.is_authority():
         raise access.deny("misconduct found after the exam is recorded by the evaluation body")
     parties = _parties(sitting, body)
@@ -67,25 +63,23 @@ def _parties(sitting: Sitting, body: IncidentIn) -> list[Party]:
 
 
 @endpoint(bp, "GET", "/incidents/<id:iid>", summary="One incident with parties and decisions",
-          tag="incidents", responses={200: IncidentOut}, roles=ALL_ROLES)
-def get_incident(iid: int) -> IncidentOut:
-    return incident_out(scope.incident_in_scope(iid, record=True)[0])
+          tag="incidents", responses={200: IncidentOut}, roles=EVERYONE,
+          load=scope.incident(record=True))
+def get_incident(incident: Incident) -> IncidentOut:
+    return incident_out(incident)
 
 
 @endpoint(bp, "GET", "/sittings/<id:sid>/incidents", summary="Incidents of a sitting",
-          tag="incidents", responses={200: IncidentsOut}, roles=ALL_ROLES)
-def list_incidents(sid: int) -> IncidentsOut:
-    scope.sitting_in_scope(sid)
-    who = access.user()
-    rooms = None if access.is_authority(who) or access.is_chief_of(who, sid) \
-        else access.rooms_of(who, sid)
-    return IncidentsOut(incidents_out(sitting_incidents(sid, rooms)))
+          tag="incidents", responses={200: IncidentsOut}, roles=EVERYONE, load=scope.sitting())
+def list_incidents(sitting: Sitting) -> IncidentsOut:
+    return IncidentsOut(incidents_out(sitting_incidents(sitting.id,
+                                                        access.visible_rooms(sitting.id))))
 
 
 @endpoint(bp, "POST", "/incidents/<id:iid>/decision", summary="Confirm or dismiss an incident",
-          tag="incidents", body=DecisionIn, responses={200: IncidentOut}, roles=MANAGERS)
-def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
-    incident, _ = scope.incident_in_scope(iid, manage=True)
+          tag="incidents", body=DecisionIn, responses={200: IncidentOut}, roles=MANAGERS,
+          load=scope.incident(manage=True))
+def post_decision(incident: Incident, body: DecisionIn) -> IncidentOut:
     decide_incident(incident, body.decision, body.severity, body.note, access.user())
     db.session.commit()
     return incident_out(incident)
@@ -93,9 +87,9 @@ def post_decision(iid: int, body: DecisionIn) -> IncidentOut:
 
 @endpoint(bp, "POST", "/incidents/<id:iid>/rule",
           summary="Put a reported incident under another rule, with a reason", tag="incidents",
-          body=RuleChangeIn, responses={200: IncidentOut}, roles=MANAGERS)
-def post_rule_change(iid: int, body: RuleChangeIn) -> IncidentOut:
-    incident, _ = scope.incident_in_scope(iid, manage=True)
+          body=RuleChangeIn, responses={200: IncidentOut}, roles=MANAGERS,
+          load=scope.incident(manage=True))
+def post_rule_change(incident: Incident, body: RuleChangeIn) -> IncidentOut:
     change_rule(incident, body.rule_code, body.reason, access.user())
     db.session.commit()
     return incident_out(incident)
@@ -103,15 +97,13 @@ def post_rule_change(iid: int, body: RuleChangeIn) -> IncidentOut:
 
 @endpoint(bp, "GET", "/sittings/<id:sid>/candidates/<ticket_no>/sanctions",
           summary="What the confirmed incidents mean for this candidate", tag="incidents",
-          responses={200: SanctionsOut}, roles=ALL_ROLES)
-def get_sanctions(sid: int, ticket_no: str) -> SanctionsOut:
-    sitting = scope.sitting_in_scope(sid)
-    candidate = scope.candidate_in_scope(sitting, ticket_no)
+          responses={200: SanctionsOut}, roles=EVERYONE, load=scope.candidate())
+def get_sanctions(sitting: Sitting, candidate: Candidate) -> SanctionsOut:
     result = sanction_for_person(candidate.person_id)
-    outcome = result.outcome_for(sid)
-    ban = next((b for b in result.bans if sid in b.sitting_ids), None)
+    outcome = result.outcome_for(sitting.id)
+    ban = next((b for b in result.bans if sitting.id in b.sitting_ids), None)
     return SanctionsOut(
-        ticket_no=ticket_no, voided_subjects=voided_subject_codes(outcome, sitting),
+        ticket_no=candidate.ticket_no, voided_subjects=voided_subject_codes(outcome, sitting),
         all_subjects_voided=outcome.all_subjects_voided,
         ban=BanPeriodOut(from_=ban.start, until=ban.until, tier=int(ban.tier),
                          rule_codes=list(ban.rule_codes), referral=ban.referral) if ban else None,

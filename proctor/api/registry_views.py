@@ -30,13 +30,13 @@ from proctor.api.spec import endpoint
 from proctor.concurrency import offload
 from proctor.database import set_read_only, utcnow
 from proctor.extensions import db
-from proctor.models import Role
+from proctor.models import THE_BODY
 from proctor.services import access, audit, bans
 from proctor.services.audit import verify_chain
 from proctor.services.people import valid_id_number
 from proctor.services.sittings import venue_today, venue_zone
 
-AUTHORITY = [Role.AUTHORITY.value]
+AUTHORITY = THE_BODY
 CSV_TYPE = "text/csv; charset=utf-8"
 JSON_TYPE = "application/json"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import incidents
 from proctor.api import bp
-from proctor.api.auth_views import ALL_ROLES
 from proctor.api.schemas import (
     RuleOut,
     RulesOut,
@@ -14,10 +13,11 @@ from proctor.api.schemas import (
     TextOut,
 )
 from proctor.api.spec import endpoint
+from proctor.models import EVERYONE
 
 
 @endpoint(bp, "GET", "/rules", summary="Every rule code with tier and title", tag="rules",
-          responses={200: RulesOut}, roles=ALL_ROLES)
+          responses={200: RulesOut}, roles=EVERYONE)
 def list_rules() -> RulesOut:
     book = incidents.default_rulebook()
     return RulesOut([
@@ -30,7 +30,7 @@ def list_rules() -> RulesOut:
 
 
 @endpoint(bp, "GET", "/rules/suggest", summary="Rule codes for free text, best first",
-          tag="rules", query=SuggestQuery, responses={200: SuggestionsOut}, roles=ALL_ROLES)
+          tag="rules", query=SuggestQuery, responses={200: SuggestionsOut}, roles=EVERYONE)
 def suggest_rules(query: SuggestQuery) -> SuggestionsOut:
     return SuggestionsOut([SuggestionOut(code=code, score=round(score, 4))
                            for code, score in incidents.suggest(query.q, limit=query.limit)])

@@ -5,36 +5,33 @@ from __future__ import annotations
 from flask import url_for
 
 from proctor.api import bp
-from proctor.api.auth_views import ALL_ROLES
-from proctor.api.evidence_views import WRITERS, _name
 from proctor.api.schemas import ReturnIn, SeizedIn, SeizedListOut, SeizedOut
 from proctor.api.spec import endpoint
-from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import Candidate, Person, SeizedItem
-from proctor.services import access, audit, evidence, scope
+from proctor.models import EVERYONE, WRITERS, Incident, SeizedItem, Sitting
+from proctor.services import access, evidence, scope
+from proctor.services.accounts import username_of
+from proctor.services.people import candidate_of_person
 
 
 def seized_out(row: SeizedItem) -> SeizedOut:
-    person = db.session.get(Person, row.person_id)
-    candidate = db.session.scalar(db.select(Candidate).where(
-        Candidate.sitting_id == row.sitting_id, Candidate.person_id == row.person_id))
+    candidate = candidate_of_person(row.sitting_id, row.person_id)
     return SeizedOut(id=row.id, incident_id=row.incident_id, sitting_id=row.sitting_id,
-                     name=person.name if person else "", description=row.description,
+                     name=row.person.name, description=row.description,
                      ticket_no=candidate.ticket_no if candidate else None, kept_at=row.kept_at,
-                     seized_by=_name(row.seized_by) or "", seized_at=row.seized_at,
+                     seized_by=username_of(row.seized_by) or "", seized_at=row.seized_at,
                      returned_at=row.returned_at, returned_to=row.returned_to,
                      receipt_url=url_for("floor.seized_receipt", item_id=row.id))
 
 
 @endpoint(bp, "POST", "/incidents/<id:iid>/seized", summary="Record an item taken away",
           tag="evidence", body=SeizedIn, responses={201: SeizedOut, 200: SeizedOut},
-          roles=WRITERS)
-def post_seized(iid: int, body: SeizedIn):  # type: ignore[no-untyped-def]
+          roles=WRITERS, load=scope.incident())
+def post_seized(incident: Incident, sitting: Sitting,
+                body: SeizedIn):  # type: ignore[no-untyped-def]
     """From the principal, or from the party named by `ticket_no` (a candidate the caller may
     see, and a party of this incident)."""
-    incident, sitting = scope.incident_in_scope(iid)
     person_id = incident.parties[0].person_id
     if body.ticket_no:
         candidate = scope.candidate_in_scope(sitting, body.ticket_no, "ticket_no")
@@ -51,22 +48,15 @@ def post_seized(iid: int, body: SeizedIn):  # type: ignore[no-untyped-def]
 
 
 @endpoint(bp, "POST", "/seized/<id:item_id>/return", summary="Record the return of a seized item",
-          tag="evidence", body=ReturnIn, responses={200: SeizedOut}, roles=WRITERS)
-def post_return(item_id: int, body: ReturnIn) -> SeizedOut:
-    row, _ = scope.seized_item_in_scope(item_id)
-    if row.returned_at is not None:
-        if row.returned_to == body.returned_to:
-            return seized_out(row)
-        raise ApiError(409, "already_returned", f"returned already to {row.returned_to}")
-    row.returned_at, row.returned_to, row.returned_by = utcnow(), body.returned_to, \
-        access.user().id
-    audit.record("item_returned", "seized_item", row.id, returned_to=body.returned_to)
+          tag="evidence", body=ReturnIn, responses={200: SeizedOut}, roles=WRITERS,
+          load=scope.seized_item())
+def post_return(item: SeizedItem, body: ReturnIn) -> SeizedOut:
+    evidence.return_item(item, body.returned_to, access.user())
     db.session.commit()
-    return seized_out(row)
+    return seized_out(item)
 
 
 @endpoint(bp, "GET", "/incidents/<id:iid>/seized", summary="Items seized in an incident",
-          tag="evidence", responses={200: SeizedListOut}, roles=ALL_ROLES)
-def list_seized(iid: int) -> SeizedListOut:
-    incident, _ = scope.incident_in_scope(iid)
+          tag="evidence", responses={200: SeizedListOut}, roles=EVERYONE, load=scope.incident())
+def list_seized(incident: Incident) -> SeizedListOut:
     return SeizedListOut([seized_out(row) for row in scope.rows_of_incident(SeizedItem, incident)])

@@ -1,9 +1,10 @@
 """Routes that validate their input with pydantic and describe themselves in the OpenAPI document.
 
 `@endpoint(...)` registers a Flask route on the API blueprint, validates the JSON body and the
-query string with pydantic models (errors answer 400/422 in the contract's format), renders a
-pydantic response model, and records the operation so `/api/v1/openapi.json` is built from the
-very models that validate the requests.
+query string with pydantic models (errors answer 400/422 in the contract's format), loads and
+scope-checks what the path names (`load=`, a `services.scope.PathLoader`), renders a pydantic
+response model, and records the operation so `/api/v1/openapi.json` is built from the very
+models that validate the requests.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
 from proctor.errors import ApiError, nul_refused
+from proctor.services.scope import PathLoader, loads
 
 JSON = "application/json"
 # Database ids are INTEGER columns: on PostgreSQL a larger id cannot even be compared with them.
@@ -144,15 +146,19 @@ def endpoint(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              responses: dict[int, type[BaseModel] | str | None] | None = None,
              roles: Iterable[str] | None = None, public: bool = False,
-             multipart: dict[str, str] | None = None,
-             errors: Iterable[int] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register `method rule` on `bp`; roles=None with public=False means nobody (deny)."""
+             multipart: dict[str, str] | None = None, errors: Iterable[int] = (),
+             load: PathLoader | None = None,
+             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register `method rule` on `bp`; roles=None with public=False means nobody (deny). With
+    `load`, the view takes the objects the path names (after the body is validated)."""
     op = Operation(method.upper(), rule, summary, tag, body, query, responses or {200: None},
                    frozenset(roles) if roles is not None else None, public, multipart,
                    tuple(errors))
     registry.operations.append(op)
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        handler = view if load is None else loads(load)(view)
+
         @functools.wraps(view)
         def wrapper(**path: Any) -> Any:
             kwargs = dict(path)
@@ -160,7 +166,7 @@ def endpoint(bp: Blueprint, method: str, rule: str, *, summary: str, tag: str,
                 kwargs["body"] = parse_body(body)
             if query is not None:
                 kwargs["query"] = parse_query(query)
-            return render(view(**kwargs))
+            return render(handler(**kwargs))
 
         wrapper.public = public  # type: ignore[attr-defined]
         wrapper.roles = op.roles  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from proctor.auth.redirects import safe_next
 from proctor.auth.sessions import end_current_session, start_session
 from proctor.extensions import db, limiter
 from proctor.i18n import COOKIE, LANGUAGES
+from proctor.models import Role
 from proctor.services import access, accounts, audit
 
 bp = Blueprint("auth", __name__)
@@ -73,7 +74,7 @@ def home():  # type: ignore[no-untyped-def]
     sittings = [access.get_sitting(sid) for sid in access.sitting_ids_of(who)]
     places = []
     for sitting in sittings:
-        if who.role == "invigilator":
+        if who.role == Role.INVIGILATOR:
             mine = access.rooms_of(who, sitting.id)
             rooms = [room for room in sitting.rooms if room.id in mine]
         else:

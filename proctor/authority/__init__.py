@@ -6,26 +6,20 @@ rules, the validation and the audit entry are the API's own.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, time
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from pydantic import ValidationError
-from sqlalchemy import func
 
 import incidents as rules
-from proctor.api.account_views import (
-    AuditQuery,
-    all_users,
-    audit_actions,
-    find_audit_entries,
-)
-from proctor.extensions import db
+from proctor.api.schemas import AuditQuery
 from proctor.i18n import current_language
-from proctor.models import Candidate, Role, SeatAssignment, Sitting, StaffAssignment, User
-from proctor.services import access
+from proctor.models import Role, Sitting
+from proctor.services import access, scope, sittings
+from proctor.services.accounts import active_users, all_accounts
 from proctor.services.audit import verify_chain
+from proctor.services.audit_search import AuditSearch, audit_actions, find_audit_entries
 from proctor.services.sittings import venue_today, venue_zone
 
 bp = Blueprint("authority", __name__, url_prefix="/authority")
@@ -39,18 +33,11 @@ def _the_evaluation_body_only():  # type: ignore[no-untyped-def]
     return None
 
 
-def _candidate_counts() -> dict[int, int]:
-    rows = db.session.execute(db.select(Candidate.sitting_id, func.count())
-                              .group_by(Candidate.sitting_id))
-    return {sid: int(count) for sid, count in rows}
-
-
 @bp.get("/")
 def index():  # type: ignore[no-untyped-def]
-    sittings = db.session.scalars(db.select(Sitting).order_by(Sitting.date.desc(),
-                                                              Sitting.id.desc())).all()
-    return render_template("authority/index.html", sittings=sittings,
-                           candidates=_candidate_counts(), today=venue_today().isoformat())
+    return render_template("authority/index.html", sittings=sittings.all_sittings(),
+                           candidates=sittings.candidate_counts(),
+                           today=venue_today().isoformat())
 
 
 def _venue_offset(sitting: Sitting) -> str:
@@ -59,46 +46,25 @@ def _venue_offset(sitting: Sitting) -> str:
     return f"{offset[:3]}:{offset[3:]}"
 
 
-def _taken_seats(sitting: Sitting) -> dict[int, set[int]]:
-    taken: dict[int, set[int]] = defaultdict(set)
-    rows = db.session.execute(db.select(SeatAssignment.room_id, SeatAssignment.seat_no)
-                              .where(SeatAssignment.room_id.in_([r.id for r in sitting.rooms])))
-    for room_id, seat_no in rows:
-        taken[room_id].add(seat_no)
-    return taken
-
-
-def _staff(sitting: Sitting) -> list[tuple[StaffAssignment, User]]:
-    rows = db.session.execute(
-        db.select(StaffAssignment, User).join(User, User.id == StaffAssignment.user_id)
-        .where(StaffAssignment.sitting_id == sitting.id)
-        .order_by(StaffAssignment.role, StaffAssignment.room_id, User.username))
-    return [(assignment, user) for assignment, user in rows]
-
-
-def _users_of(role: str) -> list[User]:
-    return list(db.session.scalars(db.select(User).where(User.role == role, User.active)
-                                   .order_by(User.username)))
-
-
 @bp.get("/sittings/<int:sid>")
-def sitting(sid: int):  # type: ignore[no-untyped-def]
-    row = access.get_sitting(sid)
+@scope.loads(scope.sitting())
+def sitting(sitting: Sitting):  # type: ignore[no-untyped-def]
     book = rules.default_rulebook()
     after_exam_rules = [r for r in book.rules.values() if not r.requires_refused_warning]
-    rooms = {room.id: room.name for room in row.rooms}
-    boot = {"sitting_id": row.id, "date": row.date.isoformat(), "offset": _venue_offset(row),
-            "rooms": rooms, "language": current_language()}
+    rooms = {room.id: room.name for room in sitting.rooms}
+    boot = {"sitting_id": sitting.id, "date": sitting.date.isoformat(),
+            "offset": _venue_offset(sitting), "rooms": rooms, "language": current_language()}
     return render_template(
-        "authority/sitting.html", sitting=row, taken=_taken_seats(row), staff=_staff(row),
-        chiefs=_users_of(Role.CHIEF), invigilators=_users_of(Role.INVIGILATOR),
-        rules=after_exam_rules, lang=current_language(), boot=boot,
-        candidates=_candidate_counts().get(row.id, 0))
+        "authority/sitting.html", sitting=sitting, taken=sittings.taken_seats(sitting),
+        staff=sittings.staff_of(sitting), chiefs=active_users(Role.CHIEF),
+        invigilators=active_users(Role.INVIGILATOR), rules=after_exam_rules,
+        lang=current_language(), boot=boot,
+        candidates=sittings.candidate_counts().get(sitting.id, 0))
 
 
 @bp.get("/accounts")
 def accounts():  # type: ignore[no-untyped-def]
-    return render_template("authority/accounts.html", users=all_users(),
+    return render_template("authority/accounts.html", users=all_accounts(),
                            me=access.user().username)
 
 
@@ -113,7 +79,7 @@ def audit():  # type: ignore[no-untyped-def]
         error = f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
         query = AuditQuery()
         given = {}
-    page = find_audit_entries(query)
+    page = find_audit_entries(AuditSearch(**query.model_dump()))
     newest = {k: v for k, v in given.items() if k != "before_seq"}
     older = None if page.next_before_seq is None else {**newest,
                                                        "before_seq": page.next_before_seq}

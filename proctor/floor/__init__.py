@@ -18,13 +18,12 @@ from flask import (
 from flask_login import login_required
 
 import incidents
-from proctor.extensions import db
 from proctor.i18n import current_language
-from proctor.models import Candidate, Person, Role, Room, SeizedItem, User
-from proctor.services import access
+from proctor.models import Role, Room, SeizedItem, Sitting, Subject
+from proctor.services import access, scope
 from proctor.services import room_record as records
-from proctor.services.floor import seat_of
-from proctor.services.sittings import subject_by_code, venue_zone
+from proctor.services.evidence import receipt
+from proctor.services.sittings import venue_zone
 
 bp = Blueprint("floor", __name__)
 
@@ -51,10 +50,8 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/floor/sittings/<int:sid>/rooms/<int:rid>")
 @login_required
-def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
-    sitting = access.require_sitting(sid)
-    the_room = access.get_room(sitting, rid)
-    access.require_room(sitting, the_room.id)
+@scope.loads(scope.room())
+def room(sitting: Sitting, room: Room):  # type: ignore[no-untyped-def]
     book = incidents.default_rulebook()
     rules = [{"code": r.code, "tier": int(r.tier), "title": {"zh": r.title.zh, "en": r.title.en},
               "requires_refused_warning": r.requires_refused_warning,
@@ -64,13 +61,13 @@ def room(sid: int, rid: int):  # type: ignore[no-untyped-def]
                  "ends_at": s.ends_at.isoformat()} for s in sitting.subjects]
     boot = {"sitting": {"id": sitting.id, "date": sitting.date.isoformat(),
                         "occupation": sitting.occupation, "level": sitting.level},
-            "room": {"id": the_room.id, "name": the_room.name, "rows": the_room.rows,
-                     "cols": the_room.cols},
+            "room": {"id": room.id, "name": room.name, "rows": room.rows,
+                     "cols": room.cols},
             "user": {"username": access.user().username, "role": access.user().role},
             "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
             "previews": _previews(sitting, book), "language": current_language()}
     page = make_response(render_template(
-        "floor/room.html", sitting=sitting, room=the_room, boot=boot,
+        "floor/room.html", sitting=sitting, room=room, boot=boot,
         rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)]))
     # The page holds no ID numbers: the tablet may keep it to reopen the room offline.
     page.headers["X-Offline-Cache"] = "allow"
@@ -117,42 +114,27 @@ def vendor(lib: str, filename: str) -> Response:
 
 @bp.get("/floor/seized/<int:item_id>/receipt")
 @login_required
-def seized_receipt(item_id: int):  # type: ignore[no-untyped-def]
+@scope.loads(scope.seized_item())
+def seized_receipt(item: SeizedItem, sitting: Sitting):  # type: ignore[no-untyped-def]
     """A printable receipt (扣押物品收据) for an item taken from a candidate: from whom (name,
     ticket, seat), what, where it is kept, who took it when, and its return."""
-    item = db.session.get(SeizedItem, item_id)
-    if item is None:
-        abort(404)
-    sitting = access.require_sitting(item.sitting_id)
-    access.require_room(sitting, item.room_id)
-    candidate = db.session.scalar(db.select(Candidate).where(
-        Candidate.sitting_id == item.sitting_id, Candidate.person_id == item.person_id))
-    seat = seat_of(candidate) if candidate else None
-    return render_template(
-        "floor/receipt.html", item=item, sitting=sitting,
-        person=db.session.get(Person, item.person_id), candidate=candidate,
-        seat_no=seat.seat_no if seat else None,
-        room=db.session.get(Room, item.room_id) if item.room_id else None,
-        seized_by=db.session.get(User, item.seized_by),
-        returned_by=db.session.get(User, item.returned_by) if item.returned_by else None)
+    return render_template("floor/receipt.html", item=item, sitting=sitting, **receipt(item))
 
 
 @bp.get("/floor/sittings/<int:sid>/rooms/<int:rid>/record/<subject>")
 @login_required
-def room_record(sid: int, rid: int, subject: str):  # type: ignore[no-untyped-def]
+@scope.loads(scope.room_subject())
+def room_record(sitting: Sitting, room: Room,
+                subject: Subject):  # type: ignore[no-untyped-def]
     """The printable room record (考场情况记录表) of one subject, with its sign-offs."""
-    sitting = access.require_sitting(sid)
-    the_room = access.get_room(sitting, rid)
-    access.require_room(sitting, the_room.id)
-    the_subject = subject_by_code(sitting, subject, "subject")
-    content = records.record(the_room, the_subject)
+    content = records.record(room, subject)
     who = access.user()
-    signed = records.signoffs(the_room, the_subject)
+    signed = records.signoffs(room, subject)
     return render_template(
-        "floor/record.html", sitting=sitting, room=the_room, subject=the_subject,
+        "floor/record.html", sitting=sitting, room=room, subject=subject,
         record=content, hash=records.record_hash(content), signoffs=signed,
-        shown=records.printed(content, signed, sitting, the_subject), lang=current_language(),
-        closed=records.is_closed(the_room, the_subject),
+        shown=records.printed(content, signed, sitting, subject), lang=current_language(),
+        closed=records.is_closed(room, subject),
         may_sign=who.role == Role.INVIGILATOR
         and who.username in {i["username"] for i in content["invigilators"]}
         and who.username not in {s["username"] for s in signed})

@@ -1,25 +1,56 @@
 """The tables of exam day, one module per group. Import from here."""
 
-from proctor.models.accounts import ApiToken, Role, StaffAssignment, StaffRole, User, UserSession
-from proctor.models.appeals import Notice, ReviewRequest
+from proctor.models.accounts import (
+    EVERYONE,
+    FLOOR_STAFF,
+    MANAGERS,
+    THE_BODY,
+    USERNAME_PATTERN,
+    WRITERS,
+    ApiToken,
+    Role,
+    StaffAssignment,
+    StaffRole,
+    User,
+    UserSession,
+)
+from proctor.models.appeals import Notice, ReviewRequest, ReviewStatus
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.events import LiveEvent
-from proctor.models.evidence import Acknowledgement, Addendum, Evidence, SeizedItem
+from proctor.models.evidence import (
+    Acknowledgement,
+    AcknowledgementKind,
+    Addendum,
+    Evidence,
+    SeizedItem,
+)
 from proctor.models.floor import (
     Attendance,
+    AttendanceStatus,
     CandidateWarning,
     RoomLogEntry,
     RoomRecordSignoff,
     SeatAssignment,
+    WarningOutcome,
 )
-from proctor.models.incidents import Decision, Incident, IncidentParty
+from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "EVERYONE",
+    "FLOOR_STAFF",
+    "MANAGERS",
+    "THE_BODY",
+    "USERNAME_PATTERN",
+    "WRITERS",
+    "AttendanceStatus",
+    "DecisionKind",
     "Notice", "ReviewRequest",
+    "ReviewStatus",
     "Acknowledgement",
+    "AcknowledgementKind",
     "Addendum",
     "Evidence",
     "SeizedItem",
@@ -48,4 +79,5 @@ __all__ = [
     "Subject",
     "User",
     "UserSession",
+    "WarningOutcome",
 ]

@@ -10,12 +10,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+from proctor.models.enums import stored_enum
 
 
 class Role(StrEnum):
     INVIGILATOR = "invigilator"
     CHIEF = "chief"
     AUTHORITY = "authority"
+
+
+# Who may call a route or open a screen (the API's `roles=`, the page blueprints' guards).
+EVERYONE = frozenset(Role)
+FLOOR_STAFF = frozenset({Role.INVIGILATOR, Role.CHIEF})  # the floor of a room on exam day
+MANAGERS = frozenset({Role.CHIEF, Role.AUTHORITY})  # decide, notify, review; see full ID numbers
+WRITERS = EVERYONE  # write an incident's record: evidence, signatures, addenda, seized items
+THE_BODY = frozenset({Role.AUTHORITY})  # set-up, accounts, the registry and the audit log
+
+
+# What a username may be: letters, digits, dot, dash, underscore; 64 characters at most.
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 class StaffRole(StrEnum):
@@ -29,7 +42,7 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(128), default="")
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(stored_enum(Role, 16))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -99,7 +112,7 @@ class StaffAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[StaffRole] = mapped_column(stored_enum(StaffRole, 16))
     room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

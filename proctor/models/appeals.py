@@ -7,6 +7,7 @@ changes to the incident never rewrite it. Nothing here is ever deleted.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
@@ -14,6 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+from proctor.models.enums import stored_enum
+
+
+class ReviewStatus(StrEnum):
+    """A review waits for its outcome, then keeps it."""
+
+    PENDING = "pending"
+    UPHELD = "upheld"
+    CHANGED = "changed"
+    OVERTURNED = "overturned"
 
 
 class Notice(db.Model):
@@ -54,7 +65,8 @@ class ReviewRequest(db.Model):
     grounds: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[ReviewStatus] = mapped_column(stored_enum(ReviewStatus, 16),
+                                                 default=ReviewStatus.PENDING, index=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome_note: Mapped[str | None] = mapped_column(Text)

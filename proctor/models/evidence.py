@@ -7,12 +7,14 @@ say who took each piece, when (tablet and server clocks), on which device or cam
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+from proctor.models.enums import stored_enum
 
 
 class Evidence(db.Model):
@@ -38,6 +40,11 @@ class Evidence(db.Model):
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class AcknowledgementKind(StrEnum):
+    SIGNED = "signed"
+    REFUSED = "refused"  # complete once a second invigilator attests
+
+
 class Acknowledgement(db.Model):
     """The candidate signs the incident record, or refuses (attested by a second invigilator)."""
 
@@ -47,7 +54,7 @@ class Acknowledgement(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # signed | refused
+    kind: Mapped[AcknowledgementKind] = mapped_column(stored_enum(AcknowledgementKind, 16))
     record_hash: Mapped[str] = mapped_column(String(64))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -88,3 +95,5 @@ class SeizedItem(db.Model):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     returned_to: Mapped[str | None] = mapped_column(String(128))
     returned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    person = relationship("Person")

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+from proctor.models.enums import stored_enum
+
+
+class AttendanceStatus(StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    LATE = "late"
+
+
+class WarningOutcome(StrEnum):
+    """A reminder waits for its outcome; a refusal raises the Tier-1 incident."""
+
+    PENDING = "pending"
+    COMPLIED = "complied"
+    REFUSED = "refused"
 
 
 class SeatAssignment(db.Model):
@@ -29,7 +45,7 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
-    status: Mapped[str] = mapped_column(String(16))  # present | absent | late
+    status: Mapped[AttendanceStatus] = mapped_column(stored_enum(AttendanceStatus, 16))
     id_checked: Mapped[bool] = mapped_column(default=False)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -50,7 +66,8 @@ class CandidateWarning(db.Model):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    outcome: Mapped[str] = mapped_column(String(16), default="pending")
+    outcome: Mapped[WarningOutcome] = mapped_column(stored_enum(WarningOutcome, 16),
+                                                    default=WarningOutcome.PENDING)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
@@ -73,6 +90,8 @@ class RoomLogEntry(db.Model):
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    subject = relationship("Subject")
 
 
 class RoomRecordSignoff(db.Model):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from incidents import IncidentStatus
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
+from proctor.models.enums import stored_enum
 
 
 class Incident(db.Model):
@@ -23,7 +26,8 @@ class Incident(db.Model):
     tier: Mapped[int]
     rulebook_version: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="reported", index=True)
+    status: Mapped[IncidentStatus] = mapped_column(stored_enum(IncidentStatus, 16),
+                                                   default=IncidentStatus.REPORTED, index=True)
     proposed_severity: Mapped[str | None] = mapped_column(String(8))
     severity: Mapped[str | None] = mapped_column(String(8))
     discovered_after_exam: Mapped[bool] = mapped_column(default=False)
@@ -57,8 +61,21 @@ class IncidentParty(db.Model):
     candidate = relationship("Candidate")
 
 
+class DecisionKind(StrEnum):
+    """What a row of an incident's record decides: a chief examiner's decision, or a review's
+    outcome (the same words as the review's status)."""
+
+    CONFIRM = "confirm"
+    DISMISS = "dismiss"
+    CHANGE_RULE = "change_rule"  # before a confirmation
+    UPHELD = "upheld"
+    CHANGED = "changed"
+    OVERTURNED = "overturned"
+
+
 class Decision(db.Model):
-    """A decision on an incident: confirm, dismiss, or change_rule (before a confirmation).
+    """A decision on an incident: confirm, dismiss, or change_rule (before a confirmation), and
+    each review's outcome.
 
     `record_hash` is the decider's countersignature: the hash of the record as they saw it.
     """
@@ -67,7 +84,7 @@ class Decision(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[DecisionKind] = mapped_column(stored_enum(DecisionKind, 16))
     severity: Mapped[str | None] = mapped_column(String(8))
     note: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -12,14 +12,13 @@ from flask import Blueprint, Response, current_app, make_response, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from proctor.api.appeal_views import _notice
 from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
-from proctor.models import Notice, Role
+from proctor.models import MANAGERS, Notice
 from proctor.notices import wording
 from proctor.notices.wording import long_date
-from proctor.services import access, appeals
+from proctor.services import access, appeals, scope
 
 bp = Blueprint("notices", __name__)
 
@@ -28,7 +27,7 @@ bp = Blueprint("notices", __name__)
 def managers_only():  # type: ignore[no-untyped-def]
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in (Role.CHIEF, Role.AUTHORITY):
+    if current_user.role not in MANAGERS:
         raise access.deny("only the chief examiner or the evaluation body opens a notice")
     return None
 
@@ -76,19 +75,19 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/notices/<int:nid>")
-def show(nid: int):  # type: ignore[no-untyped-def]
-    notice = _notice(nid)
+@scope.loads(scope.notice())
+def show(notice: Notice):  # type: ignore[no-untyped-def]
     return _private(make_response(render_template("notices/notice.html", n=notice_view(notice),
                                                   notice=notice)))
 
 
 @bp.get("/notices/<int:nid>.pdf")
-def pdf(nid: int):  # type: ignore[no-untyped-def]
+@scope.loads(scope.notice())
+def pdf(notice: Notice):  # type: ignore[no-untyped-def]
     # reportlab loads only when a PDF is asked for
     from proctor.notices.fonts import letter_font
     from proctor.notices.pdf import render_pdf
 
-    notice = _notice(nid)
     font = letter_font()  # here, not in the thread: finding it may run fc-list
     # reportlab is pure Python and takes a while: a real thread, so other tablets go on.
     body = offload(render_pdf, notice_view(notice), font,

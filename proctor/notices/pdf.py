@@ -20,6 +20,7 @@ from reportlab.platypus import (
     Table,
 )
 
+from incidents import PartyRole
 from proctor.notices.fonts import LetterFont, a4_document, require_glyphs, table_style
 
 
@@ -59,7 +60,7 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
         rows.append((_("Room"), c["facts"]["room"]))
     if n["seat_no"]:
         rows.append((_("Seat number"), str(n["seat_no"])))
-    if c["person"]["role"] != "principal":
+    if c["person"]["role"] != PartyRole.PRINCIPAL:
         rows.append((_("Part taken"), n["labels"]["role"].get(c["person"]["role"],
                                                              c["person"]["role"])))
     return _table(rows, s)

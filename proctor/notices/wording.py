@@ -128,9 +128,9 @@ def facts(c: dict[str, Any], lang: str) -> list[str]:
                          "the invigilator recorded on the spot: “%(what)s”", what=what,
                          when=when, **common))
     role = c["person"].get("role")
-    if role == "accomplice":
+    if role == rules.PartyRole.ACCOMPLICE:
         out.append(_("You took part in it as a helper or accomplice."))
-    elif role == "impostor":
+    elif role == rules.PartyRole.IMPOSTOR:
         out.append(_("You sat the evaluation in another person's place."))
     return out
 
@@ -147,9 +147,9 @@ def rule_applied(c: dict[str, Any], lang: str) -> list[str]:
     out = [_("Your conduct described above falls under %(citation)s: “%(text)s”.",
              citation=citation(c, lang), text=c["rule"]["text"][lang])]
     severity = (c.get("decision") or {}).get("severity")
-    if c["rule"].get("tier") == 3 and severity == "serious":
+    if c["rule"].get("tier") == rules.Tier.THREE and severity == rules.Severity.SERIOUS:
         out.append(_("The circumstances are judged to be serious."))
-    elif c["rule"].get("tier") == 3 and severity == "minor":
+    elif c["rule"].get("tier") == rules.Tier.THREE and severity == rules.Severity.MINOR:
         out.append(_("The circumstances are judged to be minor."))
     return out
 

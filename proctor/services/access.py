@@ -65,6 +65,13 @@ def rooms_of(who: User, sitting_id: int) -> set[int]:
             if a.role == StaffRole.INVIGILATOR and a.room_id is not None}
 
 
+def visible_rooms(sitting_id: int) -> set[int] | None:
+    """The rooms of the sitting the caller sees: None for all of them (the evaluation body, the
+    sitting's chief examiner), else the rooms they invigilate."""
+    who = user()
+    return None if is_authority(who) or is_chief_of(who, sitting_id) else rooms_of(who, sitting_id)
+
+
 def sitting_ids_of(who: User) -> list[int]:
     if who.role == Role.AUTHORITY:
         return list(db.session.scalars(db.select(Sitting.id).order_by(Sitting.date.desc())))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -15,7 +17,7 @@ from proctor.concurrency import cooperative_semaphore, offload
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import ApiToken, Role, User
+from proctor.models import ApiToken, Role, User, UserSession
 from proctor.publisher import end_sockets
 from proctor.services import audit
 
@@ -68,6 +70,12 @@ def _dummy_hash() -> str:
 
 def find_user(username: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.username == username))
+
+
+def username_of(user_id: int | None) -> str | None:
+    """Who wrote a record, by name, for an answer (None for nobody)."""
+    user = db.session.get(User, user_id) if user_id else None
+    return user.username if user else None
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -150,3 +158,59 @@ def revoke_tokens(user: User) -> None:
         row.revoked_at = utcnow()
     audit.record("api_tokens_revoked", "user", user.id, username=user.username)
     end_sockets(user.id, sessions=False, tokens=True)
+
+
+# -- the evaluation body's view of the accounts ------------------------------------------------
+@dataclass(frozen=True)
+class Account:
+    """An account as its screen and the API show it: with its open sessions and live tokens."""
+
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    sessions: int
+    tokens: int
+    created_at: datetime
+
+
+def open_sessions_by_user() -> dict[int, int]:
+    """Open sessions (not ended, not idle, not too old) per user id."""
+    now = utcnow()
+    idle = now - timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    oldest = now - timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+    rows = db.session.execute(
+        db.select(UserSession.user_id, db.func.count())
+        .where(UserSession.ended_at.is_(None), UserSession.last_seen_at > idle,
+               UserSession.created_at > oldest)
+        .group_by(UserSession.user_id))
+    return {user_id: int(count) for user_id, count in rows}
+
+
+def tokens_by_user() -> dict[int, int]:
+    """API tokens not revoked, per user id."""
+    rows = db.session.execute(db.select(ApiToken.user_id, db.func.count())
+                              .where(ApiToken.revoked_at.is_(None)).group_by(ApiToken.user_id))
+    return {user_id: int(count) for user_id, count in rows}
+
+
+def account_of(user: User, sessions: dict[int, int] | None = None,
+               tokens: dict[int, int] | None = None) -> Account:
+    sessions = open_sessions_by_user() if sessions is None else sessions
+    tokens = tokens_by_user() if tokens is None else tokens
+    return Account(username=user.username, display_name=user.display_name, role=user.role,
+                   active=user.active, sessions=sessions.get(user.id, 0),
+                   tokens=tokens.get(user.id, 0), created_at=user.created_at)
+
+
+def active_users(role: Role) -> list[User]:
+    """The active accounts of a role, by username (whom a sitting may be staffed with)."""
+    return list(db.session.scalars(db.select(User).where(User.role == role, User.active)
+                                   .order_by(User.username)))
+
+
+def all_accounts() -> list[Account]:
+    """Every account, by role and username, counted in two queries."""
+    sessions, tokens = open_sessions_by_user(), tokens_by_user()
+    users = db.session.scalars(db.select(User).order_by(User.role, User.username))
+    return [account_of(user, sessions, tokens) for user in users]

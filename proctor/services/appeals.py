@@ -28,11 +28,13 @@ from proctor.extensions import db
 from proctor.models import (
     CandidateWarning,
     Decision,
+    DecisionKind,
     Evidence,
     Incident,
     IncidentParty,
     Notice,
     ReviewRequest,
+    ReviewStatus,
     Room,
     SeatAssignment,
     Sitting,
@@ -48,7 +50,7 @@ from proctor.services.sanctions import (
 from proctor.services.sittings import venue_today, venue_zone
 
 SERVICE_METHODS = ("in_person", "electronic", "post")
-OUTCOMES = ("upheld", "changed", "overturned")
+OUTCOMES = (ReviewStatus.UPHELD, ReviewStatus.CHANGED, ReviewStatus.OVERTURNED)
 
 
 def window_days() -> int:
@@ -174,7 +176,7 @@ def _reminder(incident: Incident) -> dict[str, Any] | None:
 
 
 def _confirmed_at(incident: Incident) -> str | None:
-    confirm = [d for d in incident.decisions if d.decision == "confirm"]
+    confirm = [d for d in incident.decisions if d.decision == DecisionKind.CONFIRM]
     return confirm[-1].decided_at.isoformat() if confirm else None
 
 
@@ -254,7 +256,7 @@ def request_review(notice: Notice, received_on: date, grounds: str, who: User) -
                        f"A request received on {received_on.isoformat()} is too late.",
                        "received_on", {"served_on": notice.served_on.isoformat(),
                                        "last_day": last_day.isoformat()})
-    if any(r.status == "pending" for r in notice.reviews):
+    if any(r.status == ReviewStatus.PENDING for r in notice.reviews):
         raise ApiError(409, "review_pending", "this notice already has a review in progress")
     if incident.status != rules.IncidentStatus.CONFIRMED:
         raise ApiError(409, "incident_not_confirmed",
@@ -273,7 +275,7 @@ def request_review(notice: Notice, received_on: date, grounds: str, who: User) -
 
 def is_overdue(review: ReviewRequest, today: date | None = None) -> bool:
     """A pending review whose outcome date has passed."""
-    return review.status == "pending" and (today or venue_today()) > review.due_on
+    return review.status == ReviewStatus.PENDING and (today or venue_today()) > review.due_on
 
 
 def review_event(review: ReviewRequest) -> dict[str, Any]:
@@ -288,31 +290,32 @@ def decide_review(review: ReviewRequest, outcome: str, note: str | None, severit
     if incident.reported_by == who.id:
         raise ApiError(403, "separation_of_duties",
                        "Nobody reviews a decision on an incident they reported themselves.")
-    if review.status != "pending":
+    if review.status != ReviewStatus.PENDING:
         raise ApiError(409, "review_already_decided", f"this review is already {review.status}")
     if incident.status != rules.IncidentStatus.CONFIRMED:
         raise ApiError(409, "incident_not_confirmed", f"the incident is {incident.status}")
-    if outcome == "changed":
+    status = ReviewStatus(outcome)
+    if status == ReviewStatus.CHANGED:
         _apply_change(review, incident, severity, rule_code)
     elif severity is not None or rule_code is not None:
         raise ApiError(422, "change_not_applicable",
                        "severity and rule_code are given only with the outcome changed")
-    if outcome == "overturned":
-        incident.status = rules.IncidentStatus.OVERTURNED.value
-    review.status, review.outcome_note = outcome, note
+    if status == ReviewStatus.OVERTURNED:
+        incident.status = rules.IncidentStatus.OVERTURNED
+    review.status, review.outcome_note = status, note
     review.decided_at, review.decided_by = utcnow(), who.id
-    db.session.add(Decision(incident_id=incident.id, decision=outcome,
-                            severity=incident.severity if outcome == "changed" else None,
-                            note=_decision_note(review), decided_by=who.id))
+    db.session.add(Decision(incident_id=incident.id, decision=DecisionKind(outcome),
+                            severity=incident.severity if status == ReviewStatus.CHANGED
+                            else None, note=_decision_note(review), decided_by=who.id))
     db.session.flush()
-    if outcome != "upheld":
+    if status != ReviewStatus.UPHELD:
         recompute_for_incident(incident)
     audit.record("review_decided", "review", review.id, outcome=outcome, note=note,
                  incident_id=incident.id, status=incident.status,
                  old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code,
                  old_severity=review.old_severity, new_severity=review.new_severity)
     publisher.publish("review_decided", incident.sitting_id, None, review_event(review))
-    if outcome != "upheld":
+    if status != ReviewStatus.UPHELD:
         publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
                           incident_event(incident))
     return review
@@ -345,7 +348,7 @@ def _decision_note(review: ReviewRequest) -> str:
     parts = [f"复核 review #{review.id} of notice {review.notice.number}: {review.status}"]
     if review.old_rule_code != review.new_rule_code and review.new_rule_code:
         parts.append(f"rule {review.old_rule_code} → {review.new_rule_code}")
-    if review.old_severity != review.new_severity and review.status == "changed":
+    if review.old_severity != review.new_severity and review.status == ReviewStatus.CHANGED:
         parts.append(f"severity {review.old_severity} → {review.new_severity}")
     if review.outcome_note:
         parts.append(review.outcome_note)
@@ -359,6 +362,6 @@ def reviews_of(sitting_ids: list[int] | None, overdue_only: bool = False) -> lis
     if sitting_ids is not None:
         stmt = stmt.where(Notice.sitting_id.in_(sitting_ids))
     if overdue_only:
-        stmt = stmt.where(ReviewRequest.status == "pending",
+        stmt = stmt.where(ReviewRequest.status == ReviewStatus.PENDING,
                           ReviewRequest.due_on < venue_today())
     return list(db.session.scalars(stmt))

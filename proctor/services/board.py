@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from incidents import IncidentStatus
 from proctor.database import utcnow
 from proctor.extensions import db
 from proctor.models import (
     Attendance,
+    AttendanceStatus,
     CandidateWarning,
     Incident,
     SeatAssignment,
     Sitting,
+    WarningOutcome,
 )
 from proctor.services.sittings import current_subject
 
@@ -31,21 +34,22 @@ def board(sitting: Sitting) -> dict[str, Any]:
                SeatAssignment.room_id.in_(room_ids))).all()
     attendance = Counter((room_id, status) for room_id, status in marks)
     reminders = Counter(db.session.scalars(db.select(CandidateWarning.room_id).where(
-        CandidateWarning.outcome == "pending",
+        CandidateWarning.outcome == WarningOutcome.PENDING,
         CandidateWarning.room_id.in_(room_ids))))
     incidents = Counter(db.session.execute(db.select(Incident.room_id, Incident.status).where(
         Incident.sitting_id == sitting.id)).all())
     rooms = []
     for room in sitting.rooms:
-        counts = {status: attendance[(room.id, status)] for status in ("present", "late",
-                                                                      "absent")}
+        counts = {str(status): attendance[(room.id, status)] for status in (
+            AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.ABSENT)}
         rooms.append({
             "id": room.id, "name": room.name, "seated": seated[room.id], **counts,
             "not_checked_in": seated[room.id] - sum(counts.values()),
             "reminders_open": reminders[room.id],
-            "incidents_waiting": incidents[(room.id, "reported")],
-            "incidents_confirmed": incidents[(room.id, "confirmed")],
+            "incidents_waiting": incidents[(room.id, IncidentStatus.REPORTED)],
+            "incidents_confirmed": incidents[(room.id, IncidentStatus.CONFIRMED)],
         })
-    waiting = sum(count for (_, status), count in incidents.items() if status == "reported")
+    waiting = sum(count for (_, status), count in incidents.items()
+                  if status == IncidentStatus.REPORTED)
     return {"sitting_id": sitting.id, "subject": subject.code, "rooms": rooms,
             "incidents_waiting": waiting, "last_seq": sitting.event_seq}

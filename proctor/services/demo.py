@@ -21,7 +21,7 @@ from flask import current_app
 from proctor.database import utcnow
 from proctor.extensions import db
 from proctor.idnumber import make_id_number
-from proctor.models import Sitting
+from proctor.models import Role, Sitting
 from proctor.services import accounts, audit, sittings
 from proctor.services.floor import set_seat
 from proctor.services.people import register_candidate
@@ -85,7 +85,7 @@ def seed_demo(candidates: int = 56, seed: int = 20250509) -> list[dict[str, str]
     rooms = {"A": sittings.add_room(sitting, "第一考场", 5, 6, _demo_camera()),
              "B": sittings.add_room(sitting, "第二考场", 5, 6, None)}
     for name, role, _, room_key in STAFF:
-        if role != "authority":
+        if role != Role.AUTHORITY:
             sittings.assign_staff(sitting, name, role, rooms[room_key].id if room_key else None)
     _register_candidates(sitting, rooms, candidates, rng, today, users["authority"])
     audit.record("demo_seeded", "sitting", sitting.id, actor="system", candidates=candidates)

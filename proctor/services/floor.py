@@ -26,7 +26,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit, scope
+from proctor.services import audit, idempotent
 from proctor.services.sittings import current_subject, subject_by_code
 
 
@@ -148,11 +148,11 @@ def record_warning(sitting: Sitting, candidate: Candidate, subject: Subject, rul
     if subject.id not in {link.subject_id for link in candidate.subject_links}:
         raise ApiError(422, "subject_not_taken",
                        f"{candidate.ticket_no} does not sit {subject.code}", "subject")
-    warning, created = scope.insert_once(
-        CandidateWarning(client_id=client_id, candidate_id=candidate.id,
-                         subject_id=subject.id, room_id=room_of(candidate),
-                         rule_code=rule_code, note=note, observed_at=observed_at,
-                         recorded_by=who.id),
+    warning, created = idempotent.insert_once(
+        CandidateWarning, client_id, lambda: CandidateWarning(
+            client_id=client_id, candidate_id=candidate.id, subject_id=subject.id,
+            room_id=room_of(candidate), rule_code=rule_code, note=note,
+            observed_at=observed_at, recorded_by=who.id),
         same_target=lambda found: found.candidate_id == candidate.id)
     if not created:
         return warning, False

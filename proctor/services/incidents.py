@@ -17,13 +17,15 @@ from proctor.models import (
     Candidate,
     CandidateWarning,
     Decision,
+    DecisionKind,
     Incident,
     IncidentParty,
     Sitting,
     Subject,
     User,
+    WarningOutcome,
 )
-from proctor.services import audit, scope
+from proctor.services import audit, idempotent
 from proctor.services.evidence import record_hash
 from proctor.services.floor import room_of, warning_data
 from proctor.services.people import person_for, valid_id_number
@@ -54,12 +56,6 @@ RECORD = (
 )
 
 
-def load_incident(incident_id: int) -> Incident | None:
-    """The incident with its record loaded (see RECORD), or None."""
-    return db.session.scalar(db.select(Incident).where(Incident.id == incident_id)
-                             .options(*RECORD))
-
-
 def sitting_incidents(sitting_id: int, room_ids: Iterable[int] | None = None) -> list[Incident]:
     """The sitting's incidents, newest first, with their records loaded (see RECORD); only
     those of `room_ids` when given."""
@@ -68,6 +64,14 @@ def sitting_incidents(sitting_id: int, room_ids: Iterable[int] | None = None) ->
     if room_ids is not None:
         stmt = stmt.where(Incident.room_id.in_(list(room_ids)))
     return list(db.session.scalars(stmt))
+
+
+def incidents_of_person(sitting: Sitting, person_id: int) -> list[Incident]:
+    """The incidents of the sitting naming this person as a party, in the order reported."""
+    return list(db.session.scalars(
+        db.select(Incident).where(Incident.sitting_id == sitting.id,
+                                  Incident.parties.any(person_id=person_id))
+        .order_by(Incident.id)))
 
 
 def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject: Subject | None,
@@ -88,14 +92,16 @@ def report_incident(sitting: Sitting, *, client_id: str, rule_code: str, subject
         raise rule_error(exc) from None
     book = rules.default_rulebook()
     room_id = next((room_of(p.candidate) for p in parties if p.candidate), None)
-    incident = Incident(
-        client_id=client_id, sitting_id=sitting.id, subject_id=subject.id if subject else None,
-        room_id=room_id, rule_code=rule.code, tier=int(rule.tier), rulebook_version=book.version,
-        description=description, proposed_severity=severity,
-        discovered_after_exam=discovered_after_exam, reported_by=who.id,
-        observed_at=observed_at, warning_id=warning.id if warning else None)
-    incident, created = scope.insert_once(incident, same_target=lambda found: (
-        found.sitting_id == sitting.id and found.warning_id == (warning.id if warning else None)))
+    warning_id = warning.id if warning else None
+    incident, created = idempotent.insert_once(
+        Incident, client_id, lambda: Incident(
+            client_id=client_id, sitting_id=sitting.id,
+            subject_id=subject.id if subject else None, room_id=room_id, rule_code=rule.code,
+            tier=int(rule.tier), rulebook_version=book.version, description=description,
+            proposed_severity=severity, discovered_after_exam=discovered_after_exam,
+            reported_by=who.id, observed_at=observed_at, warning_id=warning_id),
+        same_target=lambda found: (found.sitting_id == sitting.id
+                                   and found.warning_id == warning_id))
     if not created:
         return incident, False
     for party in parties:
@@ -134,15 +140,16 @@ def incident_event(incident: Incident) -> dict[str, object]:
 def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
                     note: str | None, who: User) -> CandidateWarning:
     """Complied: nothing follows. Refused: the Tier-1 incident is raised (经提醒拒不改正)."""
-    if warning.outcome != "pending":
+    if warning.outcome != WarningOutcome.PENDING:
         if warning.outcome == outcome:
             return warning  # a replay from a tablet's outbox
         raise ApiError(409, "warning_already_resolved",
                        f"this reminder was already recorded as {warning.outcome}", "outcome")
-    warning.outcome, warning.resolved_at, warning.resolved_by = outcome, utcnow(), who.id
+    warning.outcome, warning.resolved_at, warning.resolved_by = (
+        WarningOutcome(outcome), utcnow(), who.id)
     if note:
         warning.note = f"{warning.note}\n{note}" if warning.note else note
-    if outcome == "refused":
+    if warning.outcome == WarningOutcome.REFUSED:
         text = f"经提醒拒不改正 / refused to correct after a reminder ({warning.rule_code})"
         # "/" is outside the client_id alphabet: no tablet can claim this key beforehand.
         incident, _ = report_incident(
@@ -158,13 +165,26 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
     return warning
 
 
-def _open_to(incident: Incident, who: User) -> None:
+def _refusal_to_decide(incident: Incident, who: User) -> ApiError | None:
     """Only a reported incident is decided, and never by the one who reported it."""
     if incident.reported_by == who.id:
-        raise ApiError(403, "separation_of_duties",
-                       "Nobody decides an incident they reported themselves.")
-    if incident.status != "reported":
-        raise ApiError(409, "already_decided", f"this incident is already {incident.status}")
+        return ApiError(403, "separation_of_duties",
+                        "Nobody decides an incident they reported themselves.")
+    if incident.status != rules.IncidentStatus.REPORTED:
+        return ApiError(409, "already_decided", f"this incident is already {incident.status}")
+    return None
+
+
+def may_decide(incident: Incident, who: User) -> bool:
+    """Whether `who` may decide this incident (or put it under another rule) now: the review
+    page offers the decision on the very condition the API checks."""
+    return _refusal_to_decide(incident, who) is None
+
+
+def _open_to(incident: Incident, who: User) -> None:
+    refusal = _refusal_to_decide(incident, who)
+    if refusal is not None:
+        raise refusal
 
 
 def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> Incident:
@@ -184,8 +204,9 @@ def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> I
     incident.rulebook_version = rules.default_rulebook().version
     if rule.tier != rules.Tier.THREE:
         incident.proposed_severity = None
-    db.session.add(Decision(incident_id=incident.id, decision="change_rule", note=reason,
-                            decided_by=who.id, rule_code_before=before, rule_code_after=rule.code))
+    db.session.add(Decision(incident_id=incident.id, decision=DecisionKind.CHANGE_RULE,
+                            note=reason, decided_by=who.id, rule_code_before=before,
+                            rule_code_after=rule.code))
     db.session.flush()
     audit.record("incident_rule_changed", "incident", incident.id, before=before,
                  after=rule.code, reason=reason)
@@ -198,16 +219,18 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
                     who: User) -> Incident:
     """Confirm or dismiss a reported incident; sanctions are recomputed from the engine."""
     _open_to(incident, who)
+    kind = DecisionKind(decision)
+    confirm = kind == DecisionKind.CONFIRM
     try:
-        rules.check_decision(incident.rule_code, confirm=decision == "confirm",
+        rules.check_decision(incident.rule_code, confirm=confirm,
                              severity=rules.Severity(severity) if severity else None)
     except rules.RuleError as exc:
         raise rule_error(exc) from None
     # The decider's countersignature: who decided, on which exact record (its hash).
     countersigned = record_hash(incident)
-    incident.status = "confirmed" if decision == "confirm" else "dismissed"
-    incident.severity = severity if decision == "confirm" else None
-    db.session.add(Decision(incident_id=incident.id, decision=decision, severity=severity,
+    incident.status = rules.IncidentStatus.CONFIRMED if confirm else rules.IncidentStatus.DISMISSED
+    incident.severity = severity if confirm else None
+    db.session.add(Decision(incident_id=incident.id, decision=kind, severity=severity,
                             note=note, decided_by=who.id, record_hash=countersigned))
     db.session.flush()
     recompute_for_incident(incident)

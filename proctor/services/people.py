@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
+from incidents import IncidentStatus
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.idnumber import IdNumberError, normalize_id_number
@@ -57,6 +58,12 @@ def candidate_by_ticket(sitting: Sitting, ticket_no: str, field: str = "ticket_n
                        f"sitting {sitting.id} has no candidate with ticket {ticket_no!r}",
                        None if field == "path" else field)
     return candidate
+
+
+def candidate_of_person(sitting_id: int, person_id: int) -> Candidate | None:
+    """The person's ticket in a sitting (a party named by ID number may hold none)."""
+    return db.session.scalar(db.select(Candidate).where(Candidate.sitting_id == sitting_id,
+                                                        Candidate.person_id == person_id))
 
 
 def subject_codes(candidate: Candidate, sitting: Sitting) -> list[str]:
@@ -138,8 +145,7 @@ def correct_identity(sitting: Sitting, candidate: Candidate, id_number: str, nam
         raise ApiError(422, "name_mismatch",
                        "This ID number belongs to a person registered under another name.", "name")
     if after is not None:
-        other = db.session.scalar(db.select(Candidate).where(
-            Candidate.sitting_id == sitting.id, Candidate.person_id == after.id))
+        other = candidate_of_person(sitting.id, after.id)
         if other is not None:
             raise ApiError(409, "person_already_registered",
                            f"this ID number is registered with ticket {other.ticket_no}",
@@ -148,7 +154,7 @@ def correct_identity(sitting: Sitting, candidate: Candidate, id_number: str, nam
         IncidentParty.candidate_id == candidate.id)))
     ids = sorted({p.incident_id for p in parties})
     locked = sorted(set(db.session.scalars(db.select(Incident.id).where(
-        Incident.id.in_(ids), Incident.status != "reported")))
+        Incident.id.in_(ids), Incident.status != IncidentStatus.REPORTED)))
         | set(db.session.scalars(db.select(Acknowledgement.incident_id).where(
             Acknowledgement.incident_id.in_(ids))))
         | set(db.session.scalars(db.select(Notice.incident_id).where(

@@ -22,6 +22,7 @@ from proctor.models import (
     User,
 )
 from proctor.services.evidence import record_hash
+from proctor.services.incidents import may_decide
 
 
 def _display_names(user_ids: Iterable[int | None]) -> Callable[[int | None], str]:
@@ -53,7 +54,7 @@ def incident_review(incident: Incident, sitting: Sitting, who: User) -> dict[str
                     for p in incident.parties],
         **_record_so_far(incident),
         "is_reporter": incident.reported_by == who.id,
-        "can_decide": incident.status == "reported" and incident.reported_by != who.id,
+        "can_decide": may_decide(incident, who),
         "record_hash": record_hash(incident),
     }
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from proctor import publisher
 from proctor.errors import ApiError
 from proctor.models import Room, RoomLogEntry, Subject, User
-from proctor.services import audit, scope
+from proctor.services import audit, idempotent
 
 KINDS = ("subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
          "evacuation", "equipment_fault", "other")
@@ -19,10 +19,10 @@ def add_entry(room: Room, kind: str, note: str | None, subject: Subject | None,
     client_id_conflict)."""
     if kind == "other" and not (note or "").strip():
         raise ApiError(422, "note_required", "Say what happened in the note.", "note")
-    entry, created = scope.insert_once(
-        RoomLogEntry(client_id=client_id, room_id=room.id,
-                     subject_id=subject.id if subject else None, kind=kind, note=note,
-                     observed_at=observed_at, recorded_by=who.id),
+    entry, created = idempotent.insert_once(
+        RoomLogEntry, client_id, lambda: RoomLogEntry(
+            client_id=client_id, room_id=room.id, subject_id=subject.id if subject else None,
+            kind=kind, note=note, observed_at=observed_at, recorded_by=who.id),
         same_target=lambda found: found.room_id == room.id)
     if not created:
         return entry, False

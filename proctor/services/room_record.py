@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 import incidents as rules
@@ -19,6 +18,7 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
     Attendance,
+    AttendanceStatus,
     Candidate,
     CandidateSubject,
     CandidateWarning,
@@ -33,7 +33,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit
+from proctor.services import audit, idempotent
 
 
 def _candidates(room: Room, subject: Subject) -> list:  # type: ignore[type-arg]
@@ -45,18 +45,21 @@ def _candidates(room: Room, subject: Subject) -> list:  # type: ignore[type-arg]
         .order_by(SeatAssignment.seat_no)).all())
 
 
+UNRECORDED = "unrecorded"  # a seated candidate whose attendance nobody recorded
+
+
 def record(room: Room, subject: Subject) -> dict[str, Any]:
     """Everything the paper form holds, from the database."""
     seated = _candidates(room, subject)
     marks = {row.candidate_id: row for row in db.session.scalars(db.select(Attendance).where(
         Attendance.subject_id == subject.id,
         Attendance.candidate_id.in_([c.id for _, c in seated])))}
-    counts = {"expected": len(seated), "present": 0, "late": 0, "absent": 0, "unrecorded": 0}
+    counts = {"expected": len(seated), "present": 0, "late": 0, "absent": 0, UNRECORDED: 0}
     absentees = []
     for seat_no, candidate in seated:
-        status = marks[candidate.id].status if candidate.id in marks else "unrecorded"
+        status = marks[candidate.id].status if candidate.id in marks else UNRECORDED
         counts[status] += 1
-        if status in {"absent", "unrecorded"}:
+        if status in {AttendanceStatus.ABSENT, UNRECORDED}:
             absentees.append({"seat_no": seat_no, "ticket_no": candidate.ticket_no,
                               "name": candidate.person.name, "status": status})
     return {
@@ -141,7 +144,7 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
         sanction = rules.preview(
             rule.code, sitting_date=sitting.date, subject=subject.code,
             severity=rules.Severity(i["severity"]) if i["severity"] else None,
-            subject_name=subject.name) if i["status"] == "confirmed" else None
+            subject_name=subject.name) if i["status"] == rules.IncidentStatus.CONFIRMED else None
         reminder = i["reminder"]
         incidents.append({**i, "at": when(i["at"]), "rule": rule.title, "sanction": sanction,
                           "reminded_at": when(reminder["at"]) if reminder else None})
@@ -183,18 +186,12 @@ def sign_off(room: Room, subject: Subject, who: User) -> RoomRecordSignoff:
     if who.id not in {u.id for u in invigilators(room)}:
         raise ApiError(403, "not_an_invigilator_of_this_room",
                        "Only the room's invigilators sign its record.")
-    existing = db.session.scalar(db.select(RoomRecordSignoff).filter_by(
-        room_id=room.id, subject_id=subject.id, user_id=who.id))
-    if existing is not None:
-        return existing
-    row = RoomRecordSignoff(room_id=room.id, subject_id=subject.id, user_id=who.id,
-                            record_hash=record_hash(record(room, subject)))
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return db.session.scalar(db.select(RoomRecordSignoff).filter_by(
-            room_id=room.id, subject_id=subject.id, user_id=who.id))  # type: ignore[return-value]
-    audit.record("room_record_signed", "room", room.id, subject=subject.code,
-                 record_hash=row.record_hash)
+    row, created = idempotent.insert_unique(
+        lambda: db.session.scalar(db.select(RoomRecordSignoff).filter_by(
+            room_id=room.id, subject_id=subject.id, user_id=who.id)),
+        lambda: RoomRecordSignoff(room_id=room.id, subject_id=subject.id, user_id=who.id,
+                                  record_hash=record_hash(record(room, subject))))
+    if created:
+        audit.record("room_record_signed", "room", room.id, subject=subject.code,
+                     record_hash=row.record_hash)
     return row

@@ -1,22 +1,26 @@
 """Load, check, act — once: every object a request names is loaded here and checked against
 the caller's scope, whether it was named in the URL or in the body.
 
-`load(Model, id)` answers 404 in the contract's format; the `*_in_scope` loaders add the scope
-check of `services.access` (403, audited); `insert_once` is the one idempotent insert by
-`client_id`: a replay returns only a record of the same target that the caller may see, and
-anything else is 409 `client_id_conflict` with no data.
+`load(Model, id)` answers 404 in the contract's format; `sitting_in_scope`, `room_in_scope`,
+`candidate_in_scope` and `incident_in_scope` add the scope check of `services.access` (403,
+audited) for an id wherever it was named. What a route's path names is loaded before its view
+runs by a `PathLoader` (`@endpoint(..., load=scope.room())` for the API,
+`@scope.loads(scope.room())` for a page): the view takes the objects (`sitting`, `room` …) in
+place of the ids. The idempotent insert of tablet writes is `services.idempotent.insert_once`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
-
-from sqlalchemy.exc import IntegrityError
 
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
+    USERNAME_PATTERN,
     Acknowledgement,
     Candidate,
     CandidateWarning,
@@ -24,14 +28,16 @@ from proctor.models import (
     Incident,
     Notice,
     ReviewRequest,
-    Role,
     Room,
-    RoomLogEntry,
     SeizedItem,
     Sitting,
+    User,
 )
 from proctor.services import access
+from proctor.services.floor import room_of
+from proctor.services.incidents import RECORD
 from proctor.services.people import candidate_by_ticket
+from proctor.services.sittings import subject_by_code
 
 T = TypeVar("T")
 
@@ -71,13 +77,15 @@ def room_in_scope(sitting: Sitting, room_id: int) -> Room:
     return room
 
 
-def candidate_in_scope(sitting: Sitting, ticket_no: str, field: str = "path") -> Candidate:
+def candidate_in_scope(sitting: Sitting, ticket_no: str, field: str = "path", *,
+                       unseated: bool = False) -> Candidate:
     """A candidate of the sitting seated where the caller works (a ticket in the URL is 404
-    when unknown; one in the body 422 with its field)."""
-    from proctor.services.floor import room_of  # a cycle: floor uses insert_once
-
+    when unknown; one in the body 422 with its field); `unseated`: or not seated yet, for any
+    floor staff of the sitting to seat."""
     candidate = candidate_by_ticket(sitting, ticket_no, field)
-    access.require_room(sitting, room_of(candidate))
+    room_id = room_of(candidate)
+    if room_id is not None or not unseated:
+        access.require_room(sitting, room_id)
     return candidate
 
 
@@ -85,52 +93,11 @@ def incident_in_scope(incident_id: int, *, record: bool = False,
                       manage: bool = False) -> tuple[Incident, Sitting]:
     """The incident and its sitting, if the caller may see it (`record`: with its parties and
     decisions loaded; `manage`: only its chief examiner and the evaluation body)."""
-    from proctor.services.incidents import RECORD  # a cycle: incidents uses insert_once
-
     incident = load(Incident, incident_id, options=RECORD if record else ())
     sitting = sitting_in_scope(incident.sitting_id, manage=manage)
     if not manage:
         access.require_room(sitting, incident.room_id)
     return incident, sitting
-
-
-def warning_in_scope(warning_id: int) -> tuple[CandidateWarning, Sitting]:
-    warning = load(CandidateWarning, warning_id)
-    sitting = access.require_sitting(warning.candidate.sitting_id)
-    access.require_room(sitting, warning.room_id)
-    return warning, sitting
-
-
-def evidence_in_scope(evidence_id: int) -> Evidence:
-    row = load(Evidence, evidence_id)
-    incident_in_scope(row.incident_id)
-    return row
-
-
-def acknowledgement_in_scope(ack_id: int) -> Acknowledgement:
-    ack = load(Acknowledgement, ack_id)
-    incident_in_scope(ack.incident_id)
-    return ack
-
-
-def seized_item_in_scope(item_id: int) -> tuple[SeizedItem, Sitting]:
-    item = load(SeizedItem, item_id)
-    sitting = access.require_sitting(item.sitting_id)
-    access.require_room(sitting, item.room_id)
-    return item, sitting
-
-
-def notice_in_scope(notice_id: int) -> Notice:
-    """A notice carries a full ID number: its sitting's chief examiner and the body only."""
-    notice = load(Notice, notice_id)
-    access.require_manager(notice.sitting_id)
-    return notice
-
-
-def review_in_scope(review_id: int) -> ReviewRequest:
-    review = load(ReviewRequest, review_id)
-    access.require_manager(review.notice.sitting_id)
-    return review
 
 
 def rows_of_incident(model: type[T], incident: Incident) -> list[T]:
@@ -139,30 +106,6 @@ def rows_of_incident(model: type[T], incident: Incident) -> list[T]:
     column = model.incident_id  # type: ignore[attr-defined]
     return list(db.session.scalars(db.select(model).where(column == incident.id)
                                    .order_by(model.id)))  # type: ignore[attr-defined]
-
-
-def may_see_room(sitting_id: int, room_id: int | None) -> bool:
-    """Whether the caller sees this room of this sitting (a question, not a refusal: nothing is
-    audited)."""
-    who = access.user()
-    if access.is_authority(who) or access.is_chief_of(who, sitting_id):
-        return True
-    return (who.role == Role.INVIGILATOR and room_id is not None
-            and room_id in access.rooms_of(who, sitting_id))
-
-
-def may_see(record: object) -> bool:
-    """Whether the caller may see this record of the floor (by its sitting and room)."""
-    if isinstance(record, Incident | SeizedItem):
-        return may_see_room(record.sitting_id, record.room_id)
-    if isinstance(record, CandidateWarning):
-        return may_see_room(record.candidate.sitting_id, record.room_id)
-    if isinstance(record, RoomLogEntry):
-        room = db.session.get(Room, record.room_id)
-        return room is not None and may_see_room(room.sitting_id, room.id)
-    incident_id = getattr(record, "incident_id", None)
-    incident = db.session.get(Incident, incident_id) if incident_id else None
-    return incident is not None and may_see(incident)
 
 
 def shown_camera_source(room: Room) -> str | None:
@@ -174,38 +117,144 @@ def shown_camera_source(room: Room) -> str | None:
     return None
 
 
-# -- idempotent inserts -------------------------------------------------------------------------
-def client_id_conflict() -> ApiError:
-    return ApiError(409, "client_id_conflict", "This client_id belongs to another record.",
-                    "client_id")
+# -- what a route's path names ----------------------------------------------------------------
+class PathLoader:
+    """Loads the objects a route's path names, checked against the caller's scope, before the
+    view runs. `load` takes the path's ids by their names in the rule (`sid`, `rid` …) and
+    returns the objects by the names views take them (`sitting`, `room` …)."""
+
+    def __init__(self, load: Callable[..., dict[str, Any]]) -> None:
+        self.load = load
+        self.ids = tuple(inspect.signature(load).parameters)
 
 
-def replayed(model: type[T], client_id: str, same_target: Callable[[T], bool]) -> T | None:
-    """The record this client_id made before, if it is of the same target and the caller may
-    see it; None if the client_id is new; otherwise 409 client_id_conflict (no data)."""
-    column = model.client_id  # type: ignore[attr-defined]
-    existing = db.session.scalar(db.select(model).where(column == client_id))
-    if existing is None:
-        return None
-    if not (same_target(existing) and may_see(existing)):
-        raise client_id_conflict()
-    return existing
+def loads(loader: PathLoader) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a view (a page, or an API endpoint through `@endpoint(load=...)`): the ids of its
+    path are loaded by `loader`, and it is called with those of the objects it takes, in place
+    of the ids, beside the rest of its arguments."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        takes = set(inspect.signature(view).parameters)
+
+        @functools.wraps(view)
+        def with_objects(**kwargs: Any) -> Any:
+            found = loader.load(**{name: kwargs.pop(name) for name in loader.ids})
+            return view(**kwargs, **{name: obj for name, obj in found.items() if name in takes})
+
+        return with_objects
+
+    return decorate
 
 
-def insert_once(row: T, *, same_target: Callable[[T], bool]) -> tuple[T, bool]:
-    """Insert `row` under its UNIQUE client_id; returns (record, created). A replay (seen
-    before, or inserted by a concurrent request meanwhile) returns the record it made, under
-    the rules of `replayed`."""
-    model, client_id = type(row), row.client_id  # type: ignore[attr-defined]
-    found = replayed(model, client_id, same_target)
-    if found is not None:
-        return found, False
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        found = replayed(model, client_id, same_target)
-        if found is None:
-            raise
-        return found, False
-    return row, True
+def sitting(*, manage: bool = False) -> PathLoader:
+    """`<sid>`: the sitting, for its staff (manage: its chief examiner and the body only)."""
+    return PathLoader(lambda sid: {"sitting": sitting_in_scope(sid, manage=manage)})
+
+
+def room(*, manage: bool = False) -> PathLoader:
+    """`<sid>/rooms/<rid>`: the sitting, and a room of it the caller works in."""
+    def objects(sid: int, rid: int) -> dict[str, Any]:
+        the_sitting = sitting_in_scope(sid, manage=manage)
+        return {"sitting": the_sitting, "room": room_in_scope(the_sitting, rid)}
+
+    return PathLoader(objects)
+
+
+def room_subject() -> PathLoader:
+    """`<sid>/rooms/<rid>/…/<subject>`: the room's record of one subject of the sitting."""
+    def objects(sid: int, rid: int, subject: str) -> dict[str, Any]:
+        found = room().load(sid, rid)
+        return {**found, "subject": subject_by_code(found["sitting"], subject, "subject")}
+
+    return PathLoader(objects)
+
+
+def candidate(*, manage: bool = False, unseated: bool = False) -> PathLoader:
+    """`<sid>/candidates/<ticket_no>`: the sitting and a candidate seated where the caller
+    works (`unseated`: or not seated yet; see `candidate_in_scope`)."""
+    def objects(sid: int, ticket_no: str) -> dict[str, Any]:
+        the_sitting = sitting_in_scope(sid, manage=manage)
+        return {"sitting": the_sitting,
+                "candidate": candidate_in_scope(the_sitting, ticket_no, unseated=unseated)}
+
+    return PathLoader(objects)
+
+
+def incident(*, record: bool = False, manage: bool = False) -> PathLoader:
+    """`<iid>`: the incident and its sitting (see `incident_in_scope`)."""
+    def objects(iid: int) -> dict[str, Any]:
+        the_incident, the_sitting = incident_in_scope(iid, record=record, manage=manage)
+        return {"incident": the_incident, "sitting": the_sitting}
+
+    return PathLoader(objects)
+
+
+def warning() -> PathLoader:
+    """`<wid>`: a reminder given in a room the caller works in, and its sitting."""
+    def objects(wid: int) -> dict[str, Any]:
+        row = load(CandidateWarning, wid)
+        the_sitting = access.require_sitting(row.candidate.sitting_id)
+        access.require_room(the_sitting, row.room_id)
+        return {"warning": row, "sitting": the_sitting}
+
+    return PathLoader(objects)
+
+
+def seized_item() -> PathLoader:
+    """`<item_id>`: an item seized in a room the caller works in, and its sitting."""
+    def objects(item_id: int) -> dict[str, Any]:
+        row = load(SeizedItem, item_id)
+        the_sitting = access.require_sitting(row.sitting_id)
+        access.require_room(the_sitting, row.room_id)
+        return {"item": row, "sitting": the_sitting}
+
+    return PathLoader(objects)
+
+
+def evidence() -> PathLoader:
+    """`<eid>`: a piece of evidence of an incident the caller may see."""
+    return PathLoader(lambda eid: {"evidence": _of_incident_in_scope(Evidence, eid)})
+
+
+def acknowledgement() -> PathLoader:
+    """`<aid>`: a signature or a refusal on an incident the caller may see."""
+    return PathLoader(lambda aid: {"acknowledgement": _of_incident_in_scope(Acknowledgement,
+                                                                            aid)})
+
+
+def _of_incident_in_scope(model: type[T], ident: int) -> T:
+    row = load(model, ident)
+    incident_in_scope(row.incident_id)  # type: ignore[attr-defined]
+    return row
+
+
+def notice() -> PathLoader:
+    """`<nid>`: a decision notice; it carries a full ID number, so for its sitting's chief
+    examiner and the evaluation body only."""
+    def objects(nid: int) -> dict[str, Any]:
+        row = load(Notice, nid)
+        access.require_manager(row.sitting_id)
+        return {"notice": row}
+
+    return PathLoader(objects)
+
+
+def review() -> PathLoader:
+    """`<rid>` of `/reviews/`: a review request, for its notice's managers."""
+    def objects(rid: int) -> dict[str, Any]:
+        row = load(ReviewRequest, rid)
+        access.require_manager(row.notice.sitting_id)
+        return {"review": row}
+
+    return PathLoader(objects)
+
+
+def account() -> PathLoader:
+    """`<username>`: an account (the evaluation body's routes), or 404 user_not_found."""
+    def objects(username: str) -> dict[str, Any]:
+        user = (db.session.scalar(db.select(User).where(User.username == username))
+                if re.fullmatch(USERNAME_PATTERN, username) else None)
+        if user is None:
+            raise ApiError(404, "user_not_found", f"no user {username!r}", "username")
+        return {"user": user}
+
+    return PathLoader(objects)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,16 @@ from flask import current_app
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import Role, Room, Sitting, StaffAssignment, Subject, User
+from proctor.models import (
+    Candidate,
+    Role,
+    Room,
+    SeatAssignment,
+    Sitting,
+    StaffAssignment,
+    Subject,
+    User,
+)
 from proctor.services import audit
 from proctor.services.access import forget_assignments
 
@@ -117,3 +127,36 @@ def current_subject(sitting: Sitting, now: datetime) -> Subject:
         if now < subject.ends_at:
             return subject
     return subjects[-1]
+
+
+# -- what the set-up screens read --------------------------------------------------------------
+def all_sittings() -> list[Sitting]:
+    """Every sitting, the latest first."""
+    return list(db.session.scalars(db.select(Sitting).order_by(Sitting.date.desc(),
+                                                               Sitting.id.desc())))
+
+
+def candidate_counts() -> dict[int, int]:
+    """Registered candidates per sitting id."""
+    rows = db.session.execute(db.select(Candidate.sitting_id, db.func.count())
+                              .group_by(Candidate.sitting_id))
+    return {sid: int(count) for sid, count in rows}
+
+
+def taken_seats(sitting: Sitting) -> dict[int, set[int]]:
+    """The seat numbers taken, per room of the sitting."""
+    taken: dict[int, set[int]] = defaultdict(set)
+    rows = db.session.execute(db.select(SeatAssignment.room_id, SeatAssignment.seat_no)
+                              .where(SeatAssignment.room_id.in_([r.id for r in sitting.rooms])))
+    for room_id, seat_no in rows:
+        taken[room_id].add(seat_no)
+    return taken
+
+
+def staff_of(sitting: Sitting) -> list[tuple[StaffAssignment, User]]:
+    """Who works the sitting: each assignment with its user, chiefs first, by room."""
+    rows = db.session.execute(
+        db.select(StaffAssignment, User).join(User, User.id == StaffAssignment.user_id)
+        .where(StaffAssignment.sitting_id == sitting.id)
+        .order_by(StaffAssignment.role, StaffAssignment.room_id, User.username))
+    return [(assignment, user) for assignment, user in rows]

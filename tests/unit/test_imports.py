@@ -29,11 +29,6 @@ LATE = {
     # reportlab and the letter font are loaded only when someone asks for a PDF.
     ("proctor.notices", "proctor.notices.pdf"): "reportlab, only when a PDF is asked for",
     ("proctor.notices", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
-    # services.scope holds both the loaders (which need these) and `insert_once` (which these
-    # modules use): a cycle until the idempotent insert has a module of its own (issue 10,
-    # item 2); this test then says to drop the two lines.
-    ("proctor.services.scope", "proctor.services.floor"): "cycle: floor uses scope.insert_once",
-    ("proctor.services.scope", "proctor.services.incidents"): "cycle: incidents uses scope",
 }
 
 
