@@ -39,6 +39,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "ARGON2_MEMORY_COST": ("ARGON2_MEMORY_COST", int),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "PDF_FONT": ("PDF_FONT", str),
+    "REMEDIES_FILE": ("REMEDIES_FILE", str),
 }
 
 
@@ -95,6 +96,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The TrueType Chinese font letters' PDFs embed (a path, "#N" for a face of a .ttc);
         # None: fontconfig's, else a known path (proctor.notices.fonts).
         "PDF_FONT": None,
+        # The letters' text on remedies beyond review (TOML: zh = [...], en = [...]); None:
+        # <DATA_DIR>/remedies.toml if there is one, else proctor.services.letters' default.
+        "REMEDIES_FILE": None,
     }
 
 

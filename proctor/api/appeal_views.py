@@ -51,6 +51,12 @@ class ServiceOut(Out):
     recorded_at: datetime | None
 
 
+class LetterRefOut(Out):
+    id: int
+    number: str
+    kind: str
+
+
 class ReviewOut(Out):
     id: int
     notice_id: int
@@ -71,14 +77,20 @@ class ReviewOut(Out):
     new_severity: str | None
     old_rule_code: str | None
     new_rule_code: str | None
+    letter: LetterRefOut | None  # the review decision letter (复核决定书), once decided
+    revised_notices: list[LetterRefOut]
 
 
 class NoticeOut(Out):
     id: int
     number: str
+    kind: str  # decision, revised_decision or review_decision
     sitting_id: int
     incident_id: int
     person_id: int
+    review_id: int | None
+    supersedes: LetterRefOut | None
+    superseded_by: LetterRefOut | None
     name: str
     id_number: str
     ticket_no: str | None
@@ -93,6 +105,7 @@ class NoticeOut(Out):
     reviews: list[ReviewOut]
     html_url: str
     pdf_url: str
+    proof_url: str  # the proof of service (送达回证) to print
 
 
 class NoticesOut(RootModel[list[NoticeOut]]):
@@ -104,8 +117,18 @@ class ReviewsOut(RootModel[list[ReviewOut]]):
 
 
 # -- rows into answers --------------------------------------------------------------------
+def letter_ref(letter: Notice | None) -> LetterRefOut | None:
+    return None if letter is None else LetterRefOut(id=letter.id, number=letter.number,
+                                                     kind=letter.kind)
+
+
+def _ref_by_id(nid: int | None) -> LetterRefOut | None:
+    return letter_ref(db.session.get(Notice, nid)) if nid is not None else None
+
+
 def review_out(review: ReviewRequest) -> ReviewOut:
     notice = review.notice
+    letter, revised = appeals.outcome_letters(review)
     return ReviewOut(
         id=review.id, notice_id=notice.id, notice_number=notice.number,
         incident_id=notice.incident_id, sitting_id=notice.sitting_id,
@@ -115,7 +138,8 @@ def review_out(review: ReviewRequest) -> ReviewOut:
         status=review.status, decided_at=review.decided_at,
         decided_by=username_of(review.decided_by), outcome_note=review.outcome_note,
         old_severity=review.old_severity, new_severity=review.new_severity,
-        old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code)
+        old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code,
+        letter=letter_ref(letter), revised_notices=[r for r in map(letter_ref, revised) if r])
 
 
 def notice_out(notice: Notice) -> NoticeOut:
@@ -126,8 +150,10 @@ def notice_out(notice: Notice) -> NoticeOut:
                              served_by=username_of(notice.served_by),
                              recorded_at=notice.service_recorded_at)
     return NoticeOut(
-        id=notice.id, number=notice.number, sitting_id=notice.sitting_id,
-        incident_id=notice.incident_id, person_id=notice.person_id, name=person["name"],
+        id=notice.id, number=notice.number, kind=notice.kind, sitting_id=notice.sitting_id,
+        incident_id=notice.incident_id, person_id=notice.person_id, review_id=notice.review_id,
+        supersedes=_ref_by_id(notice.supersedes_id),
+        superseded_by=_ref_by_id(notice.superseded_by_id), name=person["name"],
         id_number=access.shown_id_number(person["id_number"]), ticket_no=person["ticket_no"],
         issued_by=username_of(notice.issued_by) or "", issued_at=notice.issued_at,
         issued_on=notice.issued_on, sha256=notice.content_sha256, content=notice.content,
@@ -135,7 +161,8 @@ def notice_out(notice: Notice) -> NoticeOut:
         review_last_day=appeals.review_last_day(notice),
         reviews=[review_out(r) for r in notice.reviews],
         html_url=url_for("notices.show", nid=notice.id),
-        pdf_url=url_for("notices.pdf", nid=notice.id))
+        pdf_url=url_for("notices.pdf", nid=notice.id),
+        proof_url=url_for("notices.proof", nid=notice.id))
 
 
 # -- routes -------------------------------------------------------------------------------
@@ -158,13 +185,16 @@ def list_incident_notices(incident: Incident) -> NoticesOut:
     return NoticesOut([notice_out(n) for n in scope.rows_of_incident(Notice, incident)])
 
 
-@endpoint(bp, "GET", "/notices/<id:nid>", summary="One decision notice, its service and reviews",
+@endpoint(bp, "GET", "/notices/<id:nid>",
+          summary="One letter (decision, revised decision or review decision), its service, "
+                  "what replaced it and its reviews",
           tag="appeals", responses={200: NoticeOut}, roles=MANAGERS, load=scope.notice())
 def get_notice(notice: Notice) -> NoticeOut:
     return notice_out(notice)
 
 
-@endpoint(bp, "POST", "/notices/<id:nid>/service", summary="Record the notice's service",
+@endpoint(bp, "POST", "/notices/<id:nid>/service",
+          summary="Record the service of a letter of any kind (its 送达回证 filled in)",
           tag="appeals", body=ServiceIn, responses={200: NoticeOut}, roles=MANAGERS,
           load=scope.notice())
 def post_service(notice: Notice, body: ServiceIn) -> NoticeOut:

@@ -14,7 +14,7 @@ from proctor.models.accounts import (
     User,
     UserSession,
 )
-from proctor.models.appeals import Notice, ReviewRequest, ReviewStatus
+from proctor.models.appeals import LetterKind, Notice, ReviewRequest, ReviewStatus
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.events import LiveEvent
 from proctor.models.evidence import (
@@ -47,7 +47,7 @@ __all__ = [
     "WRITERS",
     "AttendanceStatus",
     "DecisionKind",
-    "Notice", "ReviewRequest",
+    "LetterKind", "Notice", "ReviewRequest",
     "ReviewStatus",
     "Acknowledgement",
     "AcknowledgementKind",

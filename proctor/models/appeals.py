@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from proctor.database import UTCDateTime, utcnow
@@ -27,14 +27,33 @@ class ReviewStatus(StrEnum):
     OVERTURNED = "overturned"
 
 
+class LetterKind(StrEnum):
+    """The letters of the process, each a notice row numbered in its sitting's one sequence."""
+
+    DECISION = "decision"                  # 处理决定书
+    REVISED_DECISION = "revised_decision"  # the decision as a changed review left it
+    REVIEW_DECISION = "review_decision"    # 复核决定书, one per decided review
+
+
 class Notice(db.Model):
-    """One decision notice per person per confirmed incident."""
+    """One letter to one person: the decision notice of a confirmed incident, a revised decision
+    notice after a changed review, or the review decision letter. `issue_key` makes issuing
+    idempotent (one decision per party, one letter per review and person)."""
 
     __tablename__ = "notices"
-    __table_args__ = (UniqueConstraint("incident_id", "person_id", name="uq_notice_party"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # "2025-1-001"
+    kind: Mapped[LetterKind] = mapped_column(stored_enum(LetterKind, 24),
+                                             default=LetterKind.DECISION)
+    issue_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The review a revised notice or a review decision letter follows from.
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_requests.id", use_alter=True, name="fk_notices_review_id"),
+        index=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
+    # Set once, when a revised notice replaces this one; the content is never touched.
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"))
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id"), index=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -50,7 +69,8 @@ class Notice(db.Model):
     service_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     reviews: Mapped[list[ReviewRequest]] = relationship(
-        back_populates="notice", order_by="ReviewRequest.id")
+        back_populates="notice", order_by="ReviewRequest.id",
+        foreign_keys="ReviewRequest.notice_id")
 
 
 class ReviewRequest(db.Model):
@@ -76,4 +96,4 @@ class ReviewRequest(db.Model):
     old_rule_code: Mapped[str | None] = mapped_column(String(8))
     new_rule_code: Mapped[str | None] = mapped_column(String(8))
 
-    notice: Mapped[Notice] = relationship(back_populates="reviews")
+    notice: Mapped[Notice] = relationship(back_populates="reviews", foreign_keys=[notice_id])

@@ -1,7 +1,10 @@
-"""The decision notice (处理决定书) to print on A4 and as a PDF: chief examiners and the body only.
+"""The letters to print on A4 and as a PDF: the decision notice (处理决定书), a revised one, the
+review decision letter (复核决定书), each with its proof of service (送达回证). Chief examiners
+and the body only.
 
-Both show the notice's frozen snapshot; the service record and the review's last day are added
-from the notice row. The page carries a full ID number, so it is never cached.
+Each shows the letter's frozen snapshot; the service record, the review's last day and whether
+a newer notice replaced it are added from the row. A page carries a full ID number, so it is
+never cached.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from flask_login import current_user
 from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
-from proctor.models import MANAGERS, Notice
-from proctor.notices import wording
+from proctor.models import MANAGERS, LetterKind, Notice
+from proctor.notices import letters, wording
 from proctor.notices.wording import long_date
 from proctor.services import access, appeals, scope
 
@@ -46,27 +49,38 @@ def labels() -> dict[str, dict[str, str]]:
 
 def notice_view(notice: Notice) -> dict[str, Any]:
     """The snapshot in the current language, as the sentences the candidate reads (see
-    `wording`), with the service record: for the page and the PDF alike."""
+    `wording` and `letters`), with the service record: for the page and the PDF alike."""
     lang = current_language()
     c = notice.content
     last_day = appeals.review_last_day(notice)
     words = labels()
-    return {
-        "lang": lang, "c": c, "number": notice.number, "sha256": notice.content_sha256,
+    view: dict[str, Any] = {
+        "lang": lang, "c": c, "kind": str(notice.kind), "title": letters.title(notice.kind),
+        "number": notice.number, "sha256": notice.content_sha256,
         "level": wording.level(c, lang), "sitting_date": long_date(c["sitting"]["date"], lang),
         "seat_no": c["person"].get("seat_no"),
-        "facts": wording.facts(c, lang),
-        "evidence": wording.evidence(c, lang, words["kind"]),
-        "rule": wording.rule_applied(c, lang),
-        "decision": wording.decision(c, lang),
-        "issuing_body": c["issuing_body"][lang], "review_to": c["review"]["to"][lang],
-        "window_days": c["review"]["window_days"],
+        "issuing_body": c["issuing_body"][lang],
         "issued_on": long_date(c["issued_on"], lang),
         "served_on": long_date(notice.served_on, lang) if notice.served_on else None,
         "method": words["method"].get(notice.service_method or "", ""),
         "last_day": long_date(last_day, lang) if last_day else None,
+        "remedies": letters.remedies(notice, lang, last_day),
+        "superseded": letters.superseded(notice),
+        "proof": {"rows": letters.proof_rows(notice, lang),
+                  "signatures": letters.proof_signatures(), "remark": letters.proof_remark()},
         "labels": words,
     }
+    if notice.kind == LetterKind.REVIEW_DECISION:
+        view.update(request=letters.request(c, lang), reviewed=letters.reviewed_rule(c, lang),
+                    outcome=letters.outcome(c, lang), reasons=letters.reasons(c),
+                    decision=wording.decision(c, lang) if c.get("sanction")
+                    and c["outcome"] == "changed" else [])
+        return view
+    view.update(facts=wording.facts(c, lang), evidence=wording.evidence(c, lang, words["kind"]),
+                rule=wording.rule_applied(c, lang), decision=wording.decision(c, lang),
+                revision=letters.revision(c, lang), review_to=c["review"]["to"][lang],
+                window_days=c["review"]["window_days"])
+    return view
 
 
 def _private(response: Response) -> Response:
@@ -74,10 +88,23 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _template(notice: Notice) -> str:
+    return ("notices/review_letter.html" if notice.kind == LetterKind.REVIEW_DECISION
+            else "notices/notice.html")
+
+
 @bp.get("/notices/<int:nid>")
 @scope.loads(scope.notice())
 def show(notice: Notice):  # type: ignore[no-untyped-def]
-    return _private(make_response(render_template("notices/notice.html", n=notice_view(notice),
+    return _private(make_response(render_template(_template(notice), n=notice_view(notice),
+                                                  notice=notice)))
+
+
+@bp.get("/notices/<int:nid>/proof")
+@scope.loads(scope.notice())
+def proof(notice: Notice):  # type: ignore[no-untyped-def]
+    """The proof of service (送达回证) alone, to print and take along when serving."""
+    return _private(make_response(render_template("notices/proof.html", n=notice_view(notice),
                                                   notice=notice)))
 
 

@@ -1,5 +1,6 @@
-"""The decision notice as an A4 PDF (reportlab), set in the letter font (see
-`proctor.notices.fonts`), embedded as a subset: it reads the same in every viewer."""
+"""Every letter as an A4 PDF (reportlab), set in the letter font (see `proctor.notices.fonts`),
+embedded as a subset: it reads the same in every viewer. The last page is the letter's proof of
+service (送达回证)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import (
     HRFlowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     Spacer,
     Table,
@@ -42,6 +44,10 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "right": ParagraphStyle("right", parent=body, alignment=TA_RIGHT, firstLineIndent=0),
         "small": ParagraphStyle("small", parent=body, fontSize=7, leading=10, firstLineIndent=0,
                                 textColor=colors.HexColor("#444444")),
+        "banner": ParagraphStyle("banner", parent=body, fontSize=12, leading=18,
+                                 alignment=TA_CENTER, firstLineIndent=0, borderWidth=1,
+                                 borderColor=colors.HexColor("#b00000"), borderPadding=4,
+                                 textColor=colors.HexColor("#b00000"), spaceAfter=8),
     }
 
 
@@ -66,9 +72,10 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
     return _table(rows, s)
 
 
-def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
+def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle],
+           height: float | None = None) -> Table:
     table = Table([[_p(k, s["flush"]), _p(v, s["flush"])] for k, v in rows],
-                  colWidths=[32 * mm, 138 * mm])
+                  colWidths=[32 * mm, 138 * mm], rowHeights=height)
     table.setStyle(table_style(s["body"].fontName,
                                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
                                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f4f4f4")),
@@ -76,19 +83,28 @@ def _table(rows: list[tuple[str, str]], s: dict[str, ParagraphStyle]) -> Table:
     return table
 
 
-def _title(n: dict[str, Any]) -> str:
-    title = _("Decision notice")
+def _title(n: dict[str, Any], title: str | None = None) -> str:
+    title = title or n.get("title") or _("Decision notice")
     return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
 
 
-def _story(n: dict[str, Any], font: str) -> list[Any]:
-    s = _styles(font)
+def _head(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
     story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
                         HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
                                    spaceBefore=2, spaceAfter=6),
                         _p(_title(n), s["title"]),
-                        _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
-                        _party_table(n, s), _p(_("1. Facts"), s["h2"])]
+                        _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8)]
+    if n.get("superseded"):
+        story.insert(3, _p(n["superseded"], s["banner"]))
+    return story
+
+
+def _story(n: dict[str, Any], font: str) -> list[Any]:
+    s = _styles(font)
+    story = _head(n, s)
+    if n.get("revision"):
+        story.append(_p(n["revision"], s["body"]))
+    story += [_party_table(n, s), _p(_("1. Facts"), s["h2"])]
     story += [_p(sentence, s["body"]) for sentence in n["facts"]]
     story.append(_p(_("2. Evidence"), s["h2"]))
     story += [_p(f"{index}. {line}", s["flush"]) for index, line in enumerate(n["evidence"], 1)]
@@ -101,49 +117,65 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
               _p(_("Under the provision above, it is decided as follows:"), s["body"])]
     story += [_p(f"{index}. {sentence}", s["item"])
               for index, sentence in enumerate(n["decision"], 1)]
-    story += _review_and_signoff(n, s)
-    return story
+    return story + _remedies_and_signoff(n, s, _("5. Review and further remedies"))
 
 
-def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
-    story: list[Any] = [
-        _p(_("5. Review"), s["h2"]),
-        _p(_("If you disagree with this decision, you may ask %(body)s in writing for a review "
-             "within %(days)s days of the day this notice is served on you.",
-             body=n["review_to"], days=n["window_days"]), s["body"])]
-    if n["served_on"]:
-        story.append(_p(_("This notice was served %(method)s on %(date)s; the last day to ask "
-                          "for a review is %(last)s.", method=n["method"], date=n["served_on"],
-                          last=n["last_day"]), s["body"]))
+def _review_story(n: dict[str, Any], font: str) -> list[Any]:
+    """The review decision letter: request, decision reviewed, outcome, reasons, remedies."""
+    s = _styles(font)
+    story = _head(n, s) + [_party_table(n, s), _p(_("1. The request for review"), s["h2"])]
+    story += [_p(sentence, s["body"]) for sentence in n["request"]]
+    story.append(_p(_("2. The decision under review"), s["h2"]))
+    story += [_p(sentence, s["body"]) for sentence in n["reviewed"]]
+    story.append(_p(_("3. Review decision"), s["h2"]))
+    story += [_p(sentence, s["body"]) for sentence in n["outcome"]]
+    story += [_p(f"{index}. {sentence}", s["item"])
+              for index, sentence in enumerate(n["decision"], 1)]
+    story += [_p(_("4. Reasons"), s["h2"]), _p(n["reasons"], s["body"])]
+    return story + _remedies_and_signoff(n, s, _("5. Further remedies"))
+
+
+def _remedies_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle],
+                          heading: str) -> list[Any]:
+    story: list[Any] = [_p(heading, s["h2"])]
+    story += [_p(sentence, s["body"]) for sentence in n["remedies"]]
     signoff = [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
                _p(_("(seal)"), s["right"]), Spacer(1, 16),
                _p(f"{_('Signed by')}：________________", s["right"]),
                _p(n["issued_on"], s["right"])]
-    blank = "______________"
-    receipt = [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
-                          spaceBefore=14, spaceAfter=4),
-               _p(_("Acknowledgement of service"), s["center"]),
-               _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
-                    name=n["c"]["person"]["name"]), s["flush"]),
-               Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
-                       _p(f"{_('Date received')}：{blank}", s["flush"])],
-                      [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
-                       _p(f"{_('Served by')}：{blank}", s["flush"])]],
-                     colWidths=[85 * mm, 85 * mm],
-                     style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1), 6))),
-               Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
-    # The review paragraph and the seal stay on one page: a seal alone on a page proves nothing.
-    return [KeepTogether(story + signoff), KeepTogether(receipt)]
+    # The remedies and the seal stay on one page: a seal alone on a page proves nothing.
+    return [KeepTogether(story + signoff), Spacer(1, 8),
+            _p(f"SHA-256 {n['sha256']}", s["small"]), PageBreak()] + _proof(n, s)
+
+
+def _proof(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The proof of service (送达回证), a page of its own to sign and file."""
+    blank = "________________"
+    proof = n["proof"]
+    signatures = Table([[_p(f"{left}：{blank}", s["flush"]), _p(f"{right}：{blank}", s["flush"])]
+                        for left, right in proof["signatures"]],
+                       colWidths=[85 * mm, 85 * mm],
+                       style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1),
+                                                              14)))
+    return [_p(n["issuing_body"], s["issuer"]), Spacer(1, 10),
+            _p(_title(n, _("Acknowledgement of service")), s["title"]), Spacer(1, 12),
+            _table(proof["rows"], s, 11 * mm), Spacer(1, 14), signatures, Spacer(1, 14),
+            _table([(_("Remarks"), "")], s, 30 * mm), Spacer(1, 6),
+            _p(proof["remark"], s["flush"]), Spacer(1, 18),
+            _p(n["issuing_body"], s["right"]), _p(_("(seal)"), s["right"]),
+            Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
 
 
 def render_pdf(n: dict[str, Any], font: LetterFont, author: str = "") -> bytes:
-    """The notice view (see proctor.notices.notice_view) as the bytes of an A4 PDF, in `font`
-    (`fonts.letter_font()`); refused if the font lacks a character the notice prints."""
-    story = _story(n, font.name)
+    """The letter view (see proctor.notices.notice_view) as the bytes of an A4 PDF, in `font`
+    (`fonts.letter_font()`); refused if the font lacks a character the letter prints."""
+    review = n.get("kind") == "review_decision"
+    story = _review_story(n, font.name) if review else _story(n, font.name)
     require_glyphs(font, story)
+    name = n.get("title") or _("Decision notice")
     out = io.BytesIO()
     doc = a4_document(out, font, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-                      bottomMargin=18 * mm, title=f"{_('Decision notice')} {n['number']}",
+                      bottomMargin=18 * mm, title=f"{name} {n['number']}",
                       author=author, subject=n["number"])
     doc.build(story)
     return out.getvalue()

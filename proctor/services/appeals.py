@@ -14,56 +14,43 @@ The rules, as the product applies them:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app
-from sqlalchemy.exc import IntegrityError
-
 import incidents as rules
-from proctor import hashing, publisher
+from proctor import publisher
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
-    CandidateWarning,
     Decision,
     DecisionKind,
-    Evidence,
     Incident,
     IncidentParty,
+    LetterKind,
     Notice,
     ReviewRequest,
     ReviewStatus,
-    Room,
-    SeatAssignment,
     Sitting,
     User,
 )
-from proctor.services import audit
+from proctor.services import audit, letters
 from proctor.services.incidents import incident_event, rule_error
-from proctor.services.sanctions import (
-    facts_for_person,
-    recompute_for_incident,
-    voided_subject_codes,
+from proctor.services.letter_content import (
+    decision_days,
+    review_letter,
+    revision_part,
+    sanction_of,
+    snapshot,
+    window_days,
 )
-from proctor.services.sittings import venue_today, venue_zone
+from proctor.services.sanctions import recompute_for_incident
+from proctor.services.sittings import venue_today
+
+__all__ = ["decision_days", "sanction_of", "snapshot", "window_days"]
 
 SERVICE_METHODS = ("in_person", "electronic", "post")
 OUTCOMES = (ReviewStatus.UPHELD, ReviewStatus.CHANGED, ReviewStatus.OVERTURNED)
-
-
-def window_days() -> int:
-    return int(current_app.config["REVIEW_WINDOW_DAYS"])
-
-
-def decision_days() -> int:
-    return int(current_app.config["REVIEW_DECISION_DAYS"])
-
-
-def content_sha256(content: dict[str, Any]) -> str:
-    """SHA-256 of the snapshot as canonical JSON (proctor.hashing)."""
-    return hashing.digest(content)
 
 
 # -- issuing ------------------------------------------------------------------------------
@@ -80,130 +67,18 @@ def issue_notices(incident: Incident, person_id: int | None, who: User) -> list[
     return [_issue_one(incident, party, who) for party in parties]
 
 
-def _existing(incident_id: int, person_id: int) -> Notice | None:
-    return db.session.scalar(db.select(Notice).where(Notice.incident_id == incident_id,
-                                                     Notice.person_id == person_id))
-
-
 def _issue_one(incident: Incident, party: IncidentParty, who: User) -> Notice:
     sitting = db.session.get_one(Sitting, incident.sitting_id)
-    for _attempt in range(5):
-        found = _existing(incident.id, party.person_id)
-        if found is not None:
-            return found
-        seq = 1 + (db.session.scalar(db.select(db.func.count(Notice.id)).where(
-            Notice.sitting_id == sitting.id)) or 0)
-        number = f"{sitting.date.year}-{sitting.id}-{seq:03d}"
-        content = snapshot(incident, party, sitting, number)
-        notice = Notice(number=number, sitting_id=sitting.id, incident_id=incident.id,
-                        person_id=party.person_id, candidate_id=party.candidate_id,
-                        issued_by=who.id, issued_at=utcnow(), issued_on=venue_today(),
-                        content=content, content_sha256=content_sha256(content))
-        try:
-            with db.session.begin_nested():
-                db.session.add(notice)
-        except IntegrityError:
-            continue  # another request issued it, or took the number: look again
-        audit.record("notice_issued", "notice", notice.id, number=number,
-                     incident_id=incident.id, person_id=party.person_id,
-                     sha256=notice.content_sha256)
-        publisher.publish("notice_issued", sitting.id, None, notice_event(notice))
-        return notice
-    raise ApiError(409, "conflict", "the notice number was taken repeatedly; try again")
-
-
-def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting,
-             number: str) -> dict[str, Any]:
-    """Everything the notice says, frozen: person (and seat), facts (and the reminder a
-    refusal followed), evidence, rule (and its citation of the attachment), sanction, review.
-    Plain JSON values only, so the SHA-256 of the stored content is the one computed here."""
-    book = rules.default_rulebook()
-    rule = book.get(incident.rule_code)
-    room = db.session.get(Room, incident.room_id) if incident.room_id else None
-    seat = db.session.get(SeatAssignment, party.candidate_id) if party.candidate_id else None
-    cfg = current_app.config
-    return {
-        "number": number,
-        "person": {"name": party.name_as_given or party.person.name,
-                   "id_number": party.person.id_number,
-                   "ticket_no": party.candidate.ticket_no if party.candidate else None,
-                   "seat_no": seat.seat_no if seat else None,
-                   "role": party.role},
-        "sitting": {"id": sitting.id, "occupation": sitting.occupation, "level": sitting.level,
-                    "date": sitting.date.isoformat(),
-                    "subjects": [{"code": s.code, "name": s.name} for s in sitting.subjects]},
-        "facts": {"incident_id": incident.id, "description": incident.description,
-                  "observed_at": _venue(incident.observed_at),
-                  "room": room.name if room else None,
-                  "subject": ({"code": incident.subject.code, "name": incident.subject.name}
-                              if incident.subject else None),
-                  "reminder": _reminder(incident),
-                  "discovered_after_exam": incident.discovered_after_exam},
-        "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256,
-                      "taken_at": e.taken_at.isoformat()}
-                     for e in db.session.scalars(db.select(Evidence).where(
-                         Evidence.incident_id == incident.id).order_by(Evidence.id))],
-        "rule": {"code": rule.code, "tier": int(rule.tier), "rulebook_version": book.version,
-                 "title": {"zh": rule.title.zh, "en": rule.title.en},
-                 "text": {"zh": rule.text.zh, "en": rule.text.en},
-                 "citation": {"zh": rules.cite(rule, "zh"), "en": rules.cite(rule, "en"),
-                              "article": rule.citation.article, "item": rule.citation.item}},
-        "decision": {"severity": incident.severity,
-                     "decided_at": _confirmed_at(incident)},
-        "sanction": sanction_of(incident, party.person_id),
-        "review": {"window_days": window_days(), "decision_days": decision_days(),
-                   "to": {"zh": cfg["ISSUING_BODY"], "en": cfg["ISSUING_BODY_EN"]}},
-        "issuing_body": {"zh": cfg["ISSUING_BODY"], "en": cfg["ISSUING_BODY_EN"]},
-        "issued_on": venue_today().isoformat(),
-    }
-
-
-def _venue(moment: datetime) -> str:
-    return moment.astimezone(venue_zone()).isoformat(timespec="minutes")
-
-
-def _reminder(incident: Incident) -> dict[str, Any] | None:
-    """The reminder whose refusal raised a Tier-1 incident: when it was given, when the refusal
-    was recorded, and what the invigilator noted (the incident's own description is generated).
-    """
-    warning = db.session.get(CandidateWarning, incident.warning_id) if incident.warning_id \
-        else None
-    if warning is None:
-        return None
-    return {"rule_code": warning.rule_code, "reminded_at": _venue(warning.observed_at),
-            "refused_at": _venue(warning.resolved_at) if warning.resolved_at else None,
-            "note": warning.note}
-
-
-def _confirmed_at(incident: Incident) -> str | None:
-    confirm = [d for d in incident.decisions if d.decision == DecisionKind.CONFIRM]
-    return confirm[-1].decided_at.isoformat() if confirm else None
-
-
-def sanction_of(incident: Incident, person_id: int) -> dict[str, Any]:
-    """What this incident alone brings this person, from the engine (explanation and dates)."""
-    facts = [f for f in facts_for_person(person_id) if f.incident_id == incident.id]
-    result = rules.compute_sanction(facts)
-    outcome = result.outcome_for(incident.sitting_id)
-    sitting = db.session.get(Sitting, incident.sitting_id)
-    explanation = next((e for e in result.explanations if e.incident_id == incident.id), None)
-    return {
-        "explanation": {"zh": explanation.zh if explanation else "",
-                        "en": explanation.en if explanation else ""},
-        "voided_subjects": voided_subject_codes(outcome, sitting),
-        "all_subjects_voided": outcome.all_subjects_voided,
-        "certificate_revoked": outcome.certificate_revoked,
-        "referral": result.referral,
-        "bans": [{"from": b.start.isoformat(), "until": b.until.isoformat(), "tier": int(b.tier),
-                  "rule_codes": list(b.rule_codes), "referral": b.referral}
-                 for b in result.bans],
-    }
+    notice = letters.issue_letter(
+        LetterKind.DECISION, f"decision:{incident.id}:{party.person_id}", sitting, who,
+        lambda number: snapshot(incident, party, sitting, number),
+        incident_id=incident.id, person_id=party.person_id, candidate_id=party.candidate_id)
+    return letters.current_of(notice)
 
 
 def notice_event(notice: Notice) -> dict[str, Any]:
     """The live payload: no names or ID numbers (those stay on the notice itself)."""
-    return {"notice_id": notice.id, "number": notice.number, "incident_id": notice.incident_id,
-            "served_on": notice.served_on.isoformat() if notice.served_on else None}
+    return letters.letter_event(notice)
 
 
 # -- service ------------------------------------------------------------------------------
@@ -225,21 +100,31 @@ def record_service(notice: Notice, method: str, served_on: date, who: User) -> N
     notice.service_method, notice.served_on = method, served_on
     notice.served_by, notice.service_recorded_at = who.id, utcnow()
     db.session.flush()
-    audit.record("notice_served", "notice", notice.id, method=method,
+    audit.record("notice_served", "notice", notice.id, method=method, kind=notice.kind,
                  served_on=served_on.isoformat())
     publisher.publish("notice_served", notice.sitting_id, None, notice_event(notice))
     return notice
 
 
 def review_last_day(notice: Notice) -> date | None:
-    """The last day a review may be asked for (inclusive), once the notice is served."""
-    return notice.served_on + timedelta(days=window_days()) if notice.served_on else None
+    """The last day a review may be asked for (inclusive), once the notice is served; none for
+    a letter that offers no review (a review decision letter, a notice revised on review)."""
+    if not review_offered(notice) or notice.served_on is None:
+        return None
+    return notice.served_on + timedelta(days=window_days())
+
+
+def review_offered(notice: Notice) -> bool:
+    return notice.kind != LetterKind.REVIEW_DECISION and bool(
+        (notice.content.get("review") or {}).get("open", True))
 
 
 # -- review -------------------------------------------------------------------------------
 def request_review(notice: Notice, received_on: date, grounds: str, who: User) -> ReviewRequest:
-    """Record a review request received on a date: after service and within the window."""
+    """Record a review request received on a date: after service and within the window, of a
+    decision notice in force whose person has not had this incident reviewed already."""
     incident = db.session.get_one(Incident, notice.incident_id)
+    _require_reviewable(notice)
     last_day = review_last_day(notice)
     if notice.served_on is None or last_day is None:
         raise ApiError(409, "notice_not_served",
@@ -271,6 +156,31 @@ def request_review(notice: Notice, received_on: date, grounds: str, who: User) -
                  due_on=review.due_on.isoformat())
     publisher.publish("review_requested", notice.sitting_id, None, review_event(review))
     return review
+
+
+def _require_reviewable(notice: Notice) -> None:
+    if notice.kind == LetterKind.REVIEW_DECISION:
+        raise ApiError(409, "not_reviewable",
+                       "a review decision letter is not reviewed again: see its remedies")
+    if notice.superseded_by_id is not None:
+        replaced = db.session.get_one(Notice, notice.superseded_by_id)
+        raise ApiError(409, "notice_superseded",
+                       f"this notice was replaced by notice {replaced.number}; a review is "
+                       f"asked for of the notice in force", None,
+                       {"superseded_by": replaced.id})
+    if review_had(notice.incident_id, notice.person_id):
+        raise ApiError(409, "review_exhausted",
+                       "this person's case was reviewed already; the remedies left are those "
+                       "the review decision letter lists")
+
+
+def review_had(incident_id: int, person_id: int) -> bool:
+    """Whether a review of this person's notices of the incident has been decided."""
+    return db.session.scalar(
+        db.select(db.func.count(ReviewRequest.id))
+        .join(Notice, ReviewRequest.notice_id == Notice.id)
+        .where(Notice.incident_id == incident_id, Notice.person_id == person_id,
+               ReviewRequest.status != ReviewStatus.PENDING)) != 0
 
 
 def is_overdue(review: ReviewRequest, today: date | None = None) -> bool:
@@ -314,11 +224,56 @@ def decide_review(review: ReviewRequest, outcome: str, note: str | None, severit
                  incident_id=incident.id, status=incident.status,
                  old_rule_code=review.old_rule_code, new_rule_code=review.new_rule_code,
                  old_severity=review.old_severity, new_severity=review.new_severity)
+    issue_outcome_letters(review, incident, who)
     publisher.publish("review_decided", incident.sitting_id, None, review_event(review))
     if status != ReviewStatus.UPHELD:
         publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
                           incident_event(incident))
     return review
+
+
+def issue_outcome_letters(review: ReviewRequest, incident: Incident, who: User) -> Notice:
+    """The review decision letter to the person who asked; after "changed", a revised notice
+    to every party whose notice in force the change makes wrong, each replacing that notice."""
+    sitting = db.session.get_one(Sitting, incident.sitting_id)
+    asked = review.notice
+    letter = letters.issue_letter(
+        LetterKind.REVIEW_DECISION, f"review:{review.id}", sitting, who,
+        lambda number: review_letter(review, incident, sitting, number),
+        incident_id=incident.id, person_id=asked.person_id, candidate_id=asked.candidate_id,
+        review_id=review.id)
+    if review.status != ReviewStatus.CHANGED:
+        return letter
+    for party in incident.parties:
+        old = _in_force(incident.id, party.person_id)
+        if old is None:
+            continue  # never notified: a notice issued later says the incident as it now is
+        revised = letters.issue_letter(
+            LetterKind.REVISED_DECISION, f"revised:{review.id}:{party.person_id}", sitting, who,
+            lambda number, old=old, party=party: snapshot(
+                incident, party, sitting, number, LetterKind.REVISED_DECISION,
+                revision_part(old, review, letter),
+                review_open=not review_had(incident.id, party.person_id)),
+            incident_id=incident.id, person_id=party.person_id, candidate_id=party.candidate_id,
+            review_id=review.id, supersedes_id=old.id)
+        letters.supersede(old, revised)
+    return letter
+
+
+def _in_force(incident_id: int, person_id: int) -> Notice | None:
+    """The person's decision notice in force for the incident (the last revision of it)."""
+    return db.session.scalar(db.select(Notice).where(
+        Notice.incident_id == incident_id, Notice.person_id == person_id,
+        Notice.kind.in_((LetterKind.DECISION, LetterKind.REVISED_DECISION)),
+        Notice.superseded_by_id.is_(None)).order_by(Notice.id.desc()).limit(1))
+
+
+def outcome_letters(review: ReviewRequest) -> tuple[Notice | None, list[Notice]]:
+    """The review decision letter of a decided review and the revised notices it brought."""
+    rows = list(db.session.scalars(db.select(Notice).where(Notice.review_id == review.id)
+                                   .order_by(Notice.id)))
+    letter = next((n for n in rows if n.kind == LetterKind.REVIEW_DECISION), None)
+    return letter, [n for n in rows if n.kind == LetterKind.REVISED_DECISION]
 
 
 def _apply_change(review: ReviewRequest, incident: Incident, severity: str | None,

@@ -256,6 +256,7 @@ ROUTES: list[Route] = [
     Route("review.candidate", "GET", MANAGERS, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("notices.show", "GET", MANAGERS, NA),
     Route("notices.pdf", "GET", MANAGERS, NA),
+    Route("notices.proof", "GET", MANAGERS, NA),
     Route("authority.index", "GET", AUTHORITY),
     Route("authority.sitting", "GET", AUTHORITY, S1),
     Route("authority.accounts", "GET", AUTHORITY),
