@@ -62,8 +62,9 @@ def _party_table(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> Table:
             (_("ID number"), c["person"]["id_number"]),
             (_("Ticket number"), c["person"]["ticket_no"] or "—"),
             (_("Evaluation"), evaluation)]
-    if c["facts"]["room"]:
-        rows.append((_("Room"), c["facts"]["room"]))
+    room = (c.get("facts") or {}).get("room")
+    if room:
+        rows.append((_("Room"), room))
     if n["seat_no"]:
         rows.append((_("Seat number"), str(n["seat_no"])))
     if c["person"]["role"] != PartyRole.PRINCIPAL:

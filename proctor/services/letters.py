@@ -30,8 +30,9 @@ REMEDIES_FILE_NAME = "remedies.toml"
 DEFAULT_REMEDIES: dict[str, list[str]] = {
     "zh": [
         "对复核决定仍有异议的，可以向本机构的业务主管部门上海市人力资源和社会保障局反映、投诉。",
-        "认为有关行政机关的行政行为侵犯您合法权益的，可以自知道该行为之日起六十日内（以本文书"
-        "送达之日计，至{served+60}）依法申请行政复议，或者自知道之日起六个月内依法提起行政诉讼。",
+        "认为有关行政机关的行政行为侵犯您合法权益的，可以自知道该行为之日起六十日内依法申请"
+        "行政复议（自本文书送达之日起算，截至{served+60}），或者自知道之日起六个月内依法提起"
+        "行政诉讼。",
     ],
     "en": [
         "If you still disagree after the review decision, you may complain to this body's "
