@@ -126,8 +126,10 @@ ZH: dict[str, str] = {
     "not_reviewable": "复核决定书不再受理复核申请，请参阅其中列明的其他救济途径。",
     "notice_superseded": "该决定书已被新的决定书取代，请对现行有效的决定书申请复核。",
     "review_exhausted": "该当事人的复核申请已经作出决定，不再受理复核申请。",
-    "remedies_file_missing": "救济途径说明文件（PROCTOR_REMEDIES_FILE）不存在。",
-    "remedies_file_invalid": "救济途径说明文件（PROCTOR_REMEDIES_FILE）格式有误。",
+    "remedies_file_missing": ("服务器配置的救济途径说明文件不存在，暂时无法出具文书。"
+                              "请管理员检查配置。"),
+    "remedies_file_invalid": ("服务器配置的救济途径说明文件格式有误，暂时无法出具文书。"
+                              "请管理员检查配置。"),
     "pdf_font_missing": ("服务器缺少可嵌入的中文字体，无法生成此文书的下载文件。请管理员安装文泉驿"
                          "微米黑字体（或配置其他中文字体）；现在可打开文书页面，用浏览器打印。"),
     "pdf_glyphs_missing": ("服务器的中文字体缺少此文书中的个别字（如生僻字），无法生成下载文件。"

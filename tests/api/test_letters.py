@@ -259,8 +259,8 @@ def test_the_default_remedies_name_the_supervising_department(app, reviewed):
         assert words in html, words
 
 
-def test_every_letter_pdf_reads_back_and_is_kept_as_a4_png(app, reviewed, letter_font,
-                                                           tmp_path):
+@pytest.mark.usefixtures("letter_font")
+def test_every_letter_pdf_reads_back_and_is_kept_as_a4_png(app, reviewed, tmp_path):
     chief, old = reviewed["chief"], reviewed["notice"]
     out = reviewed["decide"]("changed", rule_code="T2.5", note="证据只能证明一般作弊行为")
     letters = {"decision": old["id"], "review_decision": out["letter"]["id"],
