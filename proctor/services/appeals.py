@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import incidents as rules
-from proctor import publisher
+from proctor import hashing, publisher
 from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -51,6 +51,11 @@ __all__ = ["decision_days", "sanction_of", "snapshot", "window_days"]
 
 SERVICE_METHODS = ("in_person", "electronic", "post")
 OUTCOMES = (ReviewStatus.UPHELD, ReviewStatus.CHANGED, ReviewStatus.OVERTURNED)
+
+
+def content_sha256(content: dict[str, Any]) -> str:
+    """SHA-256 of the snapshot as canonical JSON (proctor.hashing)."""
+    return hashing.digest(content)
 
 
 # -- issuing ------------------------------------------------------------------------------
