@@ -289,3 +289,31 @@ def test_every_letter_pdf_reads_back_and_is_kept_as_a4_png(app, reviewed, tmp_pa
                   "证据只能证明一般作弊行为"):
         assert flat(words) in flat(review_text), words
     screenshot(superseded_pdf, "letter-proof-a4", page=page_count(superseded_pdf))
+
+
+def test_each_letter_is_announced_live_and_audited(app, reviewed, monkeypatch):
+    from proctor import publisher
+
+    sent = []
+    real = publisher.publish
+    monkeypatch.setattr(publisher, "publish",
+                        lambda kind, sid, rid, data: sent.append((kind, data)) or real(
+                            kind, sid, rid, data))
+    out = reviewed["decide"]("changed", severity="minor")
+    issued = [data for kind, data in sent if kind == "notice_issued"]
+    assert [(d["kind"], d["notice_id"]) for d in issued] == [
+        ("review_decision", out["letter"]["id"]),
+        ("revised_decision", out["revised_notices"][0]["id"])]
+    assert all("name" not in d and "id_number" not in d for d in issued)
+    with app.app_context():
+        from proctor.extensions import db
+        from proctor.models import AuditEntry
+
+        entries = {(e.action, e.object_id): e.data for e in db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action.in_(
+                ("notice_issued", "notice_superseded"))))}
+    old, new = reviewed["notice"], out["revised_notices"][0]
+    assert entries[("notice_superseded", str(old["id"]))]["superseded_by"] == new["id"]
+    assert entries[("notice_superseded", str(old["id"]))]["sha256"] == old["sha256"]
+    assert entries[("notice_issued", str(out["letter"]["id"]))]["kind"] == "review_decision"
+    assert entries[("notice_issued", str(new["id"]))]["supersedes_id"] == old["id"]
