@@ -43,8 +43,12 @@ def upgrade():
 
 
 def downgrade():
-    # Only decision notices fit the old shape: the other letters go first.
-    op.execute("UPDATE notices SET superseded_by_id = NULL")
+    # Only decision notices fit the old shape: the other letters go first, with the reviews
+    # asked of a revised notice (a downgrade loses them; nothing else does).
+    op.execute("UPDATE notices SET superseded_by_id = NULL, supersedes_id = NULL, "
+               "review_id = NULL")
+    op.execute("DELETE FROM review_requests WHERE notice_id IN "
+               "(SELECT id FROM notices WHERE kind <> 'decision')")
     op.execute("DELETE FROM notices WHERE kind <> 'decision'")
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.drop_constraint('fk_notices_superseded_by_id', type_='foreignkey')
