@@ -213,6 +213,7 @@ ROUTES: list[Route] = [
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
+    Route("api.get_case_file", "GET", MANAGERS, IA),
     Route("api.get_notice", "GET", MANAGERS, NA),
     Route("api.post_service", "POST", MANAGERS, NA,
           json=lambda w: {"method": "in_person", "served_on": today(w)}),
