@@ -52,6 +52,7 @@ from proctor.models import (
     Sitting,
     User,
 )
+from proctor.notices import notice_view
 from proctor.services import evidence_store, scope
 from proctor.services.audit import verify_chain
 from proctor.services.case_file_zip import Part, json_part
@@ -173,7 +174,6 @@ def add_letter(c: Collection, kind: str, number: str, record: dict[str, Any],
 @source
 def decision_notices(c: Collection) -> None:
     # reportlab loads only when a PDF is asked for
-    from proctor.notices import notice_view
     from proctor.notices.fonts import letter_font
     from proctor.notices.pdf import render_pdf
 
