@@ -99,3 +99,45 @@ def test_only_the_sittings_managers_see_its_deadlines(app, make_sitting, auth, m
     assert inv.get(url).status_code == 403
     assert auth.client().get(url).status_code == 401
     assert len(auth.login("chief").get(url).get_json()) == 1
+
+
+def test_statements_do_not_grow_with_the_deadlines(app, make_sitting, auth, make_incident,
+                                                   decide, issue_notices):
+    """Reviews and open review windows too (test_query_counts holds the decisions due)."""
+    from test_query_counts import _statements
+
+    sittings = [make_sitting(2 * count) for count in (1, 6)]
+    chief, inv = auth.login("chief"), auth.login("inv1")
+    day = today(app)
+    for count, s in zip((1, 6), sittings, strict=True):
+        for index in range(count):
+            for ticket, asked in ((s["tickets"][4 * index % len(s["tickets"])], True),
+                                  (s["tickets"][(4 * index + 2) % len(s["tickets"])], False)):
+                iid = make_incident(inv, s, "T2.1", tickets=[ticket])["id"]
+                decide(chief, iid)
+                notice, = issue_notices(chief, iid)
+                serve(chief, notice, day)
+                if asked:
+                    ask_review(chief, notice, day)
+            make_incident(inv, s, "T2.1", tickets=[s["tickets"][0]])
+    url = "/api/v1/sittings/{}/deadlines"
+    few, many = (_statements(app, chief, url.format(s["id"])) for s in sittings)
+    assert len(chief.get(url.format(sittings[1]["id"])).get_json()) == 18
+    assert len(few) == len(many), (len(few), len(many))
+
+
+def test_a_new_source_is_one_function(app, make_sitting, auth, monkeypatch):
+    """The proposal stage's statement windows will be one more source: a source's deadlines
+    join the others, in date order."""
+    from proctor.services import deadlines
+
+    s = make_sitting()
+    day = today(app)
+
+    def windows(sitting, today_):
+        yield deadlines.Deadline("statement_window", 1, today_ - timedelta(days=1), today_)
+
+    monkeypatch.setattr(deadlines, "SOURCES", [*deadlines.SOURCES, windows])
+    listed = auth.login("chief").get(f"/api/v1/sittings/{s['id']}/deadlines").get_json()
+    assert [(d["kind"], d["due_on"], d["overdue"], d["days_left"]) for d in listed] == [
+        ("statement_window", (day - timedelta(days=1)).isoformat(), True, -1)]
