@@ -45,12 +45,15 @@ def get_case_file(incident: Incident, sitting: Sitting) -> Response:
                      problems=len(found.problems))
         db.session.commit()
     except BaseException:
-        written.out.close()
+        if not isinstance(written.out, bytes):
+            written.out.close()
         raise
     headers = {"Content-Disposition":
                f'attachment; filename="case-file-incident-{incident.id}.zip"',
                "Cache-Control": "no-store", "Content-Length": str(written.size),
                "X-Manifest-SHA256": written.manifest_sha256}
-    # The response closes the file (and so deletes a temporary one) once it has been sent.
+    if isinstance(written.out, bytes):
+        return Response(written.out, mimetype=ZIP_TYPE, headers=headers)
+    # The response closes the file (and so deletes it) once it has been sent.
     return Response(wrap_file(request.environ, written.out), mimetype=ZIP_TYPE,
                     headers=headers, direct_passthrough=True)

@@ -6,7 +6,7 @@
 
 A stored file (an evidence original) is copied into the ZIP in blocks, hashed as it goes, so a
 photo of hundreds of MB is never held in memory; the ZIP itself is kept in memory up to
-IN_MEMORY_BYTES, then in a temporary file (deleted when it is closed).
+IN_MEMORY_BYTES (and sent as bytes), then in a temporary file (deleted when it is closed).
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ class Listed:
 
 @dataclass
 class Written:
-    """The ZIP (at its start; the caller closes it) and what its manifest says."""
+    """The ZIP, as bytes up to IN_MEMORY_BYTES, else a temporary file at its start (whoever
+    sends it closes it, which deletes it), and what its manifest says."""
 
-    out: IO[bytes]
+    out: bytes | IO[bytes]
     size: int
     manifest_sha256: str
     files: list[Listed] = field(default_factory=list)
@@ -76,10 +77,14 @@ def write_zip(parts: list[Part], about: dict[str, Any], moment: datetime) -> Wri
             _write(archive, Part(SUMS, "text/plain", sums.encode()), stamp)
         size = out.tell()
         out.seek(0)
+        content: bytes | IO[bytes] = out
+        if size <= IN_MEMORY_BYTES:
+            content = out.read()
+            out.close()
     except BaseException:
         out.close()
         raise
-    return Written(out, size, listed_manifest.sha256, listed)
+    return Written(content, size, listed_manifest.sha256, listed)
 
 
 def _write(archive: zipfile.ZipFile, part: Part, stamp: tuple[int, ...]) -> Listed:
