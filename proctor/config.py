@@ -30,6 +30,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "CAMERA_TIMEOUT_SECONDS": ("CAMERA_TIMEOUT_SECONDS", float),
     "REVIEW_WINDOW_DAYS": ("REVIEW_WINDOW_DAYS", int),
     "REVIEW_DECISION_DAYS": ("REVIEW_DECISION_DAYS", int),
+    "INCIDENT_DECISION_DAYS": ("INCIDENT_DECISION_DAYS", int),
     "ISSUING_BODY": ("ISSUING_BODY", str),  # the name printed on notices (Chinese)
     "ISSUING_BODY_EN": ("ISSUING_BODY_EN", str),
     "MAX_SOCKETS": ("MAX_SOCKETS", int),
@@ -79,6 +80,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "CAMERA_TIMEOUT_SECONDS": 5.0,
         "REVIEW_WINDOW_DAYS": 15,  # a review (复核) may be asked within this many days of service
         "REVIEW_DECISION_DAYS": 30,  # its outcome is due this many days after receipt
+        # A reported incident awaits its chief examiner's decision until this many days after
+        # the venue date it was recorded on (the board's deadlines show it due, then overdue).
+        "INCIDENT_DECISION_DAYS": 1,
         "ISSUING_BODY": "上海市人工智能行业协会",
         "ISSUING_BODY_EN": "Shanghai Artificial Intelligence Industry Association",
         # A little above the evidence limit, so an oversized photo gets the precise 413.

@@ -8,6 +8,8 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     appeal_views,
     auth_views,
     bp,
+    case_file_views,
+    deadline_views,
     evidence_views,
     floor_views,
     incident_views,

@@ -189,6 +189,7 @@ ROUTES: list[Route] = [
     Route("api.get_camera_preview", "GET", MANAGERS, S1_A, ok=frozenset({422})),
     Route("api.post_camera_test", "POST", MANAGERS, S1_A, ok=frozenset({422})),
     Route("api.get_board", "GET", MANAGERS, S1),
+    Route("api.list_sitting_deadlines", "GET", MANAGERS, S1),
     # sittings, candidates, set-up
     Route("api.list_sittings", "GET", ANYONE),
     Route("api.get_sitting", "GET", SITTING_1, S1),
@@ -212,6 +213,7 @@ ROUTES: list[Route] = [
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
+    Route("api.get_case_file", "GET", MANAGERS, IA),
     Route("api.get_notice", "GET", MANAGERS, NA),
     Route("api.post_service", "POST", MANAGERS, NA,
           json=lambda w: {"method": "in_person", "served_on": today(w)}),

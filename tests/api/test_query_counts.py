@@ -112,6 +112,7 @@ def test_statements_do_not_grow_with_the_incidents(app: Flask, make_sitting: Cal
     screens: dict[str, Callable[[dict[str, Any]], str]] = {
         "incident list": lambda s: f"/api/v1/sittings/{s['id']}/incidents",
         "board": lambda s: f"/api/v1/sittings/{s['id']}/board",
+        "deadlines": lambda s: f"/api/v1/sittings/{s['id']}/deadlines",
         "board page": lambda s: f"/review/sittings/{s['id']}",
         "candidate page": lambda s: f"/review/sittings/{s['id']}/candidates/{s['ticket']}",
         "candidate sanctions": lambda s: (f"/api/v1/sittings/{s['id']}/candidates/"

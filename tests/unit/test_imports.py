@@ -29,6 +29,8 @@ LATE = {
     # reportlab and the letter font are loaded only when someone asks for a PDF.
     ("proctor.notices", "proctor.notices.pdf"): "reportlab, only when a PDF is asked for",
     ("proctor.notices", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
+    ("proctor.services.case_file", "proctor.notices.pdf"): "reportlab, only for a case file",
+    ("proctor.services.case_file", "proctor.notices.fonts"): "reportlab, only for a case file",
 }
 
 

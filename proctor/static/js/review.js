@@ -1,5 +1,6 @@
-// The chief examiner's live board: a tile per room, the queue of incidents waiting, an alert
-// (sound and badge) when an incident is reported. Live over Socket.IO; numbers re-read on events.
+// The chief examiner's live board: a tile per room, the queue of incidents waiting, what falls
+// due and when, an alert (sound and badge) when an incident is reported. Live over Socket.IO;
+// numbers re-read on events.
 import { apiUrl, call } from "./lib/api.js";
 import { el, fmt, pageData } from "./lib/dom.js";
 import { connectLive } from "./live.js";
@@ -42,10 +43,36 @@ function queueItem(incident) {
     incident.status !== "reported" ? ` · ${T[`status_${incident.status}`] ?? incident.status}` : "");
 }
 
+// A deadline's due date is a venue date (the server's), shown as it is: never shifted into
+// the browser's time zone.
+function when({ days_left: days }) {
+  if (days < -1) return fmt(T.overdue_by, { n: -days });
+  if (days === -1) return T.overdue_one;
+  if (days === 0) return T.due_today;
+  return days === 1 ? T.due_tomorrow : fmt(T.due_in, { n: days });
+}
+
+function deadlineItem(deadline) {
+  const person = deadline.person
+    ? `${deadline.person.name}${deadline.person.ticket_no ? ` (${deadline.person.ticket_no})` : ""}`
+    : "";
+  return el("li", { "data-deadline": deadline.kind, "data-incident": deadline.incident_id,
+                    class: deadline.overdue ? "overdue" : undefined },
+    el("a", { class: "button", href: `/review/incidents/${deadline.incident_id}` }, T.review), " ",
+    el("a", { class: "button small",
+              href: apiUrl(`/incidents/${deadline.incident_id}/case-file?lang=zh_CN`) },
+       T.case_file), " ",
+    el("strong", {}, T[`deadline_${deadline.kind}`] ?? deadline.kind), " ",
+    el("time", { datetime: deadline.due_on }, deadline.due_on), " ",
+    el("span", { class: `badge ${deadline.overdue ? "incident" : "pending"}` }, when(deadline)),
+    el("span", {}, [deadline.rule_code, deadline.room, person].filter(Boolean).join(" · ")));
+}
+
 async function refresh() {
   try {
-    const [board, incidents] = await Promise.all([getJSON(`/sittings/${sid}/board`),
-                                                  getJSON(`/sittings/${sid}/incidents`)]);
+    const [board, incidents, deadlines] = await Promise.all([
+      getJSON(`/sittings/${sid}/board`), getJSON(`/sittings/${sid}/incidents`),
+      getJSON(`/sittings/${sid}/deadlines`)]);
     roomNames = new Map(board.rooms.map((r) => [r.id, r.name]));
     document.getElementById("tiles").replaceChildren(...board.rooms.map(tile));
     const waiting = incidents.filter((i) => i.status === "reported");
@@ -53,7 +80,10 @@ async function refresh() {
       ? waiting.map(queueItem) : [el("li", { class: "muted" }, T.nothing_waiting)]));
     document.getElementById("decided").replaceChildren(
       ...incidents.filter((i) => i.status !== "reported").slice(0, 50).map(queueItem));
+    document.getElementById("deadlines").replaceChildren(...(deadlines.length
+      ? deadlines.map(deadlineItem) : [el("li", { class: "muted" }, T.nothing_due)]));
     document.documentElement.dataset.waiting = String(waiting.length);
+    document.documentElement.dataset.deadlines = String(deadlines.length);
   } catch {
     // keep what is shown; the status light says offline
   }
