@@ -8,6 +8,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     appeal_views,
     auth_views,
     bp,
+    due_process_views,
     evidence_views,
     floor_views,
     incident_views,

@@ -15,10 +15,10 @@ from flask_login import current_user
 from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
-from proctor.models import MANAGERS, Notice
+from proctor.models import MANAGERS, Notice, PreNotice
 from proctor.notices import wording
 from proctor.notices.wording import long_date
-from proctor.services import access, appeals, scope
+from proctor.services import access, appeals, due_process, scope
 
 bp = Blueprint("notices", __name__)
 
@@ -36,7 +36,7 @@ def labels() -> dict[str, dict[str, str]]:
     """Words the notice shows for stored codes, in the current language."""
     return {
         "method": {"in_person": _("in person"), "electronic": _("electronically"),
-                   "post": _("by post")},
+                   "post": _("by post"), "public": _("by public announcement")},
         "kind": {"photo": _("Photo"), "signature": _("Signature"), "refusal": _("Refusal")},
         "role": {"principal": _("Principal"), "accomplice": _("Accomplice"),
                  "impostor": _("Impostor")},
@@ -59,12 +59,37 @@ def notice_view(notice: Notice) -> dict[str, Any]:
         "evidence": wording.evidence(c, lang, words["kind"]),
         "rule": wording.rule_applied(c, lang),
         "decision": wording.decision(c, lang),
+        "hearing": wording.hearing(c, lang),
         "issuing_body": c["issuing_body"][lang], "review_to": c["review"]["to"][lang],
         "window_days": c["review"]["window_days"],
         "issued_on": long_date(c["issued_on"], lang),
         "served_on": long_date(notice.served_on, lang) if notice.served_on else None,
         "method": words["method"].get(notice.service_method or "", ""),
         "last_day": long_date(last_day, lang) if last_day else None,
+        "labels": words,
+    }
+
+
+def pre_notice_view(row: PreNotice) -> dict[str, Any]:
+    """The pre-notice's snapshot in the current language (see `wording`), with its service
+    and the statement window's last day: for the page and the PDF alike."""
+    lang = current_language()
+    c = row.content
+    words = labels()
+    deadline = due_process.statement_deadline(row)
+    return {
+        "lang": lang, "c": c, "number": row.number, "sha256": row.content_sha256,
+        "level": wording.level(c, lang), "sitting_date": long_date(c["sitting"]["date"], lang),
+        "seat_no": c["person"].get("seat_no"),
+        "facts": wording.facts(c, lang),
+        "evidence": wording.evidence(c, lang, words["kind"]),
+        "rule": wording.rule_applied(c, lang),
+        "proposal": wording.proposal(c, lang),
+        "statement": wording.statement_right(c, lang, deadline),
+        "issuing_body": c["issuing_body"][lang],
+        "issued_on": long_date(c["issued_on"], lang),
+        "served_on": long_date(row.served_on, lang) if row.served_on else None,
+        "method": words["method"].get(row.service_method or "", ""),
         "labels": words,
     }
 
@@ -94,4 +119,25 @@ def pdf(notice: Notice):  # type: ignore[no-untyped-def]
                    author=current_app.config["ISSUING_BODY"])
     response = Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
+    return _private(response)
+
+
+@bp.get("/pre-notices/<int:pid>")
+@scope.loads(scope.pre_notice())
+def pre_notice(pre_notice: PreNotice):  # type: ignore[no-untyped-def]
+    return _private(make_response(render_template(
+        "notices/pre_notice.html", n=pre_notice_view(pre_notice), notice=pre_notice)))
+
+
+@bp.get("/pre-notices/<int:pid>.pdf")
+@scope.loads(scope.pre_notice())
+def pre_notice_pdf(pre_notice: PreNotice):  # type: ignore[no-untyped-def]
+    from proctor.notices.fonts import letter_font
+    from proctor.notices.pre_notice_pdf import render_pre_notice_pdf
+
+    font = letter_font()  # here, not in the thread: finding it may run fc-list
+    body = offload(render_pre_notice_pdf, pre_notice_view(pre_notice), font,
+                   author=current_app.config["ISSUING_BODY"])
+    response = Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="pre-notice-{pre_notice.number}.pdf"'})
     return _private(response)

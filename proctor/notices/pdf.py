@@ -97,8 +97,9 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
                         s["body"]))
     story.append(_p(_("3. Rule applied"), s["h2"]))
     story += [_p(sentence, s["body"]) for sentence in n["rule"]]
-    story += [_p(_("4. Decision"), s["h2"]),
-              _p(_("Under the provision above, it is decided as follows:"), s["body"])]
+    story.append(_p(_("4. Decision"), s["h2"]))
+    story += [_p(sentence, s["body"]) for sentence in n.get("hearing", [])]
+    story.append(_p(_("Under the provision above, it is decided as follows:"), s["body"]))
     story += [_p(f"{index}. {sentence}", s["item"])
               for index, sentence in enumerate(n["decision"], 1)]
     story += _review_and_signoff(n, s)

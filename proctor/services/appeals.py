@@ -40,7 +40,7 @@ from proctor.models import (
     Sitting,
     User,
 )
-from proctor.services import audit
+from proctor.services import audit, due_process
 from proctor.services.incidents import incident_event, rule_error
 from proctor.services.sanctions import (
     facts_for_person,
@@ -122,7 +122,9 @@ def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting,
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
     seat = db.session.get(SeatAssignment, party.candidate_id) if party.candidate_id else None
     cfg = current_app.config
+    hearing = due_process.hearing_of(incident, party.person_id)
     return {
+        **({"hearing": hearing} if hearing else {}),
         "number": number,
         "person": {"name": party.name_as_given or party.person.name,
                    "id_number": party.person.id_number,
@@ -182,7 +184,12 @@ def _confirmed_at(incident: Incident) -> str | None:
 
 def sanction_of(incident: Incident, person_id: int) -> dict[str, Any]:
     """What this incident alone brings this person, from the engine (explanation and dates)."""
-    facts = [f for f in facts_for_person(person_id) if f.incident_id == incident.id]
+    return sanction_from(incident, [f for f in facts_for_person(person_id)
+                                    if f.incident_id == incident.id])
+
+
+def sanction_from(incident: Incident, facts: list[rules.IncidentFact]) -> dict[str, Any]:
+    """The engine's sanction of these facts of the incident, as a letter states it."""
     result = rules.compute_sanction(facts)
     outcome = result.outcome_for(incident.sitting_id)
     sitting = db.session.get(Sitting, incident.sitting_id)
