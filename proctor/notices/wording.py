@@ -192,6 +192,12 @@ def _via(value: str | None) -> str:
     return words.get(value or "", value or "")
 
 
+def _received(value: str) -> str:
+    words = {"in_person": _("handed in"), "electronic": _("sent electronically"),
+             "post": _("sent by post")}
+    return words.get(value, value)
+
+
 def proposal(c: dict[str, Any], lang: str) -> list[str]:
     """What the pre-notice proposes, one sentence an item (the decision's sentences, as a
     proposal)."""
@@ -229,7 +235,7 @@ def hearing(c: dict[str, Any], lang: str) -> list[str]:
         out.append(_("You waived in writing your right to state your case."))
     for s in h.get("statements") or []:
         out.append(_("On %(date)s you stated (received %(via)s): “%(text)s”",
-                     date=long_date(s["received_on"], lang), via=_via(s["received_via"]),
+                     date=long_date(s["received_on"], lang), via=_received(s["received_via"]),
                      text=s["text"].strip()))
     if not h.get("statements") and not h.get("waived"):
         out.append(_("You did not state your case by %(date)s.",
