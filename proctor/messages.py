@@ -137,7 +137,8 @@ ZH: dict[str, str] = {
     "incident_not_proposed": "只有已拟处理的事件才能制发处理事先告知书。",
     "pre_notice_not_found": "找不到该处理事先告知书。",
     "pre_notice_not_served": "请先记录事先告知书的送达，陈述申辩期限从送达之日起算。",
-    "public_service_not_allowed": "只有在其他方式无法送达后，才能公告送达；请先记录未能送达的情况。",
+    "public_service_not_allowed": ("只有在其他方式无法送达后，才能公告送达；"
+                                   "请先记录未能送达的情况。"),
     "public_service_cannot_fail": "公告送达在张贴时记录，不记录为未送达。",
     "posted_at_required": "请写明公告张贴的地点。",
     "statement_waived": "当事人已书面放弃陈述申辩。",

@@ -332,7 +332,8 @@ def test_statement_with_a_photo_and_a_pdf_attached(w):
     pre = pre_notices(w, iid)[0]
     serve(w, pre)
     url = f"/api/v1/pre-notices/{pre['id']}/files"
-    photo = w["chief"].post(url, data={"file": (io.BytesIO(encode(upright_scene(64, 48), ".jpg")), "证明.jpg"),
+    picture = encode(upright_scene(64, 48), ".jpg")
+    photo = w["chief"].post(url, data={"file": (io.BytesIO(picture), "证明.jpg"),
                                        "client_id": "file-1"})
     assert photo.status_code == 201, photo.get_json()
     pdf_bytes = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
