@@ -29,6 +29,10 @@ LATE = {
     # reportlab and the letter font are loaded only when someone asks for a PDF.
     ("proctor.notices", "proctor.notices.pdf"): "reportlab, only when a PDF is asked for",
     ("proctor.notices", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
+    ("proctor.notices", "proctor.notices.pre_notice_pdf"):
+        "reportlab, only when a PDF is asked for",
+    ("proctor.services.statement_files", "proctor.vision"):
+        "cv2, after create_app set its limit",
 }
 
 
