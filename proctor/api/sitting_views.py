@@ -59,11 +59,11 @@ def create_sitting(body: SittingIn):  # type: ignore[no-untyped-def]
     return sitting_out(sitting), 201
 
 
-@endpoint(bp, "PATCH", "/sittings/<id:sid>",
+@endpoint(bp, "PUT", "/sittings/<id:sid>/pre-notice-tiers",
           summary="Set the sitting's tiers for the proposal stage (事先告知)", tag="sittings",
           body=SittingPatch, responses={200: SittingOut}, roles=THE_BODY,
           load=scope.sitting(manage=True))
-def patch_sitting(sitting: Sitting, body: SittingPatch) -> SittingOut:
+def put_pre_notice_tiers(sitting: Sitting, body: SittingPatch) -> SittingOut:
     due_process.set_stage_tiers(sitting, body.pre_notice_tiers)
     db.session.commit()
     return sitting_out(sitting)

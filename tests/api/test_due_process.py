@@ -280,8 +280,8 @@ def test_the_stage_off_in_the_config_keeps_the_one_step_confirm(w):
 
 def test_a_sitting_with_the_stage_off_keeps_the_one_step_confirm(w):
     sid = w["s"]["id"]
-    turned = w["body"].raw.patch(f"/api/v1/sittings/{sid}", json={"pre_notice_tiers": []},
-                                 headers={"X-CSRFToken": w["body"].csrf})
+    turned = w["body"].put(f"/api/v1/sittings/{sid}/pre-notice-tiers",
+                           json={"pre_notice_tiers": []})
     assert turned.status_code == 200, turned.get_json()
     assert turned.get_json()["pre_notice_tiers_in_force"] == []
     made = w["make_incident"](w["inv"], w["s"], "T2.1")
@@ -289,8 +289,8 @@ def test_a_sitting_with_the_stage_off_keeps_the_one_step_confirm(w):
                            json={"decision": "propose"}).get_json()["error"]["code"] == \
         "proposal_not_applicable"
     assert confirm(w, made["id"]).status_code == 200
-    back = w["body"].raw.patch(f"/api/v1/sittings/{sid}", json={"pre_notice_tiers": None},
-                               headers={"X-CSRFToken": w["body"].csrf})
+    back = w["body"].put(f"/api/v1/sittings/{sid}/pre-notice-tiers",
+                         json={"pre_notice_tiers": None})
     assert back.get_json()["pre_notice_tiers_in_force"] == [2, 3]
 
 

@@ -210,7 +210,7 @@ ROUTES: list[Route] = [
     Route("api.get_candidate", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.get_sanctions", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.import_roster", "POST", AUTHORITY, S1, form=roster_form),
-    Route("api.patch_sitting", "PATCH", AUTHORITY, S1, json={"pre_notice_tiers": None}),
+    Route("api.put_pre_notice_tiers", "PUT", AUTHORITY, S1, json={"pre_notice_tiers": None}),
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
