@@ -52,7 +52,7 @@ def _receipt(n: dict[str, Any], s: dict[str, Any]) -> list[Any]:
     return [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
                        spaceBefore=14, spaceAfter=4),
             _p(_("Acknowledgement of service"), s["center"]),
-            _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
+            _p(_("Pre-decision notice %(number)s, to %(name)s.", number=n["number"],
                  name=n["c"]["person"]["name"]), s["flush"]),
             Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
                     _p(f"{_('Date received')}：{blank}", s["flush"])],

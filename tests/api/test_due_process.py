@@ -397,6 +397,7 @@ def test_the_pre_notice_page_and_pdf_are_in_chinese(w):
     assert "处理事先告知书" in html and "考生1" in html
     assert "《职业技能等级认定考生须知》第三条第1项" in html and "T2.1" not in html
     assert "陈述" in html and "送达回证" in html
+    assert f"处理事先告知书 {pre['notice_no']}，受送达人：考生1" in html
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     pdf = w["chief"].get(pre["pdf_url"])
