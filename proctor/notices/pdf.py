@@ -81,14 +81,19 @@ def _title(n: dict[str, Any]) -> str:
     return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
 
 
-def _story(n: dict[str, Any], font: str) -> list[Any]:
-    s = _styles(font)
-    story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
-                        HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
-                                   spaceBefore=2, spaceAfter=6),
-                        _p(_title(n), s["title"]),
-                        _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
-                        _party_table(n, s), _p(_("1. Facts"), s["h2"])]
+def letter_head(n: dict[str, Any], s: dict[str, ParagraphStyle], title: str) -> list[Any]:
+    """The issuer, the red rule, the title and number, the party table: every letter's top."""
+    return [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
+            HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
+                       spaceBefore=2, spaceAfter=6),
+            _p(title, s["title"]),
+            _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8),
+            _party_table(n, s)]
+
+
+def facts_evidence_rule(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """Parts 1 to 3, as the decision notice and the pre-decision notice both state them."""
+    story: list[Any] = [_p(_("1. Facts"), s["h2"])]
     story += [_p(sentence, s["body"]) for sentence in n["facts"]]
     story.append(_p(_("2. Evidence"), s["h2"]))
     story += [_p(f"{index}. {line}", s["flush"]) for index, line in enumerate(n["evidence"], 1)]
@@ -97,6 +102,12 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
                         s["body"]))
     story.append(_p(_("3. Rule applied"), s["h2"]))
     story += [_p(sentence, s["body"]) for sentence in n["rule"]]
+    return story
+
+
+def _story(n: dict[str, Any], font: str) -> list[Any]:
+    s = _styles(font)
+    story = letter_head(n, s, _title(n)) + facts_evidence_rule(n, s)
     story.append(_p(_("4. Decision"), s["h2"]))
     story += [_p(sentence, s["body"]) for sentence in n.get("hearing", [])]
     story.append(_p(_("Under the provision above, it is decided as follows:"), s["body"]))
@@ -104,6 +115,31 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
               for index, sentence in enumerate(n["decision"], 1)]
     story += _review_and_signoff(n, s)
     return story
+
+
+def signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The issuer, the seal, the signature line and the date."""
+    return [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
+            _p(_("(seal)"), s["right"]), Spacer(1, 16),
+            _p(f"{_('Signed by')}：________________", s["right"]),
+            _p(n["issued_on"], s["right"])]
+
+
+def receipt(n: dict[str, Any], s: dict[str, ParagraphStyle], line: str,
+            *extra: Any) -> list[Any]:
+    """The acknowledgement of service (送达回证) below the dashed line, with the fingerprint."""
+    blank = "______________"
+    return [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
+                       spaceBefore=14, spaceAfter=4),
+            _p(_("Acknowledgement of service"), s["center"]),
+            _p(line, s["flush"]),
+            Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
+                    _p(f"{_('Date received')}：{blank}", s["flush"])],
+                   [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
+                    _p(f"{_('Served by')}：{blank}", s["flush"])]],
+                  colWidths=[85 * mm, 85 * mm],
+                  style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1), 6))),
+            *extra, Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
 
 
 def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
@@ -116,25 +152,10 @@ def _review_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list
         story.append(_p(_("This notice was served %(method)s on %(date)s; the last day to ask "
                           "for a review is %(last)s.", method=n["method"], date=n["served_on"],
                           last=n["last_day"]), s["body"]))
-    signoff = [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
-               _p(_("(seal)"), s["right"]), Spacer(1, 16),
-               _p(f"{_('Signed by')}：________________", s["right"]),
-               _p(n["issued_on"], s["right"])]
-    blank = "______________"
-    receipt = [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
-                          spaceBefore=14, spaceAfter=4),
-               _p(_("Acknowledgement of service"), s["center"]),
-               _p(_("Notice %(number)s, to %(name)s.", number=n["number"],
-                    name=n["c"]["person"]["name"]), s["flush"]),
-               Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
-                       _p(f"{_('Date received')}：{blank}", s["flush"])],
-                      [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
-                       _p(f"{_('Served by')}：{blank}", s["flush"])]],
-                     colWidths=[85 * mm, 85 * mm],
-                     style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1), 6))),
-               Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
+    line = _("Notice %(number)s, to %(name)s.", number=n["number"],
+             name=n["c"]["person"]["name"])
     # The review paragraph and the seal stay on one page: a seal alone on a page proves nothing.
-    return [KeepTogether(story + signoff), KeepTogether(receipt)]
+    return [KeepTogether(story + signoff(n, s)), KeepTogether(receipt(n, s, line))]
 
 
 def render_pdf(n: dict[str, Any], font: LetterFont, author: str = "") -> bytes:
