@@ -22,6 +22,20 @@ async function post(url, body, errorBox, onDone) {
 }
 const reload = () => window.location.reload();
 
+// A small form of the due-process sections; its data goes to `onSubmit`.
+const smallForm = (fields, label, onSubmit) => {
+  const node = el("form", { class: "stack due-form" }, ...fields,
+                  el("button", { class: "button", type: "submit" }, label));
+  node.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onSubmit(new FormData(node));
+  });
+  return node;
+};
+// A date input set to the venue's date (the section's data-today), whatever the device's zone.
+const venueDate = (section, name, label) => el("label", {}, label,
+  el("input", { type: "date", name, value: section.dataset.today, required: true }));
+
 const form = document.getElementById("decision");
 if (form) {
   form.addEventListener("submit", (event) => {
@@ -54,32 +68,20 @@ if (due) {
     box.hidden = true;
     await render();
   });
-  const form = (fields, label, onSubmit) => {
-    const node = el("form", { class: "stack due-form" }, ...fields,
-                    el("button", { class: "button", type: "submit" }, label));
-    node.addEventListener("submit", (event) => {
-      event.preventDefault();
-      onSubmit(new FormData(node));
-    });
-    return node;
-  };
-  const today = due.dataset.today;  // the venue's date, whatever the device's zone
-  const dateField = (name, label) => el("label", {}, label,
-                                        el("input", { type: "date", name, value: today,
-                                                      required: true }));
-  const serviceForm = (notice) => form([
+  const dateField = (name, label) => venueDate(due, name, label);
+  const serviceForm = (notice) => smallForm([
     el("label", {}, S.record_service, el("select", { name: "method" },
       ...["in_person", "electronic", "post"].map((m) => el("option", { value: m }, S[m])))),
     dateField("served_on", S.served_on)], S.record_service,
     (data) => submit(apiUrl(`/notices/${notice.id}/service`),
                      { method: data.get("method"), served_on: data.get("served_on") }));
-  const reviewForm = (notice) => form([
+  const reviewForm = (notice) => smallForm([
     dateField("received_on", S.received_on),
     el("label", {}, S.grounds, el("textarea", { name: "grounds", rows: "2", required: true }))],
     S.record_review, (data) => submit(apiUrl(`/notices/${notice.id}/review`),
                                       { received_on: data.get("received_on"),
                                         grounds: data.get("grounds") }));
-  const outcomeForm = (review) => form([
+  const outcomeForm = (review) => smallForm([
     el("label", {}, S.outcome, el("select", { name: "outcome" },
       ...["upheld", "changed", "overturned"].map((o) => el("option", { value: o }, S[o])))),
     due.dataset.tier === "3" ? el("label", {}, S.new_severity, el("select", { name: "severity" },
@@ -134,20 +136,10 @@ if (pre) {
     box.hidden = true;
     await renderPre();
   });
-  const form = (fields, label, onSubmit) => {
-    const node = el("form", { class: "stack due-form" }, ...fields,
-                    el("button", { class: "button", type: "submit" }, label));
-    node.addEventListener("submit", (event) => {
-      event.preventDefault();
-      onSubmit(new FormData(node));
-    });
-    return node;
-  };
-  const dateField = (name, label) => el("label", {}, label,
-    el("input", { type: "date", name, value: pre.dataset.today, required: true }));
+  const dateField = (name, label) => venueDate(pre, name, label);
   const choice = (name, label, values) => el("label", {}, label, el("select", { name },
     ...values.map((v) => el("option", { value: v }, P[v]))));
-  const serviceForm = (notice) => form([
+  const serviceForm = (notice) => smallForm([
     choice("method", P.record_service, ["in_person", "electronic", "post", "public"]),
     dateField("served_on", P.served_on),
     el("label", { class: "toggle" }, el("input", { type: "checkbox", name: "failed" }), P.failed),
@@ -163,14 +155,14 @@ if (pre) {
   // One key per form as drawn: a retried click records the statement once.
   const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)),
                                   (b) => b.toString(16).padStart(2, "0")).join("");
-  const statementForm = (notice, key = newKey()) => form([
+  const statementForm = (notice, key = newKey()) => smallForm([
     el("label", {}, P.text, el("textarea", { name: "text", rows: "3", required: true })),
     choice("received_via", P.received_via, ["in_person", "electronic", "post"]),
     dateField("received_on", P.received_on)], P.record_statement,
     (data) => submit(apiUrl(`/pre-notices/${notice.id}/statements`), {
       client_id: key, text: data.get("text"),
       received_via: data.get("received_via"), received_on: data.get("received_on") }));
-  const waiverForm = (notice, key = newKey()) => form([
+  const waiverForm = (notice, key = newKey()) => smallForm([
     el("label", {}, P.witness, el("input", { type: "text", name: "witness", required: true }))],
     P.record_waiver, (data) => submit(apiUrl(`/pre-notices/${notice.id}/statements`), {
       client_id: key, waived: true, witness: data.get("witness") }));
