@@ -22,9 +22,11 @@ class Severity(StrEnum):
 
 
 class IncidentStatus(StrEnum):
-    """Life cycle of an incident; only CONFIRMED has any effect."""
+    """Life cycle of an incident; only CONFIRMED has any effect. PROPOSED is a chief
+    examiner's proposal told to the candidate first (事先告知): it counts no more than REPORTED."""
 
     REPORTED = "reported"
+    PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
     OVERTURNED = "overturned"

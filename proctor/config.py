@@ -9,6 +9,15 @@ from typing import Any
 
 ENV_PREFIX = "PROCTOR_"
 
+# Settings whose empty value means something (no tiers: the stage is off), not "unset".
+_EMPTY_MEANS_NONE = frozenset({"PRE_NOTICE_TIERS"})
+
+
+def tiers(value: str) -> tuple[int, ...]:
+    """"2,3" → (2, 3); "" → () (the proposal stage is off)."""
+    return tuple(sorted({int(part) for part in value.replace(" ", "").split(",") if part}))
+
+
 # name -> (config key, parser)
 _ENV: dict[str, tuple[str, type]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
@@ -41,6 +50,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "PDF_FONT": ("PDF_FONT", str),
     "REMEDIES_FILE": ("REMEDIES_FILE", str),
+    "PRE_NOTICE_TIERS": ("PRE_NOTICE_TIERS", tiers),
+    "STATEMENT_DAYS": ("STATEMENT_DAYS", int),
 }
 
 
@@ -103,6 +114,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # The letters' text on remedies beyond review (TOML: zh = [...], en = [...]); None:
         # <DATA_DIR>/remedies.toml if there is one, else proctor.services.letters' default.
         "REMEDIES_FILE": None,
+        # Tiers whose decision is proposed first and told to the candidate (事先告知), who may
+        # state their case (陈述申辩) for STATEMENT_DAYS after service; () turns the stage off.
+        "PRE_NOTICE_TIERS": (2, 3),
+        "STATEMENT_DAYS": 7,
     }
 
 
@@ -111,7 +126,7 @@ def from_environment(environ: os._Environ[str] | dict[str, str] | None = None) -
     found: dict[str, Any] = {}
     for name, (key, parse) in _ENV.items():
         raw = environ.get(ENV_PREFIX + name)
-        if raw not in (None, ""):
+        if raw is not None and (raw != "" or name in _EMPTY_MEANS_NONE):
             found[key] = parse(raw)  # type: ignore[operator]
     return found
 

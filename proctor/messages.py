@@ -134,6 +134,26 @@ ZH: dict[str, str] = {
                          "微米黑字体（或配置其他中文字体）；现在可打开文书页面，用浏览器打印。"),
     "pdf_glyphs_missing": ("服务器的中文字体缺少此文书中的个别字（如生僻字），无法生成下载文件。"
                            "请打开文书页面，用浏览器打印；或请管理员配置包含这些字的字体。"),
+    # before the decision: pre-decision notices (事先告知) and statements (陈述申辩)
+    "pre_notice_required": "须先向每一名当事人送达处理事先告知书，方可作出处理决定。",
+    "statement_window_open": "陈述申辩期限尚未届满，当事人亦未书面放弃，暂不能作出处理决定。",
+    "proposal_not_applicable": "该类违纪在本次评价中直接作出处理决定，无需事先告知。",
+    "already_proposed": "该事件已拟处理并告知当事人，不能再更改。",
+    "harsher_than_proposed": "处理决定不得重于事先告知的拟处理意见；如需加重，请重新告知。",
+    "reasons_required": "当事人提出了陈述申辩，请写明采纳与否的理由。",
+    "incident_not_proposed": "只有已拟处理的事件才能制发处理事先告知书。",
+    "pre_notice_not_found": "找不到该处理事先告知书。",
+    "pre_notice_not_served": "请先记录事先告知书的送达，陈述申辩期限从送达之日起算。",
+    "public_service_not_allowed": ("只有在其他方式无法送达后，才能公告送达；"
+                                   "请先记录未能送达的情况。"),
+    "public_service_cannot_fail": "公告送达在张贴时记录，不记录为未送达。",
+    "posted_at_required": "请写明公告张贴的地点。",
+    "statement_waived": "当事人已书面放弃陈述申辩。",
+    "statement_window_closed": "已超过陈述申辩的期限。",
+    "witness_required": "放弃陈述申辩须由当事人书面签字，请写明见证人。",
+    "statement_text_required": "请填写陈述申辩的内容。",
+    "attachment_not_found": "找不到该附件，请先上传。",
+    "file_too_large": "文件过大。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
 }
@@ -152,7 +172,9 @@ FIELDS_ZH: dict[str, str] = {
     "served_on": "送达日期", "received_on": "收到日期", "method": "方式",
     "camera_source": "摄像头", "taken_at": "拍摄时间", "format": "格式", "reason": "理由",
     "id_checked": "身份核验", "swap": "交换座位", "application": "报名方式",
-    "training_body": "培训机构",
+    "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
+    "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
+    "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

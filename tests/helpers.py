@@ -20,7 +20,9 @@ FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024}
 
 def base_config(data_dir: Path, url: str) -> dict[str, Any]:
     return {"TESTING": True, "DATA_DIR": str(data_dir), "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test-secret", "AUDIT_KEY": AUDIT_KEY, **FAST_HASHING}
+            "SECRET_KEY": "test-secret", "AUDIT_KEY": AUDIT_KEY, **FAST_HASHING,
+            # Today's one-step confirm; tests/api/test_due_process.py turns the stage on.
+            "PRE_NOTICE_TIERS": ()}
 
 
 def cid() -> str:

@@ -85,6 +85,7 @@ def _server_env(database_url: str, folder: Path,
     env.update({"PROCTOR_DATABASE_URL": database_url, "PROCTOR_DATA_DIR": str(folder / "data"),
                 "PROCTOR_SECRET_KEY": "live-test-secret", "PROCTOR_AUDIT_KEY": AUDIT_KEY,
                 "PYTHONUNBUFFERED": "1",
+                "PROCTOR_PRE_NOTICE_TIERS": "",  # today's one-step confirm unless a test asks
                 "XDG_RUNTIME_DIR": str(folder), **(extra_env or {})})
     return env
 

@@ -76,11 +76,13 @@ def list_incidents(sitting: Sitting) -> IncidentsOut:
                                                         access.visible_rooms(sitting.id))))
 
 
-@endpoint(bp, "POST", "/incidents/<id:iid>/decision", summary="Confirm or dismiss an incident",
-          tag="incidents", body=DecisionIn, responses={200: IncidentOut}, roles=MANAGERS,
+@endpoint(bp, "POST", "/incidents/<id:iid>/decision",
+          summary="Propose, confirm or dismiss an incident", tag="incidents", body=DecisionIn,
+          responses={200: IncidentOut}, roles=MANAGERS,
           load=scope.incident(manage=True))
 def post_decision(incident: Incident, body: DecisionIn) -> IncidentOut:
-    decide_incident(incident, body.decision, body.severity, body.note, access.user())
+    decide_incident(incident, body.decision, body.severity, body.note, access.user(),
+                    reasons=body.reasons)
     db.session.commit()
     return incident_out(incident)
 

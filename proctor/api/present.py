@@ -17,6 +17,7 @@ from proctor.api.schemas import (
 )
 from proctor.extensions import db
 from proctor.models import Candidate, CandidateWarning, Incident, Room, Sitting, User
+from proctor.services import due_process
 from proctor.services.access import shown_id_number
 from proctor.services.floor import seat_of
 from proctor.services.people import subject_codes
@@ -34,7 +35,9 @@ def sitting_out(sitting: Sitting) -> SittingOut:
         id=sitting.id, occupation=sitting.occupation, level=sitting.level, date=sitting.date,
         subjects=[SubjectOut(code=s.code, name=s.name, starts_at=s.starts_at, ends_at=s.ends_at)
                   for s in sitting.subjects],
-        rooms=[room_out(room) for room in sitting.rooms])
+        rooms=[room_out(room) for room in sitting.rooms],
+        pre_notice_tiers=due_process.own_tiers(sitting),
+        pre_notice_tiers_in_force=list(due_process.stage_tiers(sitting)))
 
 
 def candidate_out(candidate: Candidate, sitting: Sitting) -> CandidateOut:

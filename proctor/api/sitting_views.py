@@ -25,6 +25,7 @@ from proctor.api.schemas import (
     RosterQuery,
     SittingIn,
     SittingOut,
+    SittingPatch,
     SittingsOut,
     StaffIn,
     StaffOut,
@@ -34,7 +35,7 @@ from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import EVERYONE, THE_BODY, Candidate, Role, Room, SeatAssignment, Sitting
 from proctor.publisher import events_after
-from proctor.services import access, audit, roster, scope, sittings
+from proctor.services import access, audit, due_process, roster, scope, sittings
 from proctor.services.people import correct_identity as correct_person
 from proctor.services.people import register_candidate
 
@@ -52,8 +53,20 @@ def create_sitting(body: SittingIn):  # type: ignore[no-untyped-def]
     sitting = sittings.create_sitting(
         body.occupation, body.level, body.date,
         [(s.code, s.name, s.starts_at, s.ends_at) for s in body.subjects])
+    if body.pre_notice_tiers is not None:
+        due_process.set_stage_tiers(sitting, body.pre_notice_tiers)
     db.session.commit()
     return sitting_out(sitting), 201
+
+
+@endpoint(bp, "PUT", "/sittings/<id:sid>/pre-notice-tiers",
+          summary="Set the sitting's tiers for the proposal stage (事先告知)", tag="sittings",
+          body=SittingPatch, responses={200: SittingOut}, roles=THE_BODY,
+          load=scope.sitting(manage=True))
+def put_pre_notice_tiers(sitting: Sitting, body: SittingPatch) -> SittingOut:
+    due_process.set_stage_tiers(sitting, body.pre_notice_tiers)
+    db.session.commit()
+    return sitting_out(sitting)
 
 
 @endpoint(bp, "GET", "/sittings/<id:sid>", summary="One sitting", tag="sittings",

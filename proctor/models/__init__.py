@@ -16,6 +16,14 @@ from proctor.models.accounts import (
 )
 from proctor.models.appeals import LetterKind, Notice, ReviewRequest, ReviewStatus
 from proctor.models.audit import AuditEntry, AuditHead
+from proctor.models.due_process import (
+    PreNotice,
+    PreNoticeService,
+    ServiceMethod,
+    Statement,
+    StatementFile,
+    StatementKind,
+)
 from proctor.models.events import LiveEvent
 from proctor.models.evidence import (
     Acknowledgement,
@@ -48,6 +56,8 @@ __all__ = [
     "AttendanceStatus",
     "DecisionKind",
     "LetterKind", "Notice", "ReviewRequest",
+    "PreNotice", "PreNoticeService", "ServiceMethod", "Statement", "StatementFile",
+    "StatementKind",
     "ReviewStatus",
     "Acknowledgement",
     "AcknowledgementKind",

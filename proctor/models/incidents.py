@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incidents import IncidentStatus
@@ -65,6 +65,7 @@ class DecisionKind(StrEnum):
     """What a row of an incident's record decides: a chief examiner's decision, or a review's
     outcome (the same words as the review's status)."""
 
+    PROPOSE = "propose"  # a proposal told to the candidate before the decision (事先告知)
     CONFIRM = "confirm"
     DISMISS = "dismiss"
     CHANGE_RULE = "change_rule"  # before a confirmation
@@ -92,3 +93,6 @@ class Decision(db.Model):
     record_hash: Mapped[str | None] = mapped_column(String(64))
     rule_code_before: Mapped[str | None] = mapped_column(String(8))
     rule_code_after: Mapped[str | None] = mapped_column(String(8))
+    # A confirmation after a pre-notice: the statements it weighed and why it still decides so.
+    considered_statement_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    reasons: Mapped[str | None] = mapped_column(Text)

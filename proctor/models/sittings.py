@@ -20,6 +20,8 @@ class Sitting(db.Model):
     date: Mapped[date]
     # The last live-event sequence number handed out for this sitting.
     event_seq: Mapped[int] = mapped_column(default=0)
+    # The tiers decided in two steps here ("2,3"; "" none); None: PROCTOR_PRE_NOTICE_TIERS.
+    pre_notice_tiers: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     subjects: Mapped[list[Subject]] = relationship(

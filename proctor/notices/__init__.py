@@ -18,10 +18,10 @@ from flask_login import current_user
 from proctor.concurrency import offload
 from proctor.extensions import login_manager
 from proctor.i18n import current_language
-from proctor.models import MANAGERS, LetterKind, Notice
+from proctor.models import MANAGERS, LetterKind, Notice, PreNotice
 from proctor.notices import letters, wording
 from proctor.notices.wording import long_date
-from proctor.services import access, appeals, scope
+from proctor.services import access, appeals, due_process, scope
 
 bp = Blueprint("notices", __name__)
 
@@ -39,7 +39,7 @@ def labels() -> dict[str, dict[str, str]]:
     """Words the notice shows for stored codes, in the current language."""
     return {
         "method": {"in_person": _("in person"), "electronic": _("electronically"),
-                   "post": _("by post")},
+                   "post": _("by post"), "public": _("by public announcement")},
         "kind": {"photo": _("Photo"), "signature": _("Signature"), "refusal": _("Refusal")},
         "role": {"principal": _("Principal"), "accomplice": _("Accomplice"),
                  "impostor": _("Impostor")},
@@ -78,9 +78,34 @@ def notice_view(notice: Notice) -> dict[str, Any]:
         return view
     view.update(facts=wording.facts(c, lang), evidence=wording.evidence(c, lang, words["kind"]),
                 rule=wording.rule_applied(c, lang), decision=wording.decision(c, lang),
+                hearing=wording.hearing(c, lang),
                 revision=letters.revision(c, lang), review_to=c["review"]["to"][lang],
                 window_days=c["review"]["window_days"])
     return view
+
+
+def pre_notice_view(row: PreNotice) -> dict[str, Any]:
+    """The pre-notice's snapshot in the current language (see `wording`), with its service
+    and the statement window's last day: for the page and the PDF alike."""
+    lang = current_language()
+    c = row.content
+    words = labels()
+    deadline = due_process.statement_deadline(row)
+    return {
+        "lang": lang, "c": c, "number": row.number, "sha256": row.content_sha256,
+        "level": wording.level(c, lang), "sitting_date": long_date(c["sitting"]["date"], lang),
+        "seat_no": c["person"].get("seat_no"),
+        "facts": wording.facts(c, lang),
+        "evidence": wording.evidence(c, lang, words["kind"]),
+        "rule": wording.rule_applied(c, lang),
+        "proposal": wording.proposal(c, lang),
+        "statement": wording.statement_right(c, lang, deadline),
+        "issuing_body": c["issuing_body"][lang],
+        "issued_on": long_date(c["issued_on"], lang),
+        "served_on": long_date(row.served_on, lang) if row.served_on else None,
+        "method": words["method"].get(row.service_method or "", ""),
+        "labels": words,
+    }
 
 
 def _private(response: Response) -> Response:
@@ -121,4 +146,25 @@ def pdf(notice: Notice):  # type: ignore[no-untyped-def]
                    author=current_app.config["ISSUING_BODY"])
     response = Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
+    return _private(response)
+
+
+@bp.get("/pre-notices/<int:pid>")
+@scope.loads(scope.pre_notice())
+def pre_notice(pre_notice: PreNotice):  # type: ignore[no-untyped-def]
+    return _private(make_response(render_template(
+        "notices/pre_notice.html", n=pre_notice_view(pre_notice), notice=pre_notice)))
+
+
+@bp.get("/pre-notices/<int:pid>.pdf")
+@scope.loads(scope.pre_notice())
+def pre_notice_pdf(pre_notice: PreNotice):  # type: ignore[no-untyped-def]
+    from proctor.notices.fonts import letter_font
+    from proctor.notices.pre_notice_pdf import render_pre_notice_pdf
+
+    font = letter_font()  # here, not in the thread: finding it may run fc-list
+    body = offload(render_pre_notice_pdf, pre_notice_view(pre_notice), font,
+                   author=current_app.config["ISSUING_BODY"])
+    response = Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="pre-notice-{pre_notice.number}.pdf"'})
     return _private(response)

@@ -89,23 +89,31 @@ def _title(n: dict[str, Any], title: str | None = None) -> str:
     return " ".join(title) if n["lang"] == "zh" else title  # 处 理 决 定 书
 
 
-def _head(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+def _masthead(n: dict[str, Any], s: dict[str, ParagraphStyle], title: str) -> list[Any]:
+    """The issuer, the red rule, the title (and whether the letter was superseded), the
+    number."""
     story: list[Any] = [_p(n["issuing_body"], s["issuer"]), Spacer(1, 4),
                         HRFlowable(width="100%", thickness=1.5, color=colors.HexColor("#b00000"),
                                    spaceBefore=2, spaceAfter=6),
-                        _p(_title(n), s["title"]),
+                        _p(title, s["title"]),
                         _p(f"{_('No.')} {n['number']}", s["center"]), Spacer(1, 8)]
     if n.get("superseded"):
         story.insert(3, _p(n["superseded"], s["banner"]))
     return story
 
 
-def _story(n: dict[str, Any], font: str) -> list[Any]:
-    s = _styles(font)
-    story = _head(n, s)
-    if n.get("revision"):
-        story.append(_p(n["revision"], s["body"]))
-    story += [_party_table(n, s), _p(_("1. Facts"), s["h2"])]
+def _head(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    return _masthead(n, s, _title(n))
+
+
+def letter_head(n: dict[str, Any], s: dict[str, ParagraphStyle], title: str) -> list[Any]:
+    """Every letter's top: the masthead and the party table."""
+    return [*_masthead(n, s, title), _party_table(n, s)]
+
+
+def facts_evidence_rule(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """Parts 1 to 3, as the decision notice and the pre-decision notice both state them."""
+    story: list[Any] = [_p(_("1. Facts"), s["h2"])]
     story += [_p(sentence, s["body"]) for sentence in n["facts"]]
     story.append(_p(_("2. Evidence"), s["h2"]))
     story += [_p(f"{index}. {line}", s["flush"]) for index, line in enumerate(n["evidence"], 1)]
@@ -114,8 +122,19 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
                         s["body"]))
     story.append(_p(_("3. Rule applied"), s["h2"]))
     story += [_p(sentence, s["body"]) for sentence in n["rule"]]
-    story += [_p(_("4. Decision"), s["h2"]),
-              _p(_("Under the provision above, it is decided as follows:"), s["body"])]
+    return story
+
+
+def _story(n: dict[str, Any], font: str) -> list[Any]:
+    s = _styles(font)
+    story = _head(n, s)
+    if n.get("revision"):
+        story.append(_p(n["revision"], s["body"]))
+    story += [_party_table(n, s), *facts_evidence_rule(n, s), _p(_("4. Decision"), s["h2"])]
+    # The hearing: the pre-notice, the statements considered and the reasons (where there was
+    # one), before the decision itself.
+    story += [_p(sentence, s["body"]) for sentence in n.get("hearing") or []]
+    story.append(_p(_("Under the provision above, it is decided as follows:"), s["body"]))
     story += [_p(f"{index}. {sentence}", s["item"])
               for index, sentence in enumerate(n["decision"], 1)]
     return story + _remedies_and_signoff(n, s, _("5. Review and further remedies"))
@@ -140,13 +159,35 @@ def _remedies_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle],
                           heading: str) -> list[Any]:
     story: list[Any] = [_p(heading, s["h2"])]
     story += [_p(sentence, s["body"]) for sentence in n["remedies"]]
-    signoff = [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
-               _p(_("(seal)"), s["right"]), Spacer(1, 16),
-               _p(f"{_('Signed by')}：________________", s["right"]),
-               _p(n["issued_on"], s["right"])]
     # The remedies and the seal stay on one page: a seal alone on a page proves nothing.
-    return [KeepTogether(story + signoff), Spacer(1, 8),
+    return [KeepTogether(story + signoff(n, s)), Spacer(1, 8),
             _p(f"SHA-256 {n['sha256']}", s["small"]), PageBreak()] + _proof(n, s)
+
+
+def signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The issuer, the seal, the signature line and the date."""
+    return [Spacer(1, 14), _p(n["issuing_body"], s["right"]),
+            _p(_("(seal)"), s["right"]), Spacer(1, 16),
+            _p(f"{_('Signed by')}：________________", s["right"]),
+            _p(n["issued_on"], s["right"])]
+
+
+def receipt(n: dict[str, Any], s: dict[str, ParagraphStyle], line: str,
+            *extra: Any) -> list[Any]:
+    """The acknowledgement of service (送达回证) below the dashed line, with the fingerprint:
+    the pre-decision notice's (a decision letter has a page of its own, `_proof`)."""
+    blank = "______________"
+    return [HRFlowable(width="100%", thickness=0.6, dash=(3, 2), color=colors.black,
+                       spaceBefore=14, spaceAfter=4),
+            _p(_("Acknowledgement of service"), s["center"]),
+            _p(line, s["flush"]),
+            Table([[_p(f"{_('Recipient signature')}：{blank}", s["flush"]),
+                    _p(f"{_('Date received')}：{blank}", s["flush"])],
+                   [_p(f"{_('Manner of service')}：{n['method'] or blank}", s["flush"]),
+                    _p(f"{_('Served by')}：{blank}", s["flush"])]],
+                  colWidths=[85 * mm, 85 * mm],
+                  style=table_style(s["body"].fontName, ("TOPPADDING", (0, 0), (-1, -1), 6))),
+            *extra, Spacer(1, 8), _p(f"SHA-256 {n['sha256']}", s["small"])]
 
 
 def _proof(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:

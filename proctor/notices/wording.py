@@ -183,3 +183,64 @@ def decision(c: dict[str, Any], lang: str) -> list[str]:
     if s.get("referral") or any(ban["referral"] for ban in s["bans"]):
         out.append(_("The case is referred to the relevant authorities."))
     return out
+
+
+# -- before the decision (事先告知, 陈述申辩) ------------------------------------------------
+def _via(value: str | None) -> str:
+    words = {"in_person": _("in person"), "electronic": _("electronically"),
+             "post": _("by post"), "public": _("by public announcement")}
+    return words.get(value or "", value or "")
+
+
+def _received(value: str) -> str:
+    words = {"in_person": _("handed in"), "electronic": _("sent electronically"),
+             "post": _("sent by post")}
+    return words.get(value, value)
+
+
+def proposal(c: dict[str, Any], lang: str) -> list[str]:
+    """What the pre-notice proposes, one sentence an item (the decision's sentences, as a
+    proposal)."""
+    return decision(c, lang)
+
+
+def statement_right(c: dict[str, Any], lang: str, deadline: date | None) -> list[str]:
+    """The candidate's right to state their case: to whom, how long, and what follows."""
+    terms = c.get("statement") or {}
+    out = [_("Before the decision is made, you have the right to state your case and defend "
+             "yourself. You may do so in writing, in person or electronically to %(body)s "
+             "within %(days)s days of the day this notice is served on you, and attach "
+             "photos or documents.", body=(terms.get("to") or c["issuing_body"])[lang],
+             days=terms.get("days", ""))]
+    if deadline is not None:
+        out.append(_("The last day to state your case is %(date)s.",
+                     date=long_date(deadline, lang)))
+    out.append(_("What you state will be considered and recorded. If you state nothing "
+                 "within the time limit, or waive it in writing, the decision will be made on "
+                 "the facts above."))
+    return out
+
+
+def hearing(c: dict[str, Any], lang: str) -> list[str]:
+    """What the decision notice says of the hearing before it: the pre-notice, the
+    statements considered (or the waiver, or the silence) and the reasons."""
+    h = c.get("hearing")
+    if not h:
+        return []
+    pre = h["pre_notice"]
+    out = [_("Before this decision, the pre-decision notice No. %(number)s was served on you "
+             "%(method)s on %(date)s.", number=pre["number"], method=_via(pre.get("method")),
+             date=long_date(pre.get("served_on"), lang))]
+    if h.get("waived"):
+        out.append(_("You waived in writing your right to state your case."))
+    for s in h.get("statements") or []:
+        out.append(_("On %(date)s you stated (received %(via)s): “%(text)s”",
+                     date=long_date(s["received_on"], lang), via=_received(s["received_via"]),
+                     text=s["text"].strip()))
+    if not h.get("statements") and not h.get("waived"):
+        out.append(_("You did not state your case by %(date)s.",
+                     date=long_date(h.get("statement_deadline"), lang)))
+    if h.get("reasons"):
+        out.append(_("Your statement was considered: %(reasons)s",
+                     reasons=h["reasons"].strip()))
+    return out

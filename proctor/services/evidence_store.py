@@ -59,6 +59,13 @@ def store(sha256: str, original: bytes, display: bytes, thumb: bytes) -> None:
     _write_once(path_for(sha256, "thumb"), thumb)
 
 
+def store_original(sha256: str, original: bytes) -> None:
+    """Keep a file that has no picture copies (a PDF handed in with a statement)."""
+    if hashlib.sha256(original).hexdigest() != sha256:
+        raise ValueError("the bytes do not match their hash")
+    _write_once(path_for(sha256, "original"), original)
+
+
 def rehash(sha256: str) -> str | None:
     """The SHA-256 of the stored original as it is now (None if the file is gone)."""
     path = path_for(sha256)

@@ -25,7 +25,7 @@ from proctor.models import (
     User,
     WarningOutcome,
 )
-from proctor.services import audit, idempotent
+from proctor.services import audit, due_process, idempotent
 from proctor.services.evidence import record_hash
 from proctor.services.floor import room_of, warning_data
 from proctor.services.people import person_for, valid_id_number
@@ -166,11 +166,12 @@ def resolve_warning(sitting: Sitting, warning: CandidateWarning, outcome: str,
 
 
 def _refusal_to_decide(incident: Incident, who: User) -> ApiError | None:
-    """Only a reported incident is decided, and never by the one who reported it."""
+    """Only a reported (or proposed) incident is decided, and never by the one who reported
+    it."""
     if incident.reported_by == who.id:
         return ApiError(403, "separation_of_duties",
                         "Nobody decides an incident they reported themselves.")
-    if incident.status != rules.IncidentStatus.REPORTED:
+    if incident.status not in (rules.IncidentStatus.REPORTED, rules.IncidentStatus.PROPOSED):
         return ApiError(409, "already_decided", f"this incident is already {incident.status}")
     return None
 
@@ -189,8 +190,13 @@ def _open_to(incident: Incident, who: User) -> None:
 
 def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> Incident:
     """Before a decision, a chief examiner may put the incident under another rule, with a
-    reason; the old code stays in the record (a change_rule decision row)."""
+    reason; the old code stays in the record (a change_rule decision row). Not once proposed:
+    the candidate was told the rule."""
     _open_to(incident, who)
+    if incident.status == rules.IncidentStatus.PROPOSED:
+        raise ApiError(409, "already_proposed",
+                       "the proposal was told to the candidate under its rule; dismiss it and "
+                       "report again to apply another")
     try:
         rule = rules.check_report(rule_code, subject=incident.subject.code if incident.subject
                                   else None, from_refused_warning=incident.warning_id is not None,
@@ -216,10 +222,18 @@ def change_rule(incident: Incident, rule_code: str, reason: str, who: User) -> I
 
 
 def decide_incident(incident: Incident, decision: str, severity: str | None, note: str | None,
-                    who: User) -> Incident:
-    """Confirm or dismiss a reported incident; sanctions are recomputed from the engine."""
+                    who: User, reasons: str | None = None) -> Incident:
+    """Propose, confirm or dismiss an incident; sanctions are recomputed from the engine.
+
+    Where the proposal stage applies (services.due_process), confirming needs a proposal told
+    to every party and their statement windows closed (or waived)."""
     _open_to(incident, who)
     kind = DecisionKind(decision)
+    considered: list[int] | None = None
+    if kind == DecisionKind.PROPOSE:
+        return _propose(incident, severity, note, who)
+    if kind == DecisionKind.CONFIRM:
+        severity, considered = _cleared_to_confirm(incident, severity, reasons)
     confirm = kind == DecisionKind.CONFIRM
     try:
         rules.check_decision(incident.rule_code, confirm=confirm,
@@ -231,12 +245,76 @@ def decide_incident(incident: Incident, decision: str, severity: str | None, not
     incident.status = rules.IncidentStatus.CONFIRMED if confirm else rules.IncidentStatus.DISMISSED
     incident.severity = severity if confirm else None
     db.session.add(Decision(incident_id=incident.id, decision=kind, severity=severity,
-                            note=note, decided_by=who.id, record_hash=countersigned))
+                            note=note, decided_by=who.id, record_hash=countersigned,
+                            considered_statement_ids=considered,
+                            reasons=reasons if considered is not None else None))
     db.session.flush()
     recompute_for_incident(incident)
     audit.record("incident_decided", "incident", incident.id, decision=decision,
                  severity=severity, note=note, rule_code=incident.rule_code,
-                 countersigned_record_hash=countersigned)
+                 countersigned_record_hash=countersigned, considered_statement_ids=considered,
+                 reasons=reasons if considered is not None else None)
     publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
                       incident_event(incident))
     return incident
+
+
+def proposed_severity(incident: Incident) -> str | None:
+    """The severity the chief examiner proposed (the last proposal's)."""
+    proposals = [d for d in incident.decisions if d.decision == DecisionKind.PROPOSE]
+    return proposals[-1].severity if proposals else None
+
+
+def _propose(incident: Incident, severity: str | None, note: str | None,
+             who: User) -> Incident:
+    """拟处理: the sanction the chief examiner proposes, told to the candidate before it is
+    decided; it has no effect (the engine counts only confirmed incidents)."""
+    if incident.status == rules.IncidentStatus.PROPOSED:
+        if proposed_severity(incident) == severity:
+            return incident  # a replay
+        raise ApiError(409, "already_proposed", "this incident is already proposed")
+    if not due_process.stage_applies(incident):
+        raise ApiError(422, "proposal_not_applicable",
+                       f"Tier {incident.tier} of this sitting is confirmed in one step: "
+                       f"there is no proposal stage for it.", "decision")
+    try:
+        rules.check_decision(incident.rule_code, confirm=True,
+                             severity=rules.Severity(severity) if severity else None)
+    except rules.RuleError as exc:
+        raise rule_error(exc) from None
+    countersigned = record_hash(incident)
+    incident.status = rules.IncidentStatus.PROPOSED
+    db.session.add(Decision(incident_id=incident.id, decision=DecisionKind.PROPOSE,
+                            severity=severity, note=note, decided_by=who.id,
+                            record_hash=countersigned))
+    db.session.flush()
+    db.session.refresh(incident, ["decisions"])
+    audit.record("incident_proposed", "incident", incident.id, severity=severity, note=note,
+                 rule_code=incident.rule_code, countersigned_record_hash=countersigned)
+    publisher.publish("incident_decided", incident.sitting_id, incident.room_id,
+                      incident_event(incident))
+    return incident
+
+
+def _cleared_to_confirm(incident: Incident, severity: str | None,
+                        reasons: str | None) -> tuple[str | None, list[int] | None]:
+    """The severity to confirm and the statements considered (None: no proposal stage)."""
+    if incident.status != rules.IncidentStatus.PROPOSED:
+        if due_process.stage_applies(incident):
+            raise ApiError(422, "pre_notice_required",
+                           "Propose the decision first (decision: propose) and serve the "
+                           "pre-decision notice (事先告知书) on every party.", "decision")
+        return severity, None
+    statements = due_process.statements_to_consider(incident)
+    proposed = proposed_severity(incident)
+    if severity is None:
+        severity = proposed
+    elif proposed == rules.Severity.MINOR and severity == rules.Severity.SERIOUS:
+        raise ApiError(422, "harsher_than_proposed",
+                       "the candidate was told of a minor case: a serious one needs a new "
+                       "proposal", "severity")
+    if statements and not (reasons or "").strip():
+        raise ApiError(422, "reasons_required",
+                       "the candidate made a statement: say why the decision stands",
+                       "reasons")
+    return severity, [s.id for s in statements]

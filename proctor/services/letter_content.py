@@ -28,6 +28,7 @@ from proctor.models import (
     SeatAssignment,
     Sitting,
 )
+from proctor.services import due_process
 from proctor.services.letters import remedies_text
 from proctor.services.sanctions import facts_for_person, voided_subject_codes
 from proctor.services.sittings import venue_today, venue_zone
@@ -71,7 +72,11 @@ def snapshot(incident: Incident, party: IncidentParty, sitting: Sitting, number:
     and the remedies; a revised notice also names the notice it replaces and the review."""
     room = db.session.get(Room, incident.room_id) if incident.room_id else None
     seat = db.session.get(SeatAssignment, party.candidate_id) if party.candidate_id else None
+    # The hearing (事先告知 and the statements considered) only where there was one, so the
+    # content of notices issued without it stays as it was.
+    hearing = due_process.hearing_of(incident, party.person_id)
     content: dict[str, Any] = {
+        **({"hearing": hearing} if hearing else {}),
         "kind": str(kind),
         "number": number,
         "person": {"name": party.name_as_given or party.person.name,
@@ -185,7 +190,12 @@ def _confirmed_at(incident: Incident) -> str | None:
 
 def sanction_of(incident: Incident, person_id: int) -> dict[str, Any]:
     """What this incident alone brings this person, from the engine (explanation and dates)."""
-    facts = [f for f in facts_for_person(person_id) if f.incident_id == incident.id]
+    return sanction_from(incident, [f for f in facts_for_person(person_id)
+                                    if f.incident_id == incident.id])
+
+
+def sanction_from(incident: Incident, facts: list[rules.IncidentFact]) -> dict[str, Any]:
+    """The engine's sanction of these facts of the incident, as a letter states it."""
     result = rules.compute_sanction(facts)
     outcome = result.outcome_for(incident.sitting_id)
     sitting = db.session.get(Sitting, incident.sitting_id)

@@ -21,6 +21,7 @@ from proctor.models import (
     Sitting,
     User,
 )
+from proctor.services import due_process
 from proctor.services.evidence import record_hash
 from proctor.services.incidents import may_decide
 
@@ -55,6 +56,10 @@ def incident_review(incident: Incident, sitting: Sitting, who: User) -> dict[str
         **_record_so_far(incident),
         "is_reporter": incident.reported_by == who.id,
         "can_decide": may_decide(incident, who),
+        # Decided in two steps (拟处理, then 确认 after the pre-notice and the statements).
+        "two_step": (incident.status == rules.IncidentStatus.PROPOSED
+                     or due_process.stage_applies(incident)),
+        "has_pre_notices": bool(due_process.pre_notices_of(incident)),
         "record_hash": record_hash(incident),
     }
 

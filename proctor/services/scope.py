@@ -27,6 +27,7 @@ from proctor.models import (
     Evidence,
     Incident,
     Notice,
+    PreNotice,
     ReviewRequest,
     Room,
     SeizedItem,
@@ -52,6 +53,7 @@ _NOT_FOUND: dict[type, tuple[str, str]] = {
     SeizedItem: ("seized_item_not_found", "seized item"),
     Notice: ("notice_not_found", "notice"),
     ReviewRequest: ("review_not_found", "review"),
+    PreNotice: ("pre_notice_not_found", "pre-decision notice"),
 }
 
 
@@ -234,6 +236,17 @@ def notice() -> PathLoader:
         row = load(Notice, nid)
         access.require_manager(row.sitting_id)
         return {"notice": row}
+
+    return PathLoader(objects)
+
+
+def pre_notice() -> PathLoader:
+    """`<pid>`: a pre-decision notice; like a decision notice, for its sitting's chief
+    examiner and the evaluation body only."""
+    def objects(pid: int) -> dict[str, Any]:
+        row = load(PreNotice, pid)
+        access.require_manager(row.sitting_id)
+        return {"pre_notice": row}
 
     return PathLoader(objects)
 

@@ -204,6 +204,30 @@ def _records(w: World, users) -> None:
     review = appeals.request_review(notice, venue_today(), "Grounds-A-zq", users["chief"])
     w.ids["nA"], w.ids["rvA"] = notice.id, review.id
     w.markers.append(Marker("Grounds-A-zq", {("s1", "A")}))
+    _proposal(w, users)
+
+
+def _proposal(w: World, users) -> None:
+    """A proposed incident of room A with its pre-decision notice, served, and a statement."""
+    from flask import current_app
+
+    from proctor.services import due_process
+    from proctor.services.incidents import decide_incident
+    from proctor.services.pre_notices import issue_pre_notices
+    from proctor.services.sittings import venue_today
+
+    i_p = _incident(w, "iP", "s1", "A", "A4", users["inv1"])
+    tiers = current_app.config["PRE_NOTICE_TIERS"]
+    current_app.config["PRE_NOTICE_TIERS"] = (2, 3)  # proposed under the stage, then kept
+    decide_incident(i_p, "propose", None, None, users["chief"])
+    current_app.config["PRE_NOTICE_TIERS"] = tiers
+    pre, = issue_pre_notices(i_p, users["chief"])
+    due_process.record_service(pre, "in_person", venue_today(), users["chief"])
+    statement, _ = due_process.record_statement(
+        pre, client_id="cid-stA-zq", waiver=False, text="Stmt-A-zq", received_via="post",
+        received_on=venue_today(), witness=None, attachments=[], who=users["chief"])
+    w.ids["pA"] = pre.id
+    w.markers += [Marker("Stmt-A-zq", {("s1", "A")}), Marker(statement.sha256, {("s1", "A")})]
 
 
 def _seize(w: World, incident, who) -> None:

@@ -140,6 +140,7 @@ S1 = lambda w: {"sid": w["s1"]}  # noqa: E731
 S1_A = lambda w: {"sid": w["s1"], "rid": w["room_A"]}  # noqa: E731
 IA = lambda w: {"iid": w["iA"]}  # noqa: E731
 NA = lambda w: {"nid": w["nA"]}  # noqa: E731
+PA = lambda w: {"pid": w["pA"]}  # noqa: E731
 VICTIM = lambda w: {"username": "victim"}  # noqa: E731
 
 ROUTES: list[Route] = [
@@ -210,6 +211,7 @@ ROUTES: list[Route] = [
     Route("api.get_candidate", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.get_sanctions", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.import_roster", "POST", AUTHORITY, S1, form=roster_form),
+    Route("api.put_pre_notice_tiers", "PUT", AUTHORITY, S1, json={"pre_notice_tiers": None}),
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
@@ -223,6 +225,16 @@ ROUTES: list[Route] = [
           json={"outcome": "upheld", "note": "upheld"}, ok=frozenset({409})),
     Route("api.list_sitting_reviews", "GET", MANAGERS, S1),
     Route("api.list_overdue_reviews", "GET", CHIEFS_AND_BODY),
+    # due process before the decision (事先告知, 陈述申辩)
+    Route("api.post_pre_notices", "POST", MANAGERS, lambda w: {"iid": w["iP"]}),
+    Route("api.list_pre_notices", "GET", MANAGERS, lambda w: {"iid": w["iP"]}),
+    Route("api.get_pre_notice", "GET", MANAGERS, PA),
+    Route("api.post_pre_notice_service", "POST", MANAGERS, PA,
+          json=lambda w: {"method": "in_person", "served_on": today(w)}),
+    Route("api.post_statement", "POST", MANAGERS, PA,
+          json=lambda w: {"client_id": fresh(), "text": "more", "received_via": "post"}),
+    Route("api.post_statement_file", "POST", MANAGERS, PA, form=lambda w: {
+        "file": (io.BytesIO(image(seed=5)), "s.jpg"), "client_id": fresh()}),
     # the registry, accounts, the audit log
     Route("api.get_bans", "GET", AUTHORITY, query="as_of=2025-07-10"),
     Route("api.get_ban_manifest", "GET", AUTHORITY, query=lambda w: f"audit_head={w['export']}"),
@@ -259,6 +271,8 @@ ROUTES: list[Route] = [
     Route("notices.show", "GET", MANAGERS, NA),
     Route("notices.pdf", "GET", MANAGERS, NA),
     Route("notices.proof", "GET", MANAGERS, NA),
+    Route("notices.pre_notice", "GET", MANAGERS, PA),
+    Route("notices.pre_notice_pdf", "GET", MANAGERS, PA),
     Route("authority.index", "GET", AUTHORITY),
     Route("authority.sitting", "GET", AUTHORITY, S1),
     Route("authority.accounts", "GET", AUTHORITY),

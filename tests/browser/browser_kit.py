@@ -117,7 +117,9 @@ def serve_demo(data_dir: Path, extra_env: dict[str, str] | None = None) -> Itera
     url = f"http://127.0.0.1:{port}"
     # XDG_RUNTIME_DIR: gunicorn puts its control socket there, not in the shared ~/.gunicorn.
     env = {**os.environ, "PROCTOR_DATA_DIR": str(data_dir), "XDG_RUNTIME_DIR": str(data_dir),
-           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+           "PYTHONUNBUFFERED": "1",
+           "PROCTOR_PRE_NOTICE_TIERS": "",  # today's one-step confirm unless a test asks
+           **(extra_env or {})}
     log = data_dir / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -128,9 +128,12 @@ class RuleChangeIn(In):
 
 
 class DecisionIn(In):
-    decision: Literal["confirm", "dismiss"]
+    decision: Literal["propose", "confirm", "dismiss"]
     severity: Severity | None = None
     note: Note | None = None
+    reasons: Note | None = Field(
+        default=None, description="confirming a proposal: why the decision stands in the light "
+                                  "of the statements (required when there are any)")
 
 # -- rooms on exam day ----------------------------------------------------------------------
 class RoomLogIn(In):

@@ -79,12 +79,23 @@ class SubjectIn(In):
     ends_at: AwareDatetime | time
 
 
+PreNoticeTiers = Annotated[list[Annotated[int, Field(ge=0, le=3)]], Field(max_length=4)]
+
+
 class SittingIn(In):
     occupation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                  max_length=128)]
     level: Annotated[int, Field(ge=1, le=5)]
     date: IsoDate
     subjects: Annotated[list[SubjectIn], Field(min_length=1, max_length=12)]
+    pre_notice_tiers: PreNoticeTiers | None = Field(
+        default=None, description="tiers proposed and told first (事先告知); [] none; "
+                                  "null: PROCTOR_PRE_NOTICE_TIERS")
+
+
+class SittingPatch(In):
+    pre_notice_tiers: PreNoticeTiers | None = Field(
+        description="this sitting's tiers for the proposal stage; null: the app's default")
 
 
 class SubjectOut(Out):
@@ -125,6 +136,8 @@ class SittingOut(Out):
     date: dt.date
     subjects: list[SubjectOut]
     rooms: list[RoomOut]
+    pre_notice_tiers: list[int] | None = Field(description="the sitting's own setting")
+    pre_notice_tiers_in_force: list[int]
 
 
 class SittingsOut(RootModel[list[SittingOut]]):
