@@ -19,6 +19,8 @@ from proctor.models import (
 )
 from proctor.services.sittings import current_subject
 
+# Awaiting the chief's decision: reported, or proposed and told to the candidate (事先告知).
+UNDECIDED = (IncidentStatus.REPORTED, IncidentStatus.PROPOSED)
 
 def board(sitting: Sitting) -> dict[str, Any]:
     """Per room: seated, present/late/absent for the subject under way, open reminders,
@@ -46,10 +48,9 @@ def board(sitting: Sitting) -> dict[str, Any]:
             "id": room.id, "name": room.name, "seated": seated[room.id], **counts,
             "not_checked_in": seated[room.id] - sum(counts.values()),
             "reminders_open": reminders[room.id],
-            "incidents_waiting": incidents[(room.id, IncidentStatus.REPORTED)],
+            "incidents_waiting": sum(incidents[(room.id, status)] for status in UNDECIDED),
             "incidents_confirmed": incidents[(room.id, IncidentStatus.CONFIRMED)],
         })
-    waiting = sum(count for (_, status), count in incidents.items()
-                  if status == IncidentStatus.REPORTED)
+    waiting = sum(count for (_, status), count in incidents.items() if status in UNDECIDED)
     return {"sitting_id": sitting.id, "subject": subject.code, "rooms": rooms,
             "incidents_waiting": waiting, "last_seq": sitting.event_seq}

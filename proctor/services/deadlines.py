@@ -10,6 +10,11 @@ relation, never one per row, so the board costs the same for 2 incidents as for 
   ``INCIDENT_DECISION_DAYS`` after the venue date it was recorded on.
 - ``review_due``: a review (复核) request awaits its outcome; due on its ``due_on``, fixed at
   receipt (``REVIEW_DECISION_DAYS``), overdue after it.
+- ``statement_window``: a served pre-decision notice (事先告知书) of a proposed incident, while
+  the candidate may state their case (``STATEMENT_DAYS`` from service, unless waived); the
+  incident may be confirmed after it.
+- ``decision_due`` also covers a proposed incident whose every statement window has closed (or
+  was waived): due ``INCIDENT_DECISION_DAYS`` after the last window's last day.
 - ``review_window``: a served decision notice no review was asked of, while the candidate may
   still ask (``REVIEW_WINDOW_DAYS`` from service); the decision is final after it. A window that
   has closed is no longer a deadline and drops out.
@@ -31,14 +36,16 @@ from proctor.models import (
     Incident,
     IncidentParty,
     Notice,
+    PreNotice,
     ReviewRequest,
     ReviewStatus,
     Sitting,
 )
-from proctor.services import appeals
+from proctor.services import appeals, due_process
 from proctor.services.sittings import venue_today, venue_zone
 
 DECISION_DUE, REVIEW_DUE, REVIEW_WINDOW = "decision_due", "review_due", "review_window"
+STATEMENT_WINDOW = "statement_window"
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ def decisions_due(sitting: Sitting, today: date) -> Iterable[Deadline]:
                        incident.rule_code, rooms.get(incident.room_id or 0))
 
 
-def _notice_person(notice: Notice) -> dict[str, Any]:
+def _notice_person(notice: Notice | PreNotice) -> dict[str, Any]:
     person = notice.content["person"]
     return {"id": notice.person_id, "name": person["name"], "ticket_no": person["ticket_no"]}
 
@@ -166,3 +173,43 @@ def review_windows(sitting: Sitting, today: date) -> Iterable[Deadline]:
             yield Deadline(REVIEW_WINDOW, notice.incident_id, last_day, today,
                            _notice_person(notice), incident.rule_code,
                            rooms.get(incident.room_id or 0), {"notice_id": notice.id})
+
+
+@source
+def statement_windows(sitting: Sitting, today: date) -> Iterable[Deadline]:
+    """Pre-decision notices of proposed incidents: each open statement window, due on its last
+    day; once every window of an incident has closed (or was waived), its decision is due."""
+    served = list(db.session.scalars(
+        db.select(PreNotice).join(Incident, PreNotice.incident_id == Incident.id)
+        .where(PreNotice.sitting_id == sitting.id, PreNotice.served_on.is_not(None),
+               Incident.status == IncidentStatus.PROPOSED)
+        .options(selectinload(PreNotice.statements))))
+    if not served:
+        return
+    incidents = {i.id: i for i in db.session.scalars(db.select(Incident).where(
+        Incident.id.in_({p.incident_id for p in served})))}
+    rooms = _room_names(sitting)
+    closed_on: dict[int, date] = {}
+    still_open: set[int] = set()
+    for pre_notice in served:
+        incident = incidents[pre_notice.incident_id]
+        last_day = due_process.statement_deadline(pre_notice)
+        person = _notice_person(pre_notice)
+        if last_day is None:
+            continue
+        if due_process.waived(pre_notice) or today > last_day:
+            closed_on[incident.id] = max(closed_on.get(incident.id, last_day), last_day)
+            continue
+        still_open.add(incident.id)
+        yield Deadline(STATEMENT_WINDOW, incident.id, last_day, today, person,
+                       incident.rule_code, rooms.get(incident.room_id or 0),
+                       {"pre_notice_id": pre_notice.id})
+    days = int(current_app.config["INCIDENT_DECISION_DAYS"])
+    for incident_id, last_day in closed_on.items():
+        if incident_id in still_open:
+            continue
+        incident = incidents[incident_id]
+        principal = next((p for p in served if p.incident_id == incident_id), None)
+        person = _notice_person(principal) if principal else None
+        yield Deadline(DECISION_DUE, incident_id, last_day + timedelta(days=days), today, person,
+                       incident.rule_code, rooms.get(incident.room_id or 0))

@@ -141,3 +141,44 @@ def test_a_new_source_is_one_function(app, make_sitting, auth, monkeypatch):
     listed = auth.login("chief").get(f"/api/v1/sittings/{s['id']}/deadlines").get_json()
     assert [(d["kind"], d["due_on"], d["overdue"], d["days_left"]) for d in listed] == [
         ("statement_window", (day - timedelta(days=1)).isoformat(), True, -1)]
+
+
+def test_statement_windows_then_the_decision_fall_due(app, make_sitting, auth, make_incident,
+                                                      move_clock):
+    """A served pre-decision notice opens a statement window due on its last day; once it has
+    closed the proposed incident's decision is due, and a waiver closes the window at once."""
+    app.config.update(PRE_NOTICE_TIERS=(2, 3), STATEMENT_DAYS=7, INCIDENT_DECISION_DAYS=1)
+    s = make_sitting(candidates=4)
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    day = today(app)
+
+    def proposed(ticket):
+        iid = make_incident(inv, s, "T2.1", tickets=[ticket])["id"]
+        assert chief.post(f"/api/v1/incidents/{iid}/decision",
+                          json={"decision": "propose"}).status_code == 200
+        notice = chief.post(f"/api/v1/incidents/{iid}/pre-notices").get_json()[0]
+        served = chief.post(f"/api/v1/pre-notices/{notice['id']}/service",
+                            json={"method": "in_person", "served_on": day.isoformat()})
+        assert served.status_code == 200, served.get_json()
+        return iid, notice
+
+    heard, _notice = proposed(s["tickets"][0])
+    waived, waiver_notice = proposed(s["tickets"][2])
+    answer = chief.post(f"/api/v1/pre-notices/{waiver_notice['id']}/statements",
+                        json={"waived": True, "witness": "监考员 张明",
+                              "received_on": day.isoformat()})
+    assert answer.status_code == 201, answer.get_json()
+
+    listed = chief.get(f"/api/v1/sittings/{s['id']}/deadlines").get_json()
+    last_day = (day + timedelta(days=7)).isoformat()
+    assert ("statement_window", heard, last_day, False) in kinds(listed)
+    assert ("decision_due", waived, (day + timedelta(days=8)).isoformat(), False) \
+        in kinds(listed)
+    assert not any(d["kind"] == "statement_window" and d["incident_id"] == waived
+                   for d in listed)
+
+    move_clock(8)  # the window has closed: the decision is due that day
+    listed = chief.get(f"/api/v1/sittings/{s['id']}/deadlines").get_json()
+    assert ("decision_due", heard, (day + timedelta(days=8)).isoformat(), False) \
+        in kinds(listed)
+    assert not any(d["kind"] == "statement_window" for d in listed)

@@ -410,3 +410,17 @@ def test_the_pre_notice_page_and_pdf_are_in_chinese(w):
     assert "第三条第1项" in flat
     assert "陈述" in flat and "送达回证" in flat
     assert "T2.1" not in flat
+
+
+def test_a_proposed_incident_still_waits_on_the_board(w):
+    """Proposed and told to the candidate, the incident still awaits the chief's decision: the
+    board counts it among those waiting until it is confirmed or dismissed."""
+    iid = proposed(w)
+    board = w["chief"].get(f"/api/v1/sittings/{w['s']['id']}/board").get_json()
+    assert board["incidents_waiting"] == 1
+    room = next(r for r in board["rooms"] if r["incidents_waiting"])
+    assert room["incidents_waiting"] == 1
+    assert w["chief"].post(f"/api/v1/incidents/{iid}/decision",
+                           json={"decision": "dismiss", "note": "证据不足"}).status_code == 200
+    board = w["chief"].get(f"/api/v1/sittings/{w['s']['id']}/board").get_json()
+    assert board["incidents_waiting"] == 0
