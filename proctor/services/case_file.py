@@ -46,13 +46,16 @@ from proctor.models import (
     Evidence,
     Incident,
     Notice,
+    PreNotice,
     ReviewRequest,
     Room,
     SeizedItem,
     Sitting,
+    Statement,
+    StatementFile,
     User,
 )
-from proctor.notices import notice_view
+from proctor.notices import notice_view, pre_notice_view
 from proctor.services import evidence_store, scope
 from proctor.services.audit import verify_chain
 from proctor.services.case_file_zip import Part, json_part
@@ -171,6 +174,12 @@ def add_letter(c: Collection, kind: str, number: str, record: dict[str, Any],
                           "message": refused.message})
 
 
+# Each letter kind's file name in letters/: the decision notice, the revised notice after a
+# changed review, the review decision letter (复核决定书).
+LETTER_STEMS = {"decision": "decision-notice", "revised_decision": "revised-decision-notice",
+                "review_decision": "review-decision"}
+
+
 @source
 def decision_notices(c: Collection) -> None:
     # reportlab loads only when a PDF is asked for
@@ -192,8 +201,10 @@ def decision_notices(c: Collection) -> None:
         if hashing.digest(notice.content) != notice.content_sha256:
             c.problems.append(f"notice {notice.number}: its content no longer hashes to the "
                               "SHA-256 recorded at issue")
-        add_letter(c, "decision-notice", notice.number, {
-            "id": notice.id, "number": notice.number, "kind": "decision_notice",
+        add_letter(c, LETTER_STEMS.get(str(notice.kind), "letter"), notice.number, {
+            "id": notice.id, "number": notice.number, "kind": str(notice.kind),
+            "supersedes_id": notice.supersedes_id, "superseded_by_id": notice.superseded_by_id,
+            "review_id": notice.review_id,
             "person_id": notice.person_id, "issued_by": c.user(notice.issued_by),
             "issued_at": times(notice.issued_at), "issued_on": notice.issued_on.isoformat(),
             "content_sha256": notice.content_sha256, "content": notice.content,
@@ -219,6 +230,71 @@ def reviews(c: Collection) -> None:
         "severity": {"before": r.old_severity, "after": r.new_severity},
         "rule_code": {"before": r.old_rule_code, "after": r.new_rule_code},
     } for r in rows])
+
+
+# -- the hearing: pre-decision notices, their service, statements and attached files ---------
+@source
+def pre_notices(c: Collection) -> None:
+    """Each pre-decision notice (事先告知书) as issued (frozen content and PDF), every attempt
+    to serve it, and the statements (陈述申辩) or waivers received, with their attached files
+    (each original, its SHA-256 checked as evidence is)."""
+    from proctor.notices.fonts import letter_font  # reportlab, only for a case file
+    from proctor.notices.pre_notice_pdf import render_pre_notice_pdf
+
+    rows = scope.rows_of_incident(PreNotice, c.incident)
+    author = current_app.config["ISSUING_BODY"]
+
+    def pdf_of(row: PreNotice) -> Callable[[], bytes]:
+        def render() -> bytes:
+            font = letter_font()  # here, not in the thread: finding it may run fc-list
+            return offload(render_pre_notice_pdf, pre_notice_view(row), font, author=author)
+
+        return render
+
+    for row in rows:
+        c.concerns("pre_notice", row.id)
+        if hashing.digest(row.content) != row.content_sha256:
+            c.problems.append(f"pre-notice {row.number}: its content no longer hashes to the "
+                              "SHA-256 recorded at issue")
+        add_letter(c, "pre-notice", row.number, {
+            "id": row.id, "number": row.number, "kind": "pre_notice",
+            "person_id": row.person_id, "issued_by": c.user(row.issued_by),
+            "issued_at": times(row.issued_at), "issued_on": row.issued_on.isoformat(),
+            "content_sha256": row.content_sha256, "content": row.content,
+            "service": [{"method": str(a.method), "served_on": a.served_on.isoformat(),
+                         "failed": a.failed, "note": a.note, "posted_at": a.posted_at,
+                         "recorded_by": c.user(a.recorded_by),
+                         "recorded_at": times(a.recorded_at)} for a in row.services],
+        }, pdf_of(row))
+    statements = scope.rows_of_incident(Statement, c.incident)
+    c.concerns("statement", *(st.id for st in statements))
+    c.add_json("statements.json", [{
+        "id": st.id, "pre_notice_id": st.pre_notice_id, "kind": str(st.kind), "text": st.text,
+        "received_via": st.received_via, "received_on": st.received_on.isoformat(),
+        "witness": st.witness, "attachments": st.attachments, "sha256": st.sha256,
+        "recorded_by": c.user(st.recorded_by), "recorded_at": times(st.recorded_at),
+    } for st in statements])
+    files = scope.rows_of_incident(StatementFile, c.incident)
+    c.concerns("statement_file", *(f.id for f in files))
+    listed = []
+    for row in files:
+        path = f"statements/{row.id}.{row.media_type.split('/')[-1]}"
+        found = offload(evidence_store.rehash, row.sha256)
+        if found is None:
+            c.problems.append(f"statement file {row.id}: the stored file is missing")
+        else:
+            c.parts.append(Part(path, row.media_type, source=evidence_store.path_for(row.sha256)))
+            if found != row.sha256:
+                c.problems.append(f"statement file {row.id}: the stored file hashes to {found}, "
+                                  f"not to {row.sha256} recorded at upload")
+        listed.append({"id": row.id, "pre_notice_id": row.pre_notice_id,
+                       "filename": row.filename, "media_type": row.media_type,
+                       "size": row.size, "sha256": row.sha256,
+                       "uploaded_by": c.user(row.uploaded_by),
+                       "uploaded_at": times(row.uploaded_at),
+                       "file": path if found is not None else None,
+                       "verified": found == row.sha256})
+    c.add_json("statement_files.json", listed)
 
 
 # -- evidence and the rest of the record ---------------------------------------------------

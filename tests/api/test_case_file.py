@@ -194,3 +194,44 @@ def test_only_the_incidents_chief_and_the_body(app, case, auth, make_sitting):
         db.session.commit()
     refused = auth.login("chief2").get(url)
     assert refused.status_code in (403, 404) and refused.mimetype == "application/json"
+
+
+@pytest.mark.usefixtures("letter_font")
+def test_the_hearing_is_in_the_case_file(app, make_sitting, auth, make_incident):
+    """The pre-decision notice (JSON and PDF), each attempt to serve it, the statement and its
+    attached PDF byte for byte, and their audit entries: the hearing a court will ask about."""
+    app.config.update(PRE_NOTICE_TIERS=(2, 3), STATEMENT_DAYS=7)
+    s = make_sitting()
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    iid = make_incident(inv, s, "T2.1")["id"]
+    assert chief.post(f"/api/v1/incidents/{iid}/decision",
+                      json={"decision": "propose"}).status_code == 200
+    pre = chief.post(f"/api/v1/incidents/{iid}/pre-notices").get_json()[0]
+    day = today(app).isoformat()
+    assert chief.post(f"/api/v1/pre-notices/{pre['id']}/service",
+                      json={"method": "in_person", "served_on": day}).status_code == 200
+    attached = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = chief.post(f"/api/v1/pre-notices/{pre['id']}/files",
+                     data={"file": (io.BytesIO(attached), "说明.pdf"), "client_id": cid()})
+    assert pdf.status_code == 201, pdf.get_json()
+    said = chief.post(f"/api/v1/pre-notices/{pre['id']}/statements", json={
+        "text": "本人并未使用手机。", "received_via": "in_person", "received_on": day,
+        "attachment_ids": [pdf.get_json()["id"]]})
+    assert said.status_code == 201, said.get_json()
+
+    archive = unzip(chief.get(f"/api/v1/incidents/{iid}/case-file"))
+    manifest = verified(archive)
+    assert manifest["problems"] == []
+    stem = f"letters/pre-notice-{pre['notice_no']}"
+    letter = json.loads(archive.read(f"{stem}.json"))
+    assert letter["content"]["person"]["name"] == pre["person"]["name"]
+    assert [a["method"] for a in letter["service"]] == ["in_person"]
+    assert archive.read(f"{stem}.pdf").startswith(b"%PDF")
+    statements = json.loads(archive.read("statements.json"))
+    assert [st["text"] for st in statements] == ["本人并未使用手机。"]
+    files = json.loads(archive.read("statement_files.json"))
+    assert files[0]["verified"] is True
+    assert archive.read(files[0]["file"]) == attached
+    actions = {e["action"] for e in json.loads(archive.read("audit.json"))["entries"]}
+    assert {"pre_notice_issued", "pre_notice_served", "statement_received",
+            "statement_file_added"} <= actions

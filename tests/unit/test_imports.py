@@ -31,6 +31,8 @@ LATE = {
     ("proctor.notices", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
     ("proctor.services.case_file", "proctor.notices.pdf"): "reportlab, only for a case file",
     ("proctor.services.case_file", "proctor.notices.fonts"): "reportlab, only for a case file",
+    ("proctor.services.case_file", "proctor.notices.pre_notice_pdf"):
+        "reportlab, only for a case file",
     ("proctor.notices", "proctor.notices.pre_notice_pdf"):
         "reportlab, only when a PDF is asked for",
     ("proctor.services.statement_files", "proctor.vision"):
