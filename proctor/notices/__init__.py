@@ -140,13 +140,16 @@ def pdf(notice: Notice):  # type: ignore[no-untyped-def]
     from proctor.notices.fonts import letter_font
     from proctor.notices.pdf import render_pdf
 
-    font = letter_font()  # here, not in the thread: finding it may run fc-list
-    # reportlab is pure Python and takes a while: a real thread, so other tablets go on.
-    body = offload(render_pdf, notice_view(notice), font,
-                   author=current_app.config["ISSUING_BODY"])
-    response = Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="notice-{notice.number}.pdf"'})
-    return _private(response)
+    return _pdf(render_pdf, notice_view(notice), f"notice-{notice.number}.pdf", letter_font())
+
+
+def _pdf(render: Any, view: dict[str, Any], filename: str, font: Any) -> Response:
+    """A letter as a PDF download. The font is found by the caller, in the request (finding it
+    may run fc-list); reportlab is pure Python and takes a while: a real thread, so other
+    tablets go on."""
+    body = offload(render, view, font, author=current_app.config["ISSUING_BODY"])
+    return _private(Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'}))
 
 
 @bp.get("/pre-notices/<int:pid>")
@@ -162,9 +165,5 @@ def pre_notice_pdf(pre_notice: PreNotice):  # type: ignore[no-untyped-def]
     from proctor.notices.fonts import letter_font
     from proctor.notices.pre_notice_pdf import render_pre_notice_pdf
 
-    font = letter_font()  # here, not in the thread: finding it may run fc-list
-    body = offload(render_pre_notice_pdf, pre_notice_view(pre_notice), font,
-                   author=current_app.config["ISSUING_BODY"])
-    response = Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="pre-notice-{pre_notice.number}.pdf"'})
-    return _private(response)
+    return _pdf(render_pre_notice_pdf, pre_notice_view(pre_notice),
+                f"pre-notice-{pre_notice.number}.pdf", letter_font())

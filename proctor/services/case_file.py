@@ -232,6 +232,21 @@ def reviews(c: Collection) -> None:
     } for r in rows])
 
 
+def _original(c: Collection, path: str, media_type: str, sha256: str, what: str) -> str | None:
+    """An original file as stored, into the ZIP at `path` as found, its SHA-256 checked against
+    the one recorded at upload (a mismatch or a missing file is listed in `problems`); the hash
+    it has now, or None if it is missing."""
+    found = offload(evidence_store.rehash, sha256)
+    if found is None:
+        c.problems.append(f"{what}: the stored file is missing")
+        return None
+    c.parts.append(Part(path, media_type, source=evidence_store.path_for(sha256)))
+    if found != sha256:
+        c.problems.append(f"{what}: the stored file hashes to {found}, not to {sha256} "
+                          "recorded at upload")
+    return found
+
+
 # -- the hearing: pre-decision notices, their service, statements and attached files ---------
 @source
 def pre_notices(c: Collection) -> None:
@@ -279,14 +294,7 @@ def pre_notices(c: Collection) -> None:
     listed = []
     for row in files:
         path = f"statements/{row.id}.{row.media_type.split('/')[-1]}"
-        found = offload(evidence_store.rehash, row.sha256)
-        if found is None:
-            c.problems.append(f"statement file {row.id}: the stored file is missing")
-        else:
-            c.parts.append(Part(path, row.media_type, source=evidence_store.path_for(row.sha256)))
-            if found != row.sha256:
-                c.problems.append(f"statement file {row.id}: the stored file hashes to {found}, "
-                                  f"not to {row.sha256} recorded at upload")
+        found = _original(c, path, row.media_type, row.sha256, f"statement file {row.id}")
         listed.append({"id": row.id, "pre_notice_id": row.pre_notice_id,
                        "filename": row.filename, "media_type": row.media_type,
                        "size": row.size, "sha256": row.sha256,
@@ -307,14 +315,8 @@ def evidence(c: Collection) -> None:
     listed = []
     for row in rows:
         path = f"evidence/{row.id}-{row.kind}.{row.media_type.split('/')[-1]}"
-        found = None if row.purged_at else offload(evidence_store.rehash, row.sha256)
-        if found is not None:
-            c.parts.append(Part(path, row.media_type, source=evidence_store.path_for(row.sha256)))
-            if found != row.sha256:
-                c.problems.append(f"evidence {row.id}: the stored file hashes to {found}, "
-                                  f"not to {row.sha256} recorded at upload")
-        elif row.purged_at is None:
-            c.problems.append(f"evidence {row.id}: the stored file is missing")
+        found = None if row.purged_at else _original(c, path, row.media_type, row.sha256,
+                                                     f"evidence {row.id}")
         listed.append({
             "id": row.id, "kind": row.kind, "source": row.source, "media_type": row.media_type,
             "size": row.size, "width": row.width, "height": row.height, "device": row.device,
