@@ -161,7 +161,33 @@ def _remedies_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle],
     story += [_p(sentence, s["body"]) for sentence in n["remedies"]]
     # The remedies and the seal stay on one page: a seal alone on a page proves nothing.
     return [KeepTogether(story + signoff(n, s)), Spacer(1, 8),
-            _p(f"SHA-256 {n['sha256']}", s["small"]), PageBreak()] + _proof(n, s)
+            _p(f"SHA-256 {n['sha256']}", s["small"]), *candidate_link(n, s),
+            PageBreak()] + _proof(n, s)
+
+
+def candidate_link(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The candidate's short link and its QR code (reportlab's own), beside the words that
+    say what it opens; nothing for a letter issued without one."""
+    link = n.get("link")
+    if not link:
+        return []
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(link["url"], barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    side = 28 * mm
+    code = Drawing(side, side, transform=[side / (right - left), 0, 0, side / (top - bottom),
+                                          0, 0])
+    code.add(widget)
+    words = Paragraph(
+        escape(_("You may read this letter, state your case or ask for a review online: scan "
+                 "the code or open")) + "<br/>" + escape(link["url"]) + "<br/>" + escape(
+            _("(ticket number and the last 6 characters of your ID number; until %(day)s)",
+              day=link["last_day"])), s["small"])
+    table = Table([[code, words]], colWidths=[side + 4 * mm, None])
+    table.setStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+    return [Spacer(1, 6), table]
 
 
 def signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:

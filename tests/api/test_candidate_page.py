@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -264,3 +266,14 @@ def test_review_request_within_its_window(w):
     assert "review_requested" in audit_actions(w["app"], f"candidate:{notice['number']}")
     again = phone.post("/review", grounds="再次")
     assert again.status_code == 409
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_the_pdf_prints_the_same_link_and_a_qr_code(w):
+    _iid, pre = propose(w)
+    token = printed_token(w, f"/pre-notices/{pre['id']}")
+    pdf = w["chief"].get(f"/pre-notices/{pre['id']}.pdf")
+    assert pdf.status_code == 200
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True,
+                          check=True).stdout.decode()
+    assert f"/c/{token}" in text and "身份证号码后6位" in text
