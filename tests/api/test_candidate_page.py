@@ -269,7 +269,7 @@ def test_review_request_within_its_window(w):
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-def test_the_pdf_prints_the_same_link_and_a_qr_code(w):
+def test_the_pdf_prints_the_same_link_and_a_qr_code(w, tmp_path):
     _iid, pre = propose(w)
     token = printed_token(w, f"/pre-notices/{pre['id']}")
     pdf = w["chief"].get(f"/pre-notices/{pre['id']}.pdf")
@@ -277,3 +277,19 @@ def test_the_pdf_prints_the_same_link_and_a_qr_code(w):
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True,
                           check=True).stdout.decode()
     assert f"/c/{token}" in text and "身份证号码后6位" in text
+    assert f"/c/{token}" in qr_codes_in(pdf.data, tmp_path)[-1]
+
+
+def qr_codes_in(pdf, folder):
+    """What the QR codes on the PDF's pages say, read back by OpenCV from 200 dpi PNGs."""
+    import cv2
+
+    (folder / "letter.pdf").write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", str(folder / "letter.pdf"),
+                    str(folder / "page")], check=True)
+    found = []
+    for page in sorted(folder.glob("page*.png")):
+        text, _points, _code = cv2.QRCodeDetector().detectAndDecode(cv2.imread(str(page)))
+        if text:
+            found.append(text)
+    return found
