@@ -124,7 +124,7 @@ def check(token: str):  # type: ignore[no-untyped-def]
         db.session.commit()
         flash(_("The ticket number or the ID number does not match this letter."), "error")
         return _private(render_template("candidate/check.html", token=token,
-                                        ticket_no=ticket_no), 401)
+                                        lang_next=_page_url(token), ticket_no=ticket_no), 401)
     candidate_links.remember(link)
     audit.record("candidate_link_opened", "candidate_link", link.id,
                  actor=candidate_links.actor(letter))
@@ -173,7 +173,8 @@ def _statement_receipt(letter: PreNotice, made: Statement) -> str:
 
 def _receipt(token: str, letter: PreNotice, made: Statement) -> Response:
     return _private(render_template(
-        "candidate/receipt.html", token=token, receipt=_statement_receipt(letter, made),
+        "candidate/receipt.html", token=token, lang_next=_page_url(token),
+        receipt=_statement_receipt(letter, made),
         sha256=made.sha256, received_on=made.received_on,
         waiver=made.kind == StatementKind.WAIVER, files=made.attachments))
 
@@ -197,7 +198,8 @@ def review(token: str):  # type: ignore[no-untyped-def]
                  sha256=sha256)
     db.session.commit()
     return _private(render_template(
-        "candidate/receipt.html", token=token, receipt=receipt, sha256=sha256,
+        "candidate/receipt.html", token=token, lang_next=_page_url(token), receipt=receipt,
+        sha256=sha256,
         received_on=today, review=made))
 
 
@@ -212,6 +214,11 @@ def photo(token: str, eid: int):  # type: ignore[no-untyped-def]
     if not path.exists():
         abort(404)
     return _private(send_file(path, mimetype="image/jpeg", max_age=0))
+
+
+def _page_url(token: str) -> str:
+    """Where the language switch returns to after a form was sent (a POST is not reloaded)."""
+    return url_for("candidate.page", token=token)
 
 
 def _client_id(link: CandidateLink) -> str:
@@ -244,6 +251,7 @@ def _render_page(token: str, letter: Letter) -> str:
                      for s in letter.statements]
         return render_template(
             "candidate/page.html", letter_template=template, n=view, notice=letter,
+            lang_next=_page_url(token),
             candidate=True, token=token, photos=_photos(letter), can_state=can_state,
             statement_deadline=deadline, submitted=submitted, client_id=str(uuid.uuid4()))
     template = ("notices/review_letter.html" if letter.kind == LetterKind.REVIEW_DECISION
@@ -257,5 +265,6 @@ def _render_page(token: str, letter: Letter) -> str:
                   "received_on": r.received_on, "status": r.status} for r in letter.reviews]
     return render_template(
         "candidate/page.html", letter_template=template, n=notice_view(letter), notice=letter,
+        lang_next=_page_url(token),
         candidate=True, token=token, photos=_photos(letter), can_review=can_review,
         review_last_day=last_day, submitted=submitted)
