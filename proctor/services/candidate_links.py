@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import segno
-from flask import session, url_for
+from flask import current_app, session, url_for
 
 from proctor.extensions import db
 from proctor.models import Candidate, CandidateLink, Notice, Person, PreNotice
@@ -105,7 +105,10 @@ def printed(letter: Letter) -> dict[str, Any] | None:
     issued without one."""
     if link_of(letter) is None:
         return None
-    url = url_for("candidate.page", token=token_for(letter), _external=True)
+    base = current_app.config.get("CANDIDATE_BASE_URL")
+    path = url_for("candidate.page", token=token_for(letter))
+    url = f"{base.rstrip('/')}{path}" if base else url_for(
+        "candidate.page", token=token_for(letter), _external=True)
     qr = segno.make(url, error="m")
     return {"url": url, "svg": qr.svg_inline(scale=3, border=2, omitsize=True),
             "last_day": last_day(letter)}

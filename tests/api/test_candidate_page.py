@@ -293,3 +293,10 @@ def qr_codes_in(pdf, folder):
         if text:
             found.append(text)
     return found
+
+
+def test_the_printed_link_uses_the_public_address_when_set(w):
+    w["app"].config["CANDIDATE_BASE_URL"] = "https://exam.example.org/"
+    _iid, pre = propose(w)
+    page = w["chief"].get(f"/pre-notices/{pre['id']}").get_data(as_text=True)
+    assert re.search(r"https://exam\.example\.org/c/[A-Za-z0-9_-]{43}<", page)
