@@ -41,8 +41,14 @@ def tail(w, index):
     return id_number(w["s"]["id"] * 100 + index)[-6:]
 
 
-def propose(w, ticket_index=0):
+def propose(w, ticket_index=0, photo=None):
     made = w["make_incident"](w["inv"], w["s"], "T2.1", tickets=[w["s"]["tickets"][ticket_index]])
+    if photo is not None:
+        form = {"file": (io.BytesIO(photo), "photo.jpg"), "client_id": f"ev-{made['id']}",
+                "source": "tablet_camera", "taken_at": made["observed_at"]}
+        added = w["inv"].post(f"/api/v1/incidents/{made['id']}/evidence", data=form,
+                              content_type="multipart/form-data")
+        assert added.status_code == 201, added.get_json()
     answer = w["chief"].post(f"/api/v1/incidents/{made['id']}/decision",
                              json={"decision": "propose", "note": "拟取消全部科目成绩"})
     assert answer.status_code == 200, answer.get_json()
@@ -300,3 +306,42 @@ def test_the_printed_link_uses_the_public_address_when_set(w):
     _iid, pre = propose(w)
     page = w["chief"].get(f"/pre-notices/{pre['id']}").get_data(as_text=True)
     assert re.search(r"https://exam\.example\.org/c/[A-Za-z0-9_-]{43}<", page)
+
+
+def test_the_photos_the_letter_cites_show_as_thumbnails_to_its_candidate_only(w):
+    _iid, pre = propose(w, photo=encode(upright_scene(640, 480), ".jpg"))
+    token = printed_token(w, f"/pre-notices/{pre['id']}")
+    phone = Candidate(w["app"], token)
+    shown = re.compile(rf"/c/{token}/photos/(\d+)")
+    assert phone.get("/photos/1").status_code == 302  # not before the identity check
+    phone.check(w["s"]["tickets"][0], tail(w, 0))
+    eid = shown.search(phone.get().get_data(as_text=True)).group(1)
+    thumb = phone.raw.get(f"/c/{token}/photos/{eid}")
+    thumb.get_data()
+    thumb.close()  # a file answer holds its file open until read
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    assert thumb.headers["Cache-Control"] == "no-store"
+    assert phone.get(f"/photos/{int(eid) + 1}").status_code == 404
+    _iid2, pre2 = propose(w, ticket_index=2)
+    other = Candidate(w["app"], printed_token(w, f"/pre-notices/{pre2['id']}"))
+    other.check(w["s"]["tickets"][2], tail(w, 2))
+    assert other.get(f"/photos/{eid}").status_code == 404  # another letter's photo
+
+
+def test_a_decision_notice_link_ends_with_the_review_window(w):
+    iid, pre = propose(w)
+    serve(w, pre, days_ago=10)
+    w["chief"].post(f"/api/v1/incidents/{iid}/decision",
+                    json={"decision": "confirm", "reasons": "无陈述。"})
+    notice = w["issue_notices"](w["chief"], iid)[0]
+    token = printed_token(w, notice["html_url"])
+    assert Candidate(w["app"], token).get().status_code == 200  # not served yet: it works
+    with w["app"].app_context():
+        from proctor.extensions import db
+        from proctor.models import Notice
+
+        row = db.session.get(Notice, notice["id"])
+        row.issued_on -= timedelta(days=20)
+        row.served_on, row.service_method = today(w["app"]) - timedelta(days=16), "in_person"
+        db.session.commit()
+    assert Candidate(w["app"], token).get().status_code == 404  # 15 days from service: over
