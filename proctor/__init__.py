@@ -15,6 +15,7 @@ from proctor.api.routes import bp as api_bp
 from proctor.auth import bp as auth_bp
 from proctor.auth.sessions import init_login
 from proctor.authority import bp as authority_bp
+from proctor.candidate import bp as candidate_bp
 from proctor.cli import register as register_cli
 from proctor.database import configure_engine
 from proctor.errors import install as install_errorhandlers
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(authority_bp)
     app.register_blueprint(notices_bp)
+    app.register_blueprint(candidate_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

@@ -30,6 +30,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "SESSION_MAX_HOURS": ("SESSION_MAX_HOURS", int),
     "LOGIN_LIMIT_PER_ACCOUNT": ("LOGIN_LIMIT_PER_ACCOUNT", str),
     "LOGIN_LIMIT_PER_ADDRESS": ("LOGIN_LIMIT_PER_ADDRESS", str),
+    "CANDIDATE_CHECK_LIMIT": ("CANDIDATE_CHECK_LIMIT", str),
+    "CANDIDATE_BASE_URL": ("CANDIDATE_BASE_URL", str),
     "RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "SQLITE_BUSY_TIMEOUT_MS": ("SQLITE_BUSY_TIMEOUT_MS", int),
     "SECURE_COOKIES": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -68,6 +70,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_MAX_HOURS": 12,
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 5 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        # Wrong answers on a candidate's page (/c/<token>), per link.
+        "CANDIDATE_CHECK_LIMIT": "5 per 15 minutes",
+        # Where candidates reach the app from home ("https://exam.example.org"); None: the
+        # address the letter was printed from (a venue's LAN address is no use at home).
+        "CANDIDATE_BASE_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "SQLITE_BUSY_TIMEOUT_MS": 15000,

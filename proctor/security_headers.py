@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 # Pages whose answers hold full ID numbers (review, the evaluation body's screens, notices).
-NO_STORE_PREFIXES = ("/review/", "/authority/", "/notices/")
+NO_STORE_PREFIXES = ("/review/", "/authority/", "/notices/", "/c/")
 CAMERA_ENDPOINTS = frozenset({"floor.room"})
 _DENIED_FEATURES = ("microphone", "geolocation", "payment", "usb", "display-capture")
 

@@ -16,6 +16,7 @@ from proctor.models.accounts import (
 )
 from proctor.models.appeals import LetterKind, Notice, ReviewRequest, ReviewStatus
 from proctor.models.audit import AuditEntry, AuditHead
+from proctor.models.candidate_links import CandidateLink
 from proctor.models.due_process import (
     PreNotice,
     PreNoticeService,
@@ -47,6 +48,7 @@ from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "CandidateLink",
     "EVERYONE",
     "FLOOR_STAFF",
     "MANAGERS",

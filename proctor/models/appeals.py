@@ -83,7 +83,7 @@ class ReviewRequest(db.Model):
     received_on: Mapped[date]
     due_on: Mapped[date] = mapped_column(index=True)  # the outcome's deadline, fixed on receipt
     grounds: Mapped[str] = mapped_column(Text, default="")
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: online
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[ReviewStatus] = mapped_column(stored_enum(ReviewStatus, 16),
                                                  default=ReviewStatus.PENDING, index=True)

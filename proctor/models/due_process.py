@@ -95,7 +95,7 @@ class Statement(db.Model):
     witness: Mapped[str | None] = mapped_column(String(128))
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     sha256: Mapped[str] = mapped_column(String(64))
-    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: online
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pre_notice: Mapped[PreNotice] = relationship(back_populates="statements")
@@ -115,5 +115,5 @@ class StatementFile(db.Model):
     media_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int]
     filename: Mapped[str | None] = mapped_column(String(255))
-    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: online
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,7 @@ from proctor.i18n import current_language
 from proctor.models import MANAGERS, LetterKind, Notice, PreNotice
 from proctor.notices import letters, wording
 from proctor.notices.wording import long_date
-from proctor.services import access, appeals, due_process, scope
+from proctor.services import access, appeals, candidate_links, due_process, scope
 
 bp = Blueprint("notices", __name__)
 
@@ -68,7 +68,7 @@ def notice_view(notice: Notice) -> dict[str, Any]:
         "superseded": letters.superseded(notice),
         "proof": {"rows": letters.proof_rows(notice, lang),
                   "signatures": letters.proof_signatures(), "remark": letters.proof_remark()},
-        "labels": words,
+        "labels": words, "link": printed_link(notice, lang),
     }
     if notice.kind == LetterKind.REVIEW_DECISION:
         view.update(request=letters.request(c, lang), reviewed=letters.reviewed_rule(c, lang),
@@ -104,8 +104,14 @@ def pre_notice_view(row: PreNotice) -> dict[str, Any]:
         "issued_on": long_date(c["issued_on"], lang),
         "served_on": long_date(row.served_on, lang) if row.served_on else None,
         "method": words["method"].get(row.service_method or "", ""),
-        "labels": words,
+        "labels": words, "link": printed_link(row, lang),
     }
+
+
+def printed_link(letter: Notice | PreNotice, lang: str) -> dict[str, Any] | None:
+    """The candidate's short link and QR code as the letter prints them."""
+    link = candidate_links.printed(letter)
+    return link and {**link, "last_day": long_date(link["last_day"], lang)}
 
 
 def _private(response: Response) -> Response:

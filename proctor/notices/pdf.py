@@ -14,6 +14,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     HRFlowable,
     KeepTogether,
     PageBreak,
@@ -161,7 +162,46 @@ def _remedies_and_signoff(n: dict[str, Any], s: dict[str, ParagraphStyle],
     story += [_p(sentence, s["body"]) for sentence in n["remedies"]]
     # The remedies and the seal stay on one page: a seal alone on a page proves nothing.
     return [KeepTogether(story + signoff(n, s)), Spacer(1, 8),
-            _p(f"SHA-256 {n['sha256']}", s["small"]), PageBreak()] + _proof(n, s)
+            _p(f"SHA-256 {n['sha256']}", s["small"]), *candidate_link(n, s),
+            PageBreak()] + _proof(n, s)
+
+
+class QrCode(Flowable):
+    """A QR code drawn as filled squares: no font (a reportlab Drawing would add Helvetica,
+    which is not embedded), with the quiet zone of 2 modules the scanners need."""
+
+    def __init__(self, data: str, side: float) -> None:
+        super().__init__()
+        import segno
+
+        self.rows = [list(row) for row in segno.make(data, error="m").matrix]
+        self.width = self.height = side
+
+    def draw(self) -> None:
+        cell = self.width / (len(self.rows) + 4)
+        self.canv.setFillColor(colors.black)
+        for y, row in enumerate(self.rows):
+            for x, dark in enumerate(row):
+                if dark:
+                    self.canv.rect((x + 2) * cell, self.height - (y + 3) * cell, cell, cell,
+                                   stroke=0, fill=1)
+
+
+def candidate_link(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:
+    """The candidate's short link and its QR code, beside the words that say what it opens;
+    nothing for a letter issued without one."""
+    link = n.get("link")
+    if not link:
+        return []
+    side = 28 * mm
+    words = Paragraph(
+        escape(_("You may read this letter, state your case or ask for a review online: scan "
+                 "the code or open")) + "<br/>" + escape(link["url"]) + "<br/>" + escape(
+            _("(ticket number and the last 6 characters of your ID number; until %(day)s)",
+              day=link["last_day"])), s["small"])
+    table = Table([[QrCode(link["url"], side), words]], colWidths=[side + 4 * mm, None])
+    table.setStyle(table_style(s["small"].fontName, ("VALIGN", (0, 0), (-1, -1), "MIDDLE")))
+    return [Spacer(1, 6), table]
 
 
 def signoff(n: dict[str, Any], s: dict[str, ParagraphStyle]) -> list[Any]:

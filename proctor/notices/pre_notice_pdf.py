@@ -12,7 +12,15 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether
 
 from proctor.notices.fonts import LetterFont, a4_document, require_glyphs
-from proctor.notices.pdf import _p, _styles, facts_evidence_rule, letter_head, receipt, signoff
+from proctor.notices.pdf import (
+    _p,
+    _styles,
+    candidate_link,
+    facts_evidence_rule,
+    letter_head,
+    receipt,
+    signoff,
+)
 
 
 def _story(n: dict[str, Any], font: str) -> list[Any]:
@@ -29,7 +37,7 @@ def _story(n: dict[str, Any], font: str) -> list[Any]:
              name=n["c"]["person"]["name"])
     waiver = _p(f"{_('I waive my right to state my case (sign here only if so)')}："
                 "______________", s["flush"])
-    return story + [KeepTogether(right + signoff(n, s)),
+    return story + [KeepTogether(right + signoff(n, s)), *candidate_link(n, s),
                     KeepTogether(receipt(n, s, line, waiver))]
 
 

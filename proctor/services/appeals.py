@@ -125,7 +125,8 @@ def review_offered(notice: Notice) -> bool:
 
 
 # -- review -------------------------------------------------------------------------------
-def request_review(notice: Notice, received_on: date, grounds: str, who: User) -> ReviewRequest:
+def request_review(notice: Notice, received_on: date, grounds: str,
+                   who: User | None) -> ReviewRequest:
     """Record a review request received on a date: after service and within the window, of a
     decision notice in force whose person has not had this incident reviewed already."""
     incident = db.session.get_one(Incident, notice.incident_id)
@@ -153,7 +154,8 @@ def request_review(notice: Notice, received_on: date, grounds: str, who: User) -
                        f"the incident is {incident.status}: there is nothing to review")
     review = ReviewRequest(notice_id=notice.id, received_on=received_on,
                            due_on=received_on + timedelta(days=decision_days()),
-                           grounds=grounds, recorded_by=who.id, recorded_at=utcnow())
+                           grounds=grounds, recorded_by=who.id if who else None,
+                           recorded_at=utcnow())
     notice.reviews.append(review)
     db.session.flush()
     audit.record("review_requested", "review", review.id, notice_id=notice.id,

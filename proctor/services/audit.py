@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam, event, insert, text, update
 from sqlalchemy.orm import Session
@@ -68,6 +68,8 @@ def entry_hash(entry: AuditEntry) -> str:
 
 
 def current_actor() -> str:
+    if has_request_context() and g.get("audit_actor"):  # a candidate on their own page
+        return str(g.audit_actor)
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         return str(current_user.username)
     return "system"

@@ -140,11 +140,11 @@ def _check_service(pre_notice: PreNotice, kind: ServiceMethod, served_on: date, 
 # -- statements ---------------------------------------------------------------------------
 def record_statement(pre_notice: PreNotice, *, client_id: str, waiver: bool, text: str,
                      received_via: str, received_on: date, witness: str | None,
-                     attachments: list[dict[str, Any]], who: User) -> tuple[Statement, bool]:
+                     attachments: list[dict[str, Any]], who: User | None) -> tuple[Statement, bool]:
     """Record a statement (陈述申辩) or a signed waiver received within the window; returns
     (statement, created). A client_id seen before returns the statement it made."""
     def make() -> Statement:
-        _check_statement(pre_notice, waiver, text, received_on, witness)
+        check_statement(pre_notice, waiver, text, received_on, witness)
         record = {"pre_notice": pre_notice.number, "kind": "waiver" if waiver else "statement",
                   "text": text, "received_via": received_via,
                   "received_on": received_on.isoformat(), "witness": witness,
@@ -154,7 +154,8 @@ def record_statement(pre_notice: PreNotice, *, client_id: str, waiver: bool, tex
                          kind=StatementKind.WAIVER if waiver else StatementKind.STATEMENT,
                          text=text, received_via=received_via, received_on=received_on,
                          witness=witness, attachments=attachments,
-                         sha256=hashing.digest(record), recorded_by=who.id,
+                         sha256=hashing.digest(record),
+                         recorded_by=who.id if who else None,
                          recorded_at=utcnow())
 
     statement, created = idempotent.insert_once(
@@ -173,7 +174,7 @@ def record_statement(pre_notice: PreNotice, *, client_id: str, waiver: bool, tex
     return statement, True
 
 
-def _check_statement(pre_notice: PreNotice, waiver: bool, text: str, received_on: date,
+def check_statement(pre_notice: PreNotice, waiver: bool, text: str, received_on: date,
                      witness: str | None) -> None:
     incident = db.session.get_one(Incident, pre_notice.incident_id)
     deadline = statement_deadline(pre_notice)

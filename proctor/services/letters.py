@@ -23,7 +23,7 @@ from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import LetterKind, Notice, Sitting, User
-from proctor.services import audit
+from proctor.services import audit, candidate_tokens
 from proctor.services.sittings import venue_today
 
 REMEDIES_FILE_NAME = "remedies.toml"
@@ -101,6 +101,7 @@ def issue_letter(kind: LetterKind, issue_key: str, sitting: Sitting, who: User,
                 db.session.add(letter)
         except IntegrityError:
             continue  # another request issued it, or took the number: look again
+        candidate_tokens.create_for(letter)
         audit.record("notice_issued", "notice", letter.id, number=number, kind=kind,
                      incident_id=letter.incident_id, person_id=letter.person_id,
                      review_id=letter.review_id, supersedes_id=letter.supersedes_id,

@@ -19,7 +19,7 @@ from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Incident, IncidentParty, PreNotice, Sitting, User
-from proctor.services import audit, due_process, letter_content
+from proctor.services import audit, candidate_tokens, due_process, letter_content
 from proctor.services.incidents import proposed_severity
 from proctor.services.sanctions import facts_for_person
 from proctor.services.sittings import venue_today
@@ -58,6 +58,7 @@ def _issue_one(incident: Incident, party: IncidentParty, who: User) -> PreNotice
                 db.session.add(row)
         except IntegrityError:
             continue  # another request issued it, or took the number: look again
+        candidate_tokens.create_for(row)
         audit.record("pre_notice_issued", "pre_notice", row.id, number=number,
                      incident_id=incident.id, person_id=party.person_id,
                      sha256=row.content_sha256)

@@ -23,7 +23,7 @@ PDF_MAGIC = b"%PDF-"
 
 
 def add_file(pre_notice: PreNotice, data: bytes, filename: str | None,
-             client_id: str, who: User) -> tuple[StatementFile, bool]:
+             client_id: str, who: User | None) -> tuple[StatementFile, bool]:
     """Check and keep one file for a statement of this pre-notice; returns (file, created)."""
     files: list[bytes] = []  # what to store once the row is in
 
@@ -34,7 +34,7 @@ def add_file(pre_notice: PreNotice, data: bytes, filename: str | None,
                              incident_id=pre_notice.incident_id,
                              sha256=hashlib.sha256(data).hexdigest(), media_type=media_type,
                              size=len(data), filename=(filename or "")[:255] or None,
-                             uploaded_by=who.id, uploaded_at=utcnow())
+                             uploaded_by=who.id if who else None, uploaded_at=utcnow())
 
     row, created = idempotent.insert_once(
         StatementFile, client_id, make,

@@ -294,6 +294,14 @@ PUBLIC: dict[tuple[str, str], tuple[str, str]] = {
     ("health.healthz", "GET"): ("/healthz", "liveness: no record"),
     ("static", "GET"): ("/static/css/app.css", "the package's CSS and JS: no record"),
     ("floor.service_worker", "GET"): ("/sw.js", "the tablet's service worker script"),
+    # The candidate's own page: no account; the token and the identity check guard it
+    # (test_candidate_page). Asked here with an unknown token.
+    ("candidate.page", "GET"): ("/c/" + "x" * 43, "a candidate's page: 404 without its token"),
+    ("candidate.check", "POST"): ("", "the identity check of a candidate's page"),
+    ("candidate.statement", "POST"): ("", "a statement sent from a candidate's page"),
+    ("candidate.review", "POST"): ("", "a review request sent from a candidate's page"),
+    ("candidate.photo", "GET"): ("/c/" + "x" * 43 + "/photos/1",
+                                 "a photo's thumbnail on a candidate's page: 404 without it"),
     ("floor.vendor", "GET"): ("/vendor/socket.io/socket.io.esm.min.js",
                               "pinned front-end libraries from node_modules"),
 }

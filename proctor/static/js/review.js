@@ -115,9 +115,26 @@ function alertIncident(payload) {
   beep();
 }
 
+// A statement or a review request (sent from a candidate's page or recorded by staff): named
+// in the same badge, so the chief sees that the candidate has answered.
+function alertAnswer(payload) {
+  if (!(Date.parse(payload.at) > drawnAt)) return;
+  const text = payload.type === "statement_received"
+    ? fmt(T.new_statement, { number: payload.data.number })
+    : fmt(T.new_review_request, { id: payload.data.notice_id });
+  const badge = document.getElementById("alert-badge");
+  badge.textContent = `✉ ${text}`;
+  badge.dataset.answer = payload.type;
+  badge.hidden = false;
+  beep();
+}
+
 let timer = null;
 function onEvent(payload) {
   if (payload.type === "incident_reported") alertIncident(payload);
+  if (payload.type === "statement_received" || payload.type === "review_requested") {
+    alertAnswer(payload);
+  }
   clearTimeout(timer);
   timer = setTimeout(refresh, 200);
 }
