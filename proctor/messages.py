@@ -150,7 +150,6 @@ ZH: dict[str, str] = {
     "posted_at_required": "请写明公告张贴的地点。",
     "statement_waived": "当事人已书面放弃陈述申辩。",
     "statement_window_closed": "已超过陈述申辩的期限。",
-    "witness_required": "放弃陈述申辩须由当事人书面签字，请写明见证人。",
     "statement_text_required": "请填写陈述申辩的内容。",
     "attachment_not_found": "找不到该附件，请先上传。",
     "file_too_large": "文件过大。",

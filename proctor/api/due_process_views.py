@@ -48,7 +48,8 @@ class StatementIn(In):
     received_via: Literal["in_person", "electronic", "post"] = "in_person"
     received_on: IsoDate | None = Field(default=None, description="default: today")
     witness: Short | None = Field(
-        default=None, description="a waiver: who saw the candidate sign it on paper")
+        default=None, description="a waiver: who saw the candidate sign it (the contract's "
+        "`{waived: true}` alone is the candidate's signed waiver as received, `received_via`)")
     attachment_ids: Annotated[list[DbId], Field(max_length=20)] = []
 
     @model_validator(mode="after")

@@ -195,10 +195,6 @@ def check_statement(pre_notice: PreNotice, waiver: bool, text: str, received_on:
         raise ApiError(422, "statement_window_closed",
                        f"the statement window closed on {deadline.isoformat()}", "received_on",
                        {"statement_deadline": deadline.isoformat()})
-    if waiver and not (witness or "").strip():
-        raise ApiError(422, "witness_required",
-                       "a waiver is signed by the candidate on paper: name who saw them sign",
-                       "witness")
     if not waiver and not text.strip():
         raise ApiError(422, "statement_text_required", "the statement has no text", "text")
 
