@@ -180,6 +180,25 @@ LETTER_STEMS = {"decision": "decision-notice", "revised_decision": "revised-deci
                 "review_decision": "review-decision"}
 
 
+def _frozen(c: Collection, object_type: str, letter: Notice | PreNotice, what: str) -> None:
+    """A letter's audit entries belong in the file, and its frozen content must still hash to
+    the SHA-256 recorded at issue (else it is listed in `problems`)."""
+    c.concerns(object_type, letter.id)
+    if hashing.digest(letter.content) != letter.content_sha256:
+        c.problems.append(f"{what}: its content no longer hashes to the SHA-256 recorded at issue")
+
+
+def _pdf_of(render: Callable[..., bytes], view: Callable[[Any], dict[str, Any]], letter: Any,
+            find_font: Callable[[], Any]) -> Callable[[], bytes]:
+    """The letter's PDF, made when `add_letter` asks: the font found in the request (finding it
+    may run fc-list), reportlab in a real thread."""
+    def made() -> bytes:
+        return offload(render, view(letter), find_font(),
+                       author=current_app.config["ISSUING_BODY"])
+
+    return made
+
+
 @source
 def decision_notices(c: Collection) -> None:
     # reportlab loads only when a PDF is asked for
@@ -187,20 +206,8 @@ def decision_notices(c: Collection) -> None:
     from proctor.notices.pdf import render_pdf
 
     notices = scope.rows_of_incident(Notice, c.incident)
-    author = current_app.config["ISSUING_BODY"]
-
-    def pdf_of(notice: Notice) -> Callable[[], bytes]:
-        def render() -> bytes:
-            font = letter_font()  # here, not in the thread: finding it may run fc-list
-            return offload(render_pdf, notice_view(notice), font, author=author)
-
-        return render
-
     for notice in notices:
-        c.concerns("notice", notice.id)
-        if hashing.digest(notice.content) != notice.content_sha256:
-            c.problems.append(f"notice {notice.number}: its content no longer hashes to the "
-                              "SHA-256 recorded at issue")
+        _frozen(c, "notice", notice, f"notice {notice.number}")
         add_letter(c, LETTER_STEMS.get(str(notice.kind), "letter"), notice.number, {
             "id": notice.id, "number": notice.number, "kind": str(notice.kind),
             "supersedes_id": notice.supersedes_id, "superseded_by_id": notice.superseded_by_id,
@@ -212,7 +219,7 @@ def decision_notices(c: Collection) -> None:
                 "method": notice.service_method, "served_on": notice.served_on.isoformat(),
                 "recorded_by": c.user(notice.served_by),
                 "recorded_at": times(notice.service_recorded_at)},
-        }, pdf_of(notice))
+        }, _pdf_of(render_pdf, notice_view, notice, letter_font))
 
 
 @source
@@ -257,20 +264,8 @@ def pre_notices(c: Collection) -> None:
     from proctor.notices.pre_notice_pdf import render_pre_notice_pdf
 
     rows = scope.rows_of_incident(PreNotice, c.incident)
-    author = current_app.config["ISSUING_BODY"]
-
-    def pdf_of(row: PreNotice) -> Callable[[], bytes]:
-        def render() -> bytes:
-            font = letter_font()  # here, not in the thread: finding it may run fc-list
-            return offload(render_pre_notice_pdf, pre_notice_view(row), font, author=author)
-
-        return render
-
     for row in rows:
-        c.concerns("pre_notice", row.id)
-        if hashing.digest(row.content) != row.content_sha256:
-            c.problems.append(f"pre-notice {row.number}: its content no longer hashes to the "
-                              "SHA-256 recorded at issue")
+        _frozen(c, "pre_notice", row, f"pre-notice {row.number}")
         add_letter(c, "pre-notice", row.number, {
             "id": row.id, "number": row.number, "kind": "pre_notice",
             "person_id": row.person_id, "issued_by": c.user(row.issued_by),
@@ -280,7 +275,7 @@ def pre_notices(c: Collection) -> None:
                          "failed": a.failed, "note": a.note, "posted_at": a.posted_at,
                          "recorded_by": c.user(a.recorded_by),
                          "recorded_at": times(a.recorded_at)} for a in row.services],
-        }, pdf_of(row))
+        }, _pdf_of(render_pre_notice_pdf, pre_notice_view, row, letter_font))
     statements = scope.rows_of_incident(Statement, c.incident)
     c.concerns("statement", *(st.id for st in statements))
     c.add_json("statements.json", [{
