@@ -155,6 +155,11 @@ ZH: dict[str, str] = {
     "file_too_large": "文件过大。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
+    # the room record's close-out
+    "closeout_required": "请先填写发出和收回的试卷（或工件）数量，再签署考场记录。",
+    "unexplained_discrepancy": "考场记录中还有未说明的异常，请逐项填写说明后再签署。",
+    "unknown_discrepancy": "考场记录中没有这一项异常，请刷新页面后再填写说明。",
+    "record_signed": "考场记录已有监考员签署，不能再修改；如需补充，请在考场日志中记录。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -174,6 +179,7 @@ FIELDS_ZH: dict[str, str] = {
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
+    "handed_out": "发出数量", "collected": "收回数量", "discrepancy": "异常项",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

@@ -130,11 +130,12 @@ def room_record(sitting: Sitting, room: Room,
     content = records.record(room, subject)
     who = access.user()
     signed = records.signoffs(room, subject)
+    shown = records.printed(content, signed, sitting, subject)
+    invigilator = (who.role == Role.INVIGILATOR
+                   and who.username in {i["username"] for i in content["invigilators"]})
     return render_template(
         "floor/record.html", sitting=sitting, room=room, subject=subject,
         record=content, hash=records.record_hash(content), signoffs=signed,
-        shown=records.printed(content, signed, sitting, subject), lang=current_language(),
-        closed=records.is_closed(room, subject),
-        may_sign=who.role == Role.INVIGILATOR
-        and who.username in {i["username"] for i in content["invigilators"]}
-        and who.username not in {s["username"] for s in signed})
+        shown=shown, lang=current_language(), closed=records.is_closed(room, subject),
+        may_sign=invigilator and who.username not in {s["username"] for s in signed},
+        may_edit=invigilator and not signed, closeout_by=shown["closeout_by"])

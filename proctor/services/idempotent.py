@@ -16,7 +16,16 @@ from sqlalchemy.exc import IntegrityError
 
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import CandidateWarning, Incident, Role, Room, RoomLogEntry, SeizedItem
+from proctor.models import (
+    CandidateWarning,
+    DiscrepancyExplanation,
+    Incident,
+    Role,
+    Room,
+    RoomCloseout,
+    RoomLogEntry,
+    SeizedItem,
+)
 from proctor.services import access
 
 T = TypeVar("T")
@@ -38,7 +47,7 @@ def may_see(record: object) -> bool:
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)
-    if isinstance(record, RoomLogEntry):
+    if isinstance(record, RoomLogEntry | RoomCloseout | DiscrepancyExplanation):
         room = db.session.get(Room, record.room_id)
         return room is not None and may_see_room(room.sitting_id, room.id)
     incident_id = getattr(record, "incident_id", None)

@@ -10,7 +10,7 @@ from proctor.models import Room, RoomLogEntry, Subject, User
 from proctor.services import audit, idempotent
 
 KINDS = ("subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
-         "evacuation", "equipment_fault", "other")
+         "evacuation", "equipment_fault", "misprint", "power_cut", "other")
 
 
 def add_entry(room: Room, kind: str, note: str | None, subject: Subject | None,

@@ -13,14 +13,13 @@ from typing import Any
 from sqlalchemy.orm import selectinload
 
 import incidents as rules
-from proctor import hashing
+from proctor import hashing, publisher
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
     Attendance,
     AttendanceStatus,
     Candidate,
-    CandidateSubject,
     CandidateWarning,
     Incident,
     IncidentParty,
@@ -33,35 +32,24 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit, idempotent
-
-
-def _candidates(room: Room, subject: Subject) -> list:  # type: ignore[type-arg]
-    return list(db.session.execute(
-        db.select(SeatAssignment.seat_no, Candidate)
-        .join(Candidate, Candidate.id == SeatAssignment.candidate_id)
-        .join(CandidateSubject, CandidateSubject.candidate_id == Candidate.id)
-        .where(SeatAssignment.room_id == room.id, CandidateSubject.subject_id == subject.id)
-        .order_by(SeatAssignment.seat_no)).all())
-
-
-UNRECORDED = "unrecorded"  # a seated candidate whose attendance nobody recorded
+from proctor.services import audit, closeout, discrepancies, idempotent
+from proctor.services.closeout import UNRECORDED
 
 
 def record(room: Room, subject: Subject) -> dict[str, Any]:
-    """Everything the paper form holds, from the database."""
-    seated = _candidates(room, subject)
-    marks = {row.candidate_id: row for row in db.session.scalars(db.select(Attendance).where(
-        Attendance.subject_id == subject.id,
-        Attendance.candidate_id.in_([c.id for _, c in seated])))}
-    counts = {"expected": len(seated), "present": 0, "late": 0, "absent": 0, UNRECORDED: 0}
-    absentees = []
-    for seat_no, candidate in seated:
-        status = marks[candidate.id].status if candidate.id in marks else UNRECORDED
-        counts[status] += 1
+    """Everything the paper form holds, from the database: the counts, the close-out figures,
+    the late arrivals with their times, and every discrepancy with its explanation."""
+    found, seated = closeout.facts(room, subject)
+    counts = dict(found.counts)
+    absentees, late = [], []
+    for seat_no, candidate, mark in seated.values():
+        status = mark.status if mark else UNRECORDED
         if status in {AttendanceStatus.ABSENT, UNRECORDED}:
             absentees.append({"seat_no": seat_no, "ticket_no": candidate.ticket_no,
                               "name": candidate.person.name, "status": status})
+        if status == AttendanceStatus.LATE:
+            late.append({"seat_no": seat_no, "ticket_no": candidate.ticket_no,
+                         "name": candidate.person.name, "at": _late_at(found, candidate, mark)})
     return {
         "room": {"id": room.id, "name": room.name}, "subject": {
             "code": subject.code, "name": subject.name, "starts_at": subject.starts_at.isoformat(),
@@ -77,7 +65,17 @@ def record(room: Room, subject: Subject) -> dict[str, Any]:
                                        .where(CandidateWarning.room_id == room.id,
                                               CandidateWarning.subject_id == subject.id)) or 0,
         "incidents": _incidents(room, subject),
+        "closeout": closeout.figures(closeout.latest(room, subject)),
+        "late": late,
+        "discrepancies": closeout.explained(room, subject, discrepancies.find(found)),
     }
+
+
+def _late_at(found: discrepancies.Facts, candidate: Candidate, mark: Attendance) -> str:
+    """When the late arrival was first recorded as such (the audit log), else the mark's time."""
+    seat = next(s for s in found.seated if s.ticket_no == candidate.ticket_no)
+    first = next((m.at for m in seat.marks if m.status == AttendanceStatus.LATE), None)
+    return first or mark.recorded_at.isoformat()
 
 
 def _incidents(room: Room, subject: Subject) -> list[dict[str, Any]]:
@@ -134,6 +132,9 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
     in venue time), staff names without role words, and each incident's rule and, once
     confirmed, its sanction in words from the engine (both languages; the page picks one)."""
     book = rules.default_rulebook()
+    names = staff_names({m["by"] for d in content.get("discrepancies", [])
+                         for m in d["facts"].get("marks", [])}
+                        | {(content.get("closeout") or {}).get("recorded_by") or ""})
 
     def when(value: str | None) -> datetime | None:
         return datetime.fromisoformat(value) if value else None
@@ -150,9 +151,27 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
                           "reminded_at": when(reminder["at"]) if reminder else None})
     return {"invigilators": [bare_name(p["name"]) for p in content["invigilators"]],
             "log": [{**e, "at": when(e["at"])} for e in content["log"]],
+            "late": [{**c, "at": when(c["at"])} for c in content.get("late", [])],
+            "discrepancies": [{**d, "marks": [{**m, "name": names.get(m["by"], m["by"]),
+                                                "at": when(m["at"])}
+                                               for m in d["facts"].get("marks", [])],
+                               "explanation": {
+                **d["explanation"], "name": bare_name(d["explanation"]["name"]),
+                "at": when(d["explanation"]["at"])} if d["explanation"] else None}
+                for d in content.get("discrepancies", [])],
+            "closeout_at": when((content.get("closeout") or {}).get("recorded_at")),
+            "closeout_by": names.get((content.get("closeout") or {}).get("recorded_by"), ""),
             "incidents": incidents,
             "signoffs": [{**s, "name": bare_name(s["name"]), "signed_at": when(s["signed_at"])}
                          for s in signed]}
+
+
+def staff_names(usernames: set[str]) -> dict[str, str]:
+    """Usernames as the paper prints them: the name without its role word."""
+    if not usernames:
+        return {}
+    return {u.username: bare_name(u.display_name) for u in db.session.scalars(
+        db.select(User).where(User.username.in_(sorted(usernames))))}
 
 
 def record_hash(content: dict[str, Any]) -> str:
@@ -182,16 +201,34 @@ def is_closed(room: Room, subject: Subject) -> bool:
 
 
 def sign_off(room: Room, subject: Subject, who: User) -> RoomRecordSignoff:
-    """The invigilator signs the record as it stands; signing twice changes nothing."""
+    """The invigilator signs the record as it stands; signing twice changes nothing. Not before
+    the close-out figures are in (409 closeout_required) and every discrepancy is explained
+    (409 unexplained_discrepancy, listing those that are not)."""
     if who.id not in {u.id for u in invigilators(room)}:
         raise ApiError(403, "not_an_invigilator_of_this_room",
                        "Only the room's invigilators sign its record.")
     row, created = idempotent.insert_unique(
         lambda: db.session.scalar(db.select(RoomRecordSignoff).filter_by(
             room_id=room.id, subject_id=subject.id, user_id=who.id)),
-        lambda: RoomRecordSignoff(room_id=room.id, subject_id=subject.id, user_id=who.id,
-                                  record_hash=record_hash(record(room, subject))))
+        lambda: _signoff(room, subject, who))
     if created:
         audit.record("room_record_signed", "room", room.id, subject=subject.code,
                      record_hash=row.record_hash)
+        publisher.publish("room_record_signed", room.sitting_id, room.id, {
+            "subject": subject.code, "record_hash": row.record_hash})
     return row
+
+
+def _signoff(room: Room, subject: Subject, who: User) -> RoomRecordSignoff:
+    content = record(room, subject)
+    if content["closeout"] is None:
+        raise ApiError(409, "closeout_required", "Enter the papers handed out and collected "
+                       "before signing the record off.")
+    still_open = closeout.unexplained(content["discrepancies"])
+    if still_open:
+        raise ApiError(409, "unexplained_discrepancy",
+                       f"{len(still_open)} discrepancies are not explained yet: "
+                       + ", ".join(d["key"] for d in still_open),
+                       extra={"discrepancies": still_open})
+    return RoomRecordSignoff(room_id=room.id, subject_id=subject.id, user_id=who.id,
+                             record_hash=record_hash(content))

@@ -197,6 +197,7 @@ def _records(w: World, users) -> None:
         w.ids[key] = entry.id
         w.markers += [Marker(f"Log-{key}-zq", {(sitting_key, room)}),
                       Marker(f"cid-{key}-zq", {(sitting_key, room)})]
+    _closeouts(w, users)
     decide_incident(i_a, "confirm", None, None, users["chief"])
     decide_incident(i_cs, "confirm", None, None, users["chief2"])
     notice, = appeals.issue_notices(i_a, None, users["chief"])
@@ -205,6 +206,24 @@ def _records(w: World, users) -> None:
     w.ids["nA"], w.ids["rvA"] = notice.id, review.id
     w.markers.append(Marker("Grounds-A-zq", {("s1", "A")}))
     _proposal(w, users)
+
+
+def _closeouts(w: World, users) -> None:
+    """Rooms A and B of sitting 1 counted their theory papers and explained a discrepancy."""
+    from proctor.extensions import db
+    from proctor.models import Room
+    from proctor.services import closeout
+    from proctor.services.sittings import subject_by_code
+
+    theory = subject_by_code(w.ids["s1_sitting"], "theory")
+    for key, room, ticket, who in (("A", "A", "A3", "inv1"), ("B", "B", "B2", "inv3")):
+        where = db.session.get(Room, w.ids[f"room_{room}"])
+        row, _ = closeout.record_closeout(where, theory, 3, 2, f"cid-coA{key}-zq", users[who])
+        explained, _ = closeout.explain(where, theory, f"unrecorded:{ticket}", f"Expl-{key}-zq",
+                                        f"cid-exp{key}-zq", users[who])
+        w.ids[f"co{key}"], w.ids[f"exp{key}"] = row.id, explained.id
+        w.markers += [Marker(f"Expl-{key}-zq", {("s1", room)}),
+                      Marker(f"cid-exp{key}-zq", {("s1", room)})]
 
 
 def _proposal(w: World, users) -> None:

@@ -79,6 +79,12 @@ def test_room_record_and_sign_off(make_sitting, auth, make_incident):
     assert [a["status"] for a in record["absentees"]] == ["absent", "unrecorded"]
     assert [e["kind"] for e in record["log"]] == ["subject_started"]
     assert record["incidents"][0]["rule_code"] == "T2.1" and record["closed"] is False
+    assert inv1.post(url + "/signoff").status_code == 409  # the papers are not counted yet
+    inv1.put(url + "/closeout", json={"client_id": cid(), "handed_out": 1, "collected": 1})
+    assert inv1.post(url + "/explanations", json={
+        "client_id": cid(), "discrepancy": f"unrecorded:{s['tickets'][4]}",
+        "text": "缺考，漏记"}).status_code == 201
+    record = inv1.get(url).get_json()
     first = inv1.post(url + "/signoff")
     assert first.status_code == 200 and first.get_json()["closed"] is False
     assert first.get_json()["record_hash"] == record["hash"]

@@ -4,6 +4,7 @@ One module per area; everything is importable from here.
 """
 
 from proctor.api.schemas.accounts import *  # noqa: F403
+from proctor.api.schemas.closeout import *  # noqa: F403
 from proctor.api.schemas.common import *  # noqa: F403
 from proctor.api.schemas.evidence import *  # noqa: F403
 from proctor.api.schemas.floor import *  # noqa: F403

@@ -139,7 +139,7 @@ class DecisionIn(In):
 class RoomLogIn(In):
     client_id: ClientId
     kind: Literal["subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
-                  "evacuation", "equipment_fault", "other"]
+                  "evacuation", "equipment_fault", "misprint", "power_cut", "other"]
     note: Note | None = None
     subject: Code | None = None
     observed_at: AwareDatetime

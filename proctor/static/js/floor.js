@@ -54,7 +54,7 @@ function render() {
 function logButtons() {
   const note = document.getElementById("log-note");
   const kinds = ["subject_started", "subject_ended", "rules_read", "late_arrival", "illness",
-                 "evacuation", "equipment_fault", "other"];
+                 "evacuation", "equipment_fault", "misprint", "power_cut", "other"];
   document.getElementById("log-buttons").replaceChildren(...kinds.map((kind) =>
     el("button.button", { type: "button", dataset: { kind }, onclick: () => {
       const text = note.value.trim();
