@@ -118,7 +118,6 @@ def test_printed_room_record_notice_and_receipt(tablets, tmp_path):
         "rule_code": "T1.2", "observed_at": venue_moment(9, 35).isoformat()})
     api(inv.page, base, "post", f"/api/v1/warnings/{warning['id']}/outcome",
         {"outcome": "refused"})
-    api(inv.page, base, "post", f"/api/v1/sittings/1/rooms/{room_a}/record/theory/signoff")
     notice = issue_notice(chief, made["id"])
     api(chief.page, base, "post", f"/api/v1/notices/{notice['id']}/service",
         {"method": "in_person", "served_on": notice["issued_on"]})
