@@ -152,18 +152,25 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
     return {"invigilators": [bare_name(p["name"]) for p in content["invigilators"]],
             "log": [{**e, "at": when(e["at"])} for e in content["log"]],
             "late": [{**c, "at": when(c["at"])} for c in content.get("late", [])],
-            "discrepancies": [{**d, "marks": [{**m, "name": names.get(m["by"], m["by"]),
-                                                "at": when(m["at"])}
-                                               for m in d["facts"].get("marks", [])],
-                               "explanation": {
-                **d["explanation"], "name": bare_name(d["explanation"]["name"]),
-                "at": when(d["explanation"]["at"])} if d["explanation"] else None}
-                for d in content.get("discrepancies", [])],
+            "discrepancies": [_shown_discrepancy(d, names)
+                              for d in content.get("discrepancies", [])],
             "closeout_at": when((content.get("closeout") or {}).get("recorded_at")),
             "closeout_by": names.get((content.get("closeout") or {}).get("recorded_by"), ""),
             "incidents": incidents,
             "signoffs": [{**s, "name": bare_name(s["name"]), "signed_at": when(s["signed_at"])}
                          for s in signed]}
+
+
+def _shown_discrepancy(d: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A discrepancy as the paper prints it: each check-in and the explanation with the name
+    of who made it and its time as a datetime (printed in venue time)."""
+    explanation = d["explanation"]
+    return {**d, "marks": [{**m, "name": names.get(m["by"], m["by"]),
+                            "at": datetime.fromisoformat(m["at"])}
+                           for m in d["facts"].get("marks", [])],
+            "explanation": {**explanation, "name": bare_name(explanation["name"]),
+                            "at": datetime.fromisoformat(explanation["at"])}
+            if explanation else None}
 
 
 def staff_names(usernames: set[str]) -> dict[str, str]:
