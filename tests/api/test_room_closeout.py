@@ -274,3 +274,22 @@ def test_the_page_shows_counts_discrepancies_explanations_and_venue_times(room, 
         assert words in text, words
     assert "01:20" not in text and "UTC" not in text
     assert 'id="closeout-form"' in html and 'class="explain no-print"' in html
+
+
+def test_the_other_tablet_of_the_room_hears_the_counts_live(room, app, auth):
+    from proctor.extensions import socketio
+
+    tablet_b = socketio.test_client(app, flask_test_client=room["inv2"].raw)
+    other_room = socketio.test_client(app, flask_test_client=auth.login("inv3").raw)
+    for client in (tablet_b, other_room):
+        assert client.is_connected()
+        client.get_received()
+    room["inv1"].put(room["base"] + "/closeout", json={"client_id": cid(), "handed_out": 2,
+                                                       "collected": 2})
+    room["inv1"].post(room["base"] + "/explanations", json={
+        "client_id": cid(), "discrepancy": f"unrecorded:{room['t5']}", "text": "缺考漏记"})
+    heard = [(e["name"], e["args"][0]["data"]) for e in tablet_b.get_received()]
+    assert [name for name, _ in heard] == ["closeout_recorded", "discrepancy_explained"]
+    assert heard[0][1]["handed_out"] == 2 and heard[0][1]["subject"] == "theory"
+    assert heard[1][1]["note"] == "缺考漏记"
+    assert other_room.get_received() == []

@@ -83,6 +83,8 @@ def test_closeout_refuses_then_signs_off_and_prints(tablets, tmp_path):
     refusal = a.page.inner_text("#closeout-message")
     assert "未说明" in refusal and not ENGLISH.search(refusal), refusal
     assert a.page.locator("li.discrepancy.refused").count() == 3
+    screen = a.page.inner_text("main")
+    assert not ENGLISH.search(screen) and "null" not in screen, ENGLISH.search(screen)
     a.check_layout()
     a.shoot("closeout-refused")
     assert a.page.get_attribute("article.room-record", "data-closed") == "0"
