@@ -36,7 +36,7 @@ def pdf_text(pdf: Path) -> str:
                           text=True, check=True).stdout
 
 
-def test_closeout_refuses_then_signs_off_and_prints(tablets, tmp_path):
+def test_closeout_refuses_then_signs_off_and_prints(tablets):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is missing: apt-get install poppler-utils")
     a, b = tablets("inv1"), tablets("inv2")
@@ -111,10 +111,10 @@ def test_closeout_refuses_then_signs_off_and_prints(tablets, tmp_path):
     record = api(a.page, base, "get", f"/api/v1/sittings/1/rooms/{room}/record/theory")
     late_at = datetime.fromisoformat(record["late"][0]["at"]).astimezone(VENUE)
     a.page.emulate_media(media="print")
-    pdf = tmp_path / "record.pdf"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pdf = SCREENSHOTS / "closeout-record-a4.pdf"   # kept to read again
     a.page.pdf(path=str(pdf), format="A4", print_background=True)
     text = pdf_text(pdf)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf),
                     str(SCREENSHOTS / "closeout-record-a4")], check=True)
     for words in ("发出试卷", "收回试卷", "交卷清点与异常说明", *texts.values(),
