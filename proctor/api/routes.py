@@ -9,6 +9,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     auth_views,
     bp,
     case_file_views,
+    conduct_views,
     deadline_views,
     due_process_views,
     evidence_views,

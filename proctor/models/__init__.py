@@ -17,6 +17,7 @@ from proctor.models.accounts import (
 from proctor.models.appeals import LetterKind, Notice, ReviewRequest, ReviewStatus
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.candidate_links import CandidateLink
+from proctor.models.conduct import ConductFile, ConductNotice, ConductRecord, ConductStatus
 from proctor.models.due_process import (
     PreNotice,
     PreNoticeService,
@@ -49,6 +50,7 @@ from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
     "CandidateLink",
+    "ConductFile", "ConductNotice", "ConductRecord", "ConductStatus",
     "EVERYONE",
     "FLOOR_STAFF",
     "MANAGERS",
