@@ -156,7 +156,7 @@ ZH: dict[str, str] = {
     # conduct of staff and training bodies
     "conduct_record_not_found": "找不到该工作人员或培训机构违纪违规记录。",
     "unknown_conduct_code": "没有这个工作人员或培训机构违纪违规代码。",
-    "code_not_for_subject": "该代码不适用于此类对象（S 类适用于工作人员，B 类适用于培训机构）。",
+    "code_not_for_subject": "该违纪违规代码不适用于此类对象：工作人员与培训机构的代码各不相同。",
     "staff_required": "请注明工作人员：账号，或姓名和证件号码。",
     "staff_given_twice": "请以账号或以姓名和证件号码注明工作人员，二者择一。",
     "staff_on_training_body": "培训机构的记录不注明工作人员。",

@@ -29,7 +29,6 @@ from proctor.errors import ApiError
 from proctor.i18n import current_language
 from proctor.models import ConductRecord, Role
 from proctor.services import access, conduct, evidence_store, scope
-from proctor.services.accounts import username_of
 from proctor.services.sittings import all_sittings, venue_zone
 
 bp = Blueprint("conduct", __name__, url_prefix="/authority/conduct")
@@ -94,7 +93,7 @@ def record(record: ConductRecord):  # type: ignore[no-untyped-def]
     return _private(make_response(render_template(
         "authority/conduct_record.html", r=record, code=code, lang=current_language(),
         subject=conduct.subject_part(record), duties=DUTIES, boot=boot,
-        notice=conduct.notice_of(record), name=username_of,
+        notice=conduct.notice_of(record), name=conduct.display_name,
         may_decide=conduct.may_decide(record, access.user()),
         sitting=access.get_sitting(record.sitting_id) if record.sitting_id else None)))
 

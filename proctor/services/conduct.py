@@ -362,6 +362,12 @@ def subject_part(record: ConductRecord) -> dict[str, Any]:
             "username": user.username if user else None, "duty": record.staff_duty}
 
 
+def display_name(user_id: int | None) -> str:
+    """The name a page shows for an account: its display name, else its username."""
+    user = db.session.get(User, user_id) if user_id else None
+    return (user.display_name or user.username) if user else ""
+
+
 # -- lists ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Filter:

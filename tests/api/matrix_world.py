@@ -81,7 +81,8 @@ def image(kind: str = ".jpg", seed: int = 0) -> bytes:
 def _users() -> dict[str, Any]:
     from proctor.services.accounts import create_user
 
-    roles = {"body": "authority", "body2": "authority", "chief": "chief", "chief2": "chief", "inv1": "invigilator",
+    roles = {"body": "authority", "body2": "authority", "chief": "chief", "chief2": "chief",
+             "inv1": "invigilator",
              "inv2": "invigilator", "inv3": "invigilator", "inv4": "invigilator",
              "victim": "invigilator"}
     return {name: create_user(name, role, PASSWORD) for name, role in roles.items()}

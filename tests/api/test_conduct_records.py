@@ -243,6 +243,11 @@ def test_who_may_call_what(world):
                       data={"file": (io.BytesIO(photo(3)), "p.jpg")},
                       content_type="multipart/form-data").status_code == 201
     assert chief2.get(URL).get_json() == []
+    replay = chief2.post(URL, json=staff_body(s["id"], client_id=mine["client_id"],
+                                              staff_username="inv3"))
+    assert replay.status_code == 403 and "Conduct" not in replay.get_data(as_text=True)
+    error(body.post(URL, json=staff_body(s["id"], client_id=mine["client_id"],
+                                         staff_username="inv3")), 409, "client_id_conflict")
     error(chief2.get(f"{URL}/{mine['id']}"), 403, "forbidden")
     error(chief2.post(URL, json=staff_body(s["id"], staff_username="inv3")), 403, "forbidden")
     error(chief.post(URL, json=staff_body(None, staff_username="inv3")), 422, "sitting_required")

@@ -15,10 +15,7 @@ if (fileForm) {
   const message = document.getElementById("file-message");
   const input = fileForm.elements.file;
   let key = clientId();
-  input.addEventListener("change", () => {
-    key = clientId();
-    document.getElementById("file-name").textContent = input.files[0]?.name ?? "";
-  });
+  input.addEventListener("change", () => { key = clientId(); });
   onSubmit(fileForm, async () => {
     clearMessage(message, fileForm);
     const form = new FormData();
