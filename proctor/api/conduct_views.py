@@ -20,7 +20,7 @@ from proctor.api.spec import endpoint, validation_failed
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import MANAGERS, THE_BODY, ConductFile, ConductNotice, ConductRecord
-from proctor.services import access, conduct, scope
+from proctor.services import access, conduct, conduct_letters, scope
 from proctor.services.accounts import username_of
 from proctor.services.evidence import server_client_id
 
@@ -130,7 +130,7 @@ def notice_out(row: ConductNotice) -> ConductNoticeOut:
 
 def record_out(row: ConductRecord) -> ConductOut:
     from_codes = conduct.conduct_codes().get(row.code)
-    letter = conduct.notice_of(row)
+    letter = conduct_letters.notice_of(row)
     return ConductOut(
         id=row.id, client_id=row.client_id, subject_kind=row.subject_kind,
         subject=conduct.subject_part(row), sitting_id=row.sitting_id, code=row.code,
@@ -228,6 +228,6 @@ def post_conduct_evidence(record: ConductRecord):  # type: ignore[no-untyped-def
           tag="conduct", responses={201: ConductNoticeOut, 200: ConductNoticeOut},
           roles=THE_BODY, load=scope.conduct_record())
 def post_conduct_notice(record: ConductRecord):  # type: ignore[no-untyped-def]
-    letter, created = conduct.issue_notice(record, access.user())
+    letter, created = conduct_letters.issue_notice(record, access.user())
     db.session.commit()
     return notice_out(letter), 201 if created else 200

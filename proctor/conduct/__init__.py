@@ -28,7 +28,7 @@ from proctor.conduct.letter import DUTIES, letter_view
 from proctor.errors import ApiError
 from proctor.i18n import current_language
 from proctor.models import ConductRecord, Role
-from proctor.services import access, conduct, evidence_store, scope
+from proctor.services import access, conduct, conduct_letters, evidence_store, scope
 from proctor.services.sittings import all_sittings, venue_zone
 
 bp = Blueprint("conduct", __name__, url_prefix="/authority/conduct")
@@ -72,7 +72,7 @@ def index():  # type: ignore[no-untyped-def]
     return _private(make_response(render_template(
         "authority/conduct_list.html", rows=rows, given=given, codes=conduct_codes(),
         lang=current_language(), subject=conduct.subject_part, duties=DUTIES,
-        notice_of=conduct.notice_of)))
+        notice_of=conduct_letters.notice_of)))
 
 
 @bp.get("/new")
@@ -93,7 +93,7 @@ def record(record: ConductRecord):  # type: ignore[no-untyped-def]
     return _private(make_response(render_template(
         "authority/conduct_record.html", r=record, code=code, lang=current_language(),
         subject=conduct.subject_part(record), duties=DUTIES, boot=boot,
-        notice=conduct.notice_of(record), name=conduct.display_name,
+        notice=conduct_letters.notice_of(record), name=conduct.display_name,
         may_decide=conduct.may_decide(record, access.user()),
         sitting=access.get_sitting(record.sitting_id) if record.sitting_id else None)))
 
@@ -118,7 +118,7 @@ def file(record: ConductRecord, fid: int, variant: str):  # type: ignore[no-unty
 @bp.get("/<int:rid>/notice")
 @scope.loads(scope.conduct_record())
 def notice(record: ConductRecord):  # type: ignore[no-untyped-def]
-    letter = conduct.require_notice(record)
+    letter = conduct_letters.require_notice(record)
     return _private(make_response(render_template(
         "authority/conduct_notice.html", n=letter_view(letter), record=record)))
 
@@ -130,7 +130,7 @@ def notice_pdf(record: ConductRecord):  # type: ignore[no-untyped-def]
     from proctor.conduct.pdf import render_conduct_pdf
     from proctor.notices.fonts import letter_font
 
-    letter = conduct.require_notice(record)
+    letter = conduct_letters.require_notice(record)
     font = letter_font()
     body = offload(render_conduct_pdf, letter_view(letter), font,
                    author=current_app.config["ISSUING_BODY"])

@@ -215,7 +215,7 @@ def _conduct(w: World, users) -> None:
     from datetime import UTC, datetime
 
     from incidents.conduct import ConductSubject
-    from proctor.services import conduct
+    from proctor.services import conduct, conduct_letters
 
     observed = datetime(2025, 6, 28, 2, 5, tzinfo=UTC)
     staff = conduct.Subject(ConductSubject.STAFF, user=users["inv1"], name="inv1",
@@ -229,7 +229,7 @@ def _conduct(w: World, users) -> None:
                                       description="Conduct-B-zq", observed_at=observed,
                                       sitting=None, who=users["body"])
     conduct.decide(other, "confirm", "Measure-B-zq", "Reasons-B-zq", users["body2"])
-    conduct.issue_notice(other, users["body2"])
+    conduct_letters.issue_notice(other, users["body2"])
     w.ids.update(cdA=record.id, cfA=row.id, cdB=other.id)
     in_s1, body_only = {("s1", "*")}, {("body", "-")}
     w.markers += [Marker("Conduct-A-zq", in_s1), Marker("cid-cdA-zq", in_s1),
