@@ -30,8 +30,17 @@ def jpeg() -> bytes:
     return cv2.imencode(".jpg", pixels)[1].tobytes()
 
 
+# Every page keeps to its Content-Security-Policy: no violation, no script error.
+LISTEN_JS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+"""
+
+
 def shoot(tablet: Tablet, name: str) -> None:
     tablet.page.evaluate("window.scrollTo(0, 0)")
+    assert tablet.page.evaluate("() => window.__violations") == [], tablet.page.url
     tablet.shoot(name)
 
 
@@ -42,6 +51,12 @@ def no_english(text: str) -> None:
 
 def test_record_attach_decide_and_issue_through_the_pages(tablet: Tablet) -> None:
     page = tablet.page
+    errors: list[str] = []
+    page.context.add_init_script(LISTEN_JS)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(f"{m.text} {m.location.get('url')}")
+            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
+            else None)
     tablet.login("authority")
     second = f"body{tablet.size.replace('x', '')}"
     tablet.open("/authority/")
@@ -129,3 +144,4 @@ def test_record_attach_decide_and_issue_through_the_pages(tablet: Tablet) -> Non
     assert "Did not perform exam duties as required" in page.inner_text("main")
     tablet.check_layout()
     shoot(tablet, "conduct-record-en")
+    assert errors == []
