@@ -17,6 +17,7 @@ from proctor.auth.sessions import init_login
 from proctor.authority import bp as authority_bp
 from proctor.candidate import bp as candidate_bp
 from proctor.cli import register as register_cli
+from proctor.conduct import bp as conduct_bp
 from proctor.database import configure_engine
 from proctor.errors import install as install_errorhandlers
 from proctor.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(floor_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(authority_bp)
+    app.register_blueprint(conduct_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(candidate_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -153,6 +153,24 @@ ZH: dict[str, str] = {
     "statement_text_required": "请填写陈述申辩的内容。",
     "attachment_not_found": "找不到该附件，请先上传。",
     "file_too_large": "文件过大。",
+    # conduct of staff and training bodies
+    "conduct_record_not_found": "找不到该工作人员或培训机构违纪违规记录。",
+    "unknown_conduct_code": "没有这个工作人员或培训机构违纪违规代码。",
+    "code_not_for_subject": "该违纪违规代码不适用于此类对象：工作人员与培训机构的代码各不相同。",
+    "staff_required": "请注明工作人员：账号，或姓名和证件号码。",
+    "staff_given_twice": "请以账号或以姓名和证件号码注明工作人员，二者择一。",
+    "staff_on_training_body": "培训机构的记录不注明工作人员。",
+    "training_body_required": "请填写培训机构名称。",
+    "training_body_on_staff": "工作人员的记录不填写培训机构。",
+    "sitting_required": "主考只能记录本人负责场次的情况，请选择场次。",
+    "not_staff_of_sitting": "该账号不是本场次的工作人员。",
+    "own_conduct": "不能记录或处理关于本人的违纪违规记录。",
+    "measure_required": "确认违纪违规须写明处理措施。",
+    "measure_not_applicable": "不予认定的记录不写处理措施。",
+    "conduct_reasons_required": "请写明处理的理由。",
+    "not_confirmed": "只有已确认的记录才能制发处理通知书。",
+    "conduct_file_not_found": "该记录没有这个附件。",
+    "conduct_notice_not_found": "该记录尚未制发处理通知书。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
     # the room record's close-out
@@ -180,6 +198,9 @@ FIELDS_ZH: dict[str, str] = {
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
     "handed_out": "发出数量", "collected": "收回数量", "discrepancy": "异常项",
+    "staff_username": "工作人员账号", "staff_name": "工作人员姓名",
+    "staff_id_number": "工作人员证件号码", "staff_duty": "工作职责", "measure": "处理措施",
+    "subject_kind": "对象类别", "sitting_id": "场次",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

@@ -10,6 +10,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     bp,
     case_file_views,
     closeout_views,
+    conduct_views,
     deadline_views,
     due_process_views,
     evidence_views,

@@ -18,6 +18,7 @@ from proctor.models.appeals import LetterKind, Notice, ReviewRequest, ReviewStat
 from proctor.models.audit import AuditEntry, AuditHead
 from proctor.models.candidate_links import CandidateLink
 from proctor.models.closeout import DiscrepancyExplanation, RoomCloseout
+from proctor.models.conduct import ConductFile, ConductNotice, ConductRecord, ConductStatus
 from proctor.models.due_process import (
     PreNotice,
     PreNoticeService,
@@ -51,6 +52,7 @@ from proctor.models.sittings import Room, Sitting, Subject
 __all__ = [
     "CandidateLink",
     "DiscrepancyExplanation", "RoomCloseout",
+    "ConductFile", "ConductNotice", "ConductRecord", "ConductStatus",
     "EVERYONE",
     "FLOOR_STAFF",
     "MANAGERS",

@@ -24,6 +24,7 @@ from proctor.models import (
     Acknowledgement,
     Candidate,
     CandidateWarning,
+    ConductRecord,
     Evidence,
     Incident,
     Notice,
@@ -34,7 +35,7 @@ from proctor.models import (
     Sitting,
     User,
 )
-from proctor.services import access
+from proctor.services import access, conduct
 from proctor.services.floor import room_of
 from proctor.services.incidents import RECORD
 from proctor.services.people import candidate_by_ticket
@@ -54,6 +55,7 @@ _NOT_FOUND: dict[type, tuple[str, str]] = {
     Notice: ("notice_not_found", "notice"),
     ReviewRequest: ("review_not_found", "review"),
     PreNotice: ("pre_notice_not_found", "pre-decision notice"),
+    ConductRecord: ("conduct_record_not_found", "conduct record"),
 }
 
 
@@ -271,3 +273,9 @@ def account() -> PathLoader:
         return {"user": user}
 
     return PathLoader(objects)
+
+
+def conduct_record() -> PathLoader:
+    """`<rid>` of `/conduct-records/`: a record of staff or training-body conduct, for the
+    evaluation body and the chief examiner who reported it (see `services.conduct.may_see`)."""
+    return PathLoader(lambda rid: {"record": conduct.require_visible(load(ConductRecord, rid))})

@@ -28,7 +28,7 @@ def add_file(pre_notice: PreNotice, data: bytes, filename: str | None,
     files: list[bytes] = []  # what to store once the row is in
 
     def make() -> StatementFile:
-        media_type, copies = _checked(data)
+        media_type, copies = checked_upload(data)
         files.extend(copies)
         return StatementFile(client_id=client_id, pre_notice_id=pre_notice.id,
                              incident_id=pre_notice.incident_id,
@@ -52,8 +52,10 @@ def add_file(pre_notice: PreNotice, data: bytes, filename: str | None,
     return row, created
 
 
-def _checked(data: bytes) -> tuple[str, list[bytes]]:
-    """The media type and the bytes to store: the original (and, for a photo, its copies)."""
+def checked_upload(data: bytes) -> tuple[str, list[bytes]]:
+    """The media type and the bytes to store: the original (and, for a photo, its copies).
+    A photo (JPEG, PNG, WebP) or a PDF, else 415/422 as the evidence intake answers; the
+    conduct records take their files through here too."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if data.startswith(PDF_MAGIC):
         if len(data) > limit:

@@ -81,7 +81,8 @@ def image(kind: str = ".jpg", seed: int = 0) -> bytes:
 def _users() -> dict[str, Any]:
     from proctor.services.accounts import create_user
 
-    roles = {"body": "authority", "chief": "chief", "chief2": "chief", "inv1": "invigilator",
+    roles = {"body": "authority", "body2": "authority", "chief": "chief", "chief2": "chief",
+             "inv1": "invigilator",
              "inv2": "invigilator", "inv3": "invigilator", "inv4": "invigilator",
              "victim": "invigilator"}
     return {name: create_user(name, role, PASSWORD) for name, role in roles.items()}
@@ -206,6 +207,36 @@ def _records(w: World, users) -> None:
     w.ids["nA"], w.ids["rvA"] = notice.id, review.id
     w.markers.append(Marker("Grounds-A-zq", {("s1", "A")}))
     _proposal(w, users)
+    _conduct(w, users)
+
+
+def _conduct(w: World, users) -> None:
+    """Conduct records: one the chief of sitting 1 reported (with a photo), one of a training
+    body the body recorded with no sitting, confirmed by another member, with its letter."""
+    from datetime import UTC, datetime
+
+    from incidents.conduct import ConductSubject
+    from proctor.services import conduct, conduct_letters
+
+    observed = datetime(2025, 6, 28, 2, 5, tzinfo=UTC)
+    staff = conduct.Subject(ConductSubject.STAFF, user=users["inv1"], name="inv1",
+                            duty="invigilator")
+    record, _ = conduct.record_conduct(staff, client_id="cid-cdA-zq", code="S1.1",
+                                       description="Conduct-A-zq", observed_at=observed,
+                                       sitting=w.ids["s1_sitting"], who=users["chief"])
+    row, _ = conduct.add_file(record, image(seed=11), "p.jpg", "cid-cfA-zq", users["chief"])
+    body = conduct.Subject(ConductSubject.TRAINING_BODY, training_body="Body-B-zq")
+    other, _ = conduct.record_conduct(body, client_id="cid-cdB-zq", code="B1.2",
+                                      description="Conduct-B-zq", observed_at=observed,
+                                      sitting=None, who=users["body"])
+    conduct.decide(other, "confirm", "Measure-B-zq", "Reasons-B-zq", users["body2"])
+    conduct_letters.issue_notice(other, users["body2"])
+    w.ids.update(cdA=record.id, cfA=row.id, cdB=other.id)
+    in_s1, body_only = {("s1", "*")}, {("body", "-")}
+    w.markers += [Marker("Conduct-A-zq", in_s1), Marker("cid-cdA-zq", in_s1),
+                  Marker(row.sha256, in_s1), Marker("Conduct-B-zq", body_only),
+                  Marker("Body-B-zq", body_only), Marker("Measure-B-zq", body_only),
+                  Marker("cid-cdB-zq", body_only)]
 
 
 def _closeouts(w: World, users) -> None:

@@ -142,6 +142,7 @@ IA = lambda w: {"iid": w["iA"]}  # noqa: E731
 NA = lambda w: {"nid": w["nA"]}  # noqa: E731
 PA = lambda w: {"pid": w["pA"]}  # noqa: E731
 VICTIM = lambda w: {"username": "victim"}  # noqa: E731
+CD_A = lambda w: {"rid": w["cdA"]}  # noqa: E731
 
 ROUTES: list[Route] = [
     # incidents and what hangs on them (room A of sitting 1)
@@ -242,6 +243,17 @@ ROUTES: list[Route] = [
           json=lambda w: {"client_id": fresh(), "text": "more", "received_via": "post"}),
     Route("api.post_statement_file", "POST", MANAGERS, PA, form=lambda w: {
         "file": (io.BytesIO(image(seed=5)), "s.jpg"), "client_id": fresh()}),
+    # conduct of staff and training bodies (the body; a chief reports at their sitting)
+    Route("api.post_conduct_record", "POST", MANAGERS, json=lambda w: {
+        "client_id": fresh(), "subject_kind": "staff", "staff_username": "inv2",
+        "sitting_id": w["s1"], "code": "S1.2", "description": "seen", "observed_at": now_iso()}),
+    Route("api.list_conduct_records", "GET", CHIEFS_AND_BODY),
+    Route("api.get_conduct_record", "GET", MANAGERS, CD_A),
+    Route("api.post_conduct_evidence", "POST", MANAGERS, CD_A, form=photo_form),
+    Route("api.post_conduct_decision", "POST", AUTHORITY, CD_A,
+          json={"decision": "confirm", "measure": "reprimand", "reasons": "seen"},
+          ok=frozenset({409})),
+    Route("api.post_conduct_notice", "POST", AUTHORITY, CD_A, ok=frozenset({409})),
     # the registry, accounts, the audit log
     Route("api.get_bans", "GET", AUTHORITY, query="as_of=2025-07-10"),
     Route("api.get_ban_manifest", "GET", AUTHORITY, query=lambda w: f"audit_head={w['export']}"),
@@ -285,6 +297,13 @@ ROUTES: list[Route] = [
     Route("authority.accounts", "GET", AUTHORITY),
     Route("authority.audit", "GET", AUTHORITY),
     Route("authority.exports", "GET", AUTHORITY),
+    Route("conduct.index", "GET", AUTHORITY),
+    Route("conduct.new", "GET", AUTHORITY),
+    Route("conduct.record", "GET", AUTHORITY, CD_A),
+    Route("conduct.file", "GET", AUTHORITY, lambda w: {**CD_A(w), "fid": w["cfA"],
+                                                       "variant": "thumb"}),
+    Route("conduct.notice", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
+    Route("conduct.notice_pdf", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
     # ending a session: asked last
     Route("api.api_logout", "POST", ANYONE, last=True),
     Route("auth.logout", "POST", ANYONE, last=True),
@@ -425,6 +444,16 @@ BODY_IDS = [
     BodyId(INV, "api.post_explanation", lambda w: {**S1_A(w), "subject": "theory"},
            lambda w: {"client_id": fresh(), "discrepancy": f"unrecorded:{w['B1']}",
                       "text": "another room's candidate"}, expect=frozenset({422})),
+    BodyId(CHIEF, "api.post_conduct_record", lambda w: {}, lambda w: {
+        "client_id": fresh(), "subject_kind": "staff", "staff_username": "inv4",
+        "sitting_id": w["s2"], "code": "S1.2", "description": "x", "observed_at": now_iso()}),
+    BodyId(CHIEF, "api.post_conduct_record", lambda w: {}, lambda w: {
+        "client_id": fresh(), "subject_kind": "staff", "staff_username": "inv4",
+        "sitting_id": w["s1"], "code": "S1.2", "description": "x", "observed_at": now_iso()}),
+    BodyId(CHIEF, "api.post_conduct_record", lambda w: {}, lambda w: {
+        "client_id": "cid-cdB-zq", "subject_kind": "training_body", "training_body": "Body-B-zq",
+        "sitting_id": w["s1"], "code": "B1.2", "description": "x", "observed_at": now_iso()},
+        expect=frozenset({409})),
     BodyId(INV, "api.list_events", S1, None, expect=frozenset({200}), method="GET",
            query="room_id={room_B}"),
     BodyId(INV, "api.list_events", S1, None, expect=frozenset({200}), method="GET",

@@ -35,6 +35,8 @@ LATE = {
         "reportlab, only for a case file",
     ("proctor.notices", "proctor.notices.pre_notice_pdf"):
         "reportlab, only when a PDF is asked for",
+    ("proctor.conduct", "proctor.conduct.pdf"): "reportlab, only when a PDF is asked for",
+    ("proctor.conduct", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
     ("proctor.services.statement_files", "proctor.vision"):
         "cv2, after create_app set its limit",
 }
