@@ -155,6 +155,13 @@ ZH: dict[str, str] = {
     "file_too_large": "文件过大。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
+    # movements (离座/返回)
+    "already_out": "该考生已记录离座，尚未返回。",
+    "not_out": "该考生没有离座记录，不能记录返回。",
+    "reason_required": "请选择离座原因。",
+    "escort_not_staff": "陪同人员不是本考场的工作人员，请直接填写姓名。",
+    "observed_in_future": "记录时间晚于服务器时间，请核对平板的时钟。",
+    "returned_before_left": "返回时间早于离座时间，请核对。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -174,6 +181,7 @@ FIELDS_ZH: dict[str, str] = {
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
+    "escort": "陪同人员", "escort_username": "陪同人员",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

@@ -43,6 +43,7 @@ from proctor.models.floor import (
     WarningOutcome,
 )
 from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
+from proctor.models.movements import Movement, MovementKind, MovementReason
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
@@ -79,6 +80,7 @@ __all__ = [
     "Incident",
     "IncidentParty",
     "LiveEvent",
+    "Movement", "MovementKind", "MovementReason",
     "Person",
     "Role",
     "Room",

@@ -16,7 +16,15 @@ from sqlalchemy.exc import IntegrityError
 
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import CandidateWarning, Incident, Role, Room, RoomLogEntry, SeizedItem
+from proctor.models import (
+    CandidateWarning,
+    Incident,
+    Movement,
+    Role,
+    Room,
+    RoomLogEntry,
+    SeizedItem,
+)
 from proctor.services import access
 
 T = TypeVar("T")
@@ -34,7 +42,7 @@ def may_see_room(sitting_id: int, room_id: int | None) -> bool:
 
 def may_see(record: object) -> bool:
     """Whether the caller may see this record of the floor (by its sitting and room)."""
-    if isinstance(record, Incident | SeizedItem):
+    if isinstance(record, Incident | SeizedItem | Movement):
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)

@@ -177,6 +177,17 @@ class SeatIncident(Out):
     observed_at: datetime
 
 
+class SeatMovement(Out):
+    id: int
+    client_id: str
+    kind: str
+    reason: str
+    escort: str | None
+    observed_at: datetime
+    left_at: datetime | None
+    duration_seconds: int | None
+
+
 class SeatState(Out):
     seat_no: int
     ticket_no: str
@@ -186,6 +197,7 @@ class SeatState(Out):
     attendance: dict[str, AttendanceMark]
     warnings: list[SeatWarning]
     incidents: list[SeatIncident]
+    movements: list[SeatMovement] = []
 
 
 class RoomBrief(Out):
@@ -201,6 +213,7 @@ class RoomStateOut(Out):
     seats: list[SeatState]
     log: list[RoomLogOut]
     last_seq: int
+    absence_alert_minutes: int = 10
 
 # -- the chief examiner's board --------------------------------------------------------------
 class BoardRoomOut(Out):
