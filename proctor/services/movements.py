@@ -261,3 +261,21 @@ def of_incident(incident: Incident) -> dict[str, Any] | None:
     if incident.subject_id is not None:
         where = where & (Movement.subject_id == incident.subject_id)
     return listing(where)
+
+
+def out_by_room(sitting: Sitting) -> dict[int, list[dict[str, Any]]]:
+    """For the chief's board: who is out of each room now, since when, why, with whom."""
+    open_ = out_now(Movement.sitting_id == sitting.id)
+    if not open_:
+        return {}
+    who = dict((c.id, (c.ticket_no, c.person.name)) for c in db.session.scalars(
+        db.select(Candidate).where(Candidate.id.in_([m.candidate_id for m in open_]))))
+    seats = dict(db.session.execute(db.select(SeatAssignment.candidate_id, SeatAssignment.seat_no)
+                                    .where(SeatAssignment.candidate_id.in_(who))).all())
+    found: dict[int, list[dict[str, Any]]] = {}
+    for m in open_:
+        ticket, name = who[m.candidate_id]
+        found.setdefault(m.room_id, []).append({
+            "id": m.id, "ticket_no": ticket, "name": name, "seat_no": seats.get(m.candidate_id),
+            "since": m.observed_at, "reason": m.reason, "escort": m.escort_name})
+    return found

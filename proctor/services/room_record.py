@@ -33,7 +33,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit, idempotent
+from proctor.services import audit, idempotent, movements
 
 
 def _candidates(room: Room, subject: Subject) -> list:  # type: ignore[type-arg]
@@ -77,7 +77,18 @@ def record(room: Room, subject: Subject) -> dict[str, Any]:
                                        .where(CandidateWarning.room_id == room.id,
                                               CandidateWarning.subject_id == subject.id)) or 0,
         "incidents": _incidents(room, subject),
+        "movements": _movements(room, subject),
     }
+
+
+def _movements(room: Room, subject: Subject) -> list[dict[str, Any]]:
+    """Who left the room in this subject, why, with whom, when they left and came back."""
+    return [{"seat_no": a["seat_no"], "ticket_no": a["ticket_no"], "name": a["name"],
+             "reason": str(a["reason"]), "escort": a["escort"],
+             "left_at": a["left_at"].isoformat(),
+             "returned_at": a["returned_at"].isoformat() if a["returned_at"] else None,
+             "duration_seconds": a["duration_seconds"]}
+            for a in movements.of_room(room, subject.id)["absences"]]
 
 
 def _incidents(room: Room, subject: Subject) -> list[dict[str, Any]]:
@@ -151,6 +162,11 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
     return {"invigilators": [bare_name(p["name"]) for p in content["invigilators"]],
             "log": [{**e, "at": when(e["at"])} for e in content["log"]],
             "incidents": incidents,
+            "movements": [{**m, "left_at": when(m["left_at"]),
+                           "returned_at": when(m["returned_at"]),
+                           "minutes": None if m["duration_seconds"] is None
+                           else round(m["duration_seconds"] / 60)}
+                          for m in content.get("movements", [])],
             "signoffs": [{**s, "name": bare_name(s["name"]), "signed_at": when(s["signed_at"])}
                          for s in signed]}
 

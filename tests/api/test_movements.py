@@ -204,3 +204,72 @@ def test_two_tablets_recording_the_same_leaving_at_once_make_one(make_sitting, a
         assert getattr(refused.value, "code", None) == "already_out"
         assert db.session.scalar(db.select(db.func.count()).select_from(Movement)) == 1
     assert count(inv, s) == 1
+
+
+def _out_and_back(inv, s, ticket: str, minutes: int, **fields: Any) -> None:
+    assert move(inv, s, ticket, "left", observed_at=_at(-minutes - 1), subject="theory",
+                **fields).status_code == 201
+    assert move(inv, s, ticket, "returned", observed_at=_at(-1)).status_code == 201
+
+
+def test_the_room_record_lists_the_movements_with_venue_times_and_durations(make_sitting, auth):
+    s = make_sitting()
+    inv = auth.login("inv1")
+    first, second = s["tickets"][0], s["tickets"][2]
+    _out_and_back(inv, s, first, 12, reason="illness", escort="王老师")
+    assert move(inv, s, second, "left", reason="toilet", subject="theory").status_code == 201
+    record = inv.get(f"/api/v1/sittings/{s['id']}/rooms/{s['rooms'][0]}/record/theory").get_json()
+    back, out = record["movements"]
+    assert (back["ticket_no"], back["reason"], back["escort"]) == (first, "illness", "王老师")
+    assert 715 <= back["duration_seconds"] <= 725 and back["returned_at"]
+    assert out["ticket_no"] == second and out["returned_at"] is None
+    page = inv.get(f"/floor/sittings/{s['id']}/rooms/{s['rooms'][0]}/record/theory")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="movements"' in html
+    rows = html.split('class="movement"')
+    assert len(rows) == 3 and "王老师" in rows[1] and "12 分钟" in rows[1]
+    assert "尚未返回" in rows[2]
+    from zoneinfo import ZoneInfo
+
+    venue = datetime.fromisoformat(back["left_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f'>{venue:%H:%M}</time>' in rows[1]  # venue time, not UTC
+
+
+def test_a_t12_incident_shows_the_candidates_movements_in_review_and_case_file(
+        make_sitting, auth, make_warning):
+    s = make_sitting()
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    ticket = s["tickets"][0]
+    _out_and_back(inv, s, ticket, 15, reason="other", escort="王老师")
+    assert move(inv, s, s["tickets"][2], "left").status_code == 201  # someone else's
+    refused = make_warning(inv, s, ticket=ticket, rule="T1.2", outcome="refused")
+    other = make_warning(inv, s, ticket=ticket, rule="T1.3", outcome="refused")
+    page = chief.get(f"/review/incidents/{refused['incident_id']}").get_data(as_text=True)
+    section = page.split('id="movements"')[1].split("</section>")[0]
+    assert "王老师" in section and "15 分钟" in section and s["tickets"][2] not in section
+    assert "超过 10 分钟" in section
+    assert 'id="movements"' not in chief.get(
+        f"/review/incidents/{other['incident_id']}").get_data(as_text=True)
+    import io
+    import json
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(chief.get(
+        f"/api/v1/incidents/{refused['incident_id']}/case-file").get_data()))
+    filed = json.loads(archive.read("movements.json"))
+    assert [m["kind"] for m in filed["movements"]] == ["left", "returned"]
+    assert filed["absences"][0]["left_at"]["venue"].endswith("+08:00")
+    audit = json.loads(archive.read("audit.json"))
+    assert {e["action"] for e in audit["entries"]} >= {"movement_recorded"}
+
+
+def test_the_board_shows_who_is_out_of_each_room(make_sitting, auth):
+    s = make_sitting()
+    inv, chief = auth.login("inv1"), auth.login("chief")
+    assert move(inv, s, s["tickets"][0], "left", observed_at=_at(-11)).status_code == 201
+    _out_and_back(inv, s, s["tickets"][2], 3)
+    board = chief.get(f"/api/v1/sittings/{s['id']}/board").get_json()
+    room_a, room_b = board["rooms"]
+    assert room_a["out"] == 1 and room_b["out"] == 0 and board["absence_alert_minutes"] == 10
+    who, = room_a["out_now"]
+    assert (who["ticket_no"], who["name"], who["seat_no"]) == (s["tickets"][0], "考生1", 1)

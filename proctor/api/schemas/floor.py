@@ -216,6 +216,18 @@ class RoomStateOut(Out):
     absence_alert_minutes: int = 10
 
 # -- the chief examiner's board --------------------------------------------------------------
+class OutNow(Out):
+    """A candidate out of the room now (离座)."""
+
+    id: int
+    ticket_no: str
+    name: str
+    seat_no: int | None
+    since: datetime
+    reason: str
+    escort: str | None
+
+
 class BoardRoomOut(Out):
     id: int
     name: str
@@ -227,6 +239,8 @@ class BoardRoomOut(Out):
     reminders_open: int
     incidents_waiting: int
     incidents_confirmed: int
+    out: int = 0
+    out_now: list[OutNow] = []
 
 
 class BoardOut(Out):
@@ -235,3 +249,4 @@ class BoardOut(Out):
     rooms: list[BoardRoomOut]
     incidents_waiting: int
     last_seq: int
+    absence_alert_minutes: int = 10
