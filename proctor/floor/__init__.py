@@ -67,8 +67,8 @@ def room(sitting: Sitting, room: Room):  # type: ignore[no-untyped-def]
             "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
             "previews": _previews(sitting, book), "language": current_language(),
             # Who may escort a candidate out (离座陪同), and after how long an absence alerts.
-            "escorts": [{"username": u.username, "name": records.bare_name(u.display_name)
-                         or u.username} for u in movements.room_escorts(room)],
+            "escorts": [{"username": u.username, "name": u.display_name or u.username}
+                        for u in movements.room_escorts(room)],
             "absence_alert_minutes": movements.alert_minutes()}
     page = make_response(render_template(
         "floor/room.html", sitting=sitting, room=room, boot=boot,

@@ -170,8 +170,8 @@ function checkAbsences() {
   }
   const { room, out } = fresh[0];
   const badge = document.getElementById("alert-badge");
-  badge.textContent = `⏱ ${fmt(T.absence_board_alert, { limit: limitMinutes, name: out.name,
-                                                       room: room.name })}`;
+  badge.textContent = fmt(T.absence_board_alert, { limit: limitMinutes, name: out.name,
+                                                 room: room.name });
   badge.dataset.absence = String(out.id);
   badge.hidden = false;
   document.documentElement.dataset.absenceAlerts =
