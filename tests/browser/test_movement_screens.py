@@ -7,11 +7,13 @@ Demo data: room 1 (第一考场, inv1 and inv2) holds the even-indexed candidate
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser_kit import api
+from browser_kit import SCREENSHOTS, api
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +132,11 @@ def test_the_room_record_lists_the_movements(tablets):
     a.shoot("movement-room-record")
     a.page.locator("#movements").screenshot(
         path=str(a.shoot("movement-room-record").with_name("movement-room-record-section.png")))
+    # and on paper: the printed record carries the section
+    pdf = SCREENSHOTS / "movement-room-record.pdf"
+    a.page.emulate_media(media="print")
+    a.page.pdf(path=str(pdf), format="A4")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "离座记录" in text and "12 分钟" in text and "王老师" in text, text[-1500:]
