@@ -162,6 +162,7 @@ ZH: dict[str, str] = {
     "escort_not_staff": "陪同人员不是本考场的工作人员，请直接填写姓名。",
     "observed_in_future": "记录时间晚于服务器时间，请核对平板的时钟。",
     "returned_before_left": "返回时间早于离座时间，请核对。",
+    "not_seated": "该考生尚未安排座位，不能记录离座。",
 }
 
 # The fields a person fills in, as the screens call them.

@@ -85,7 +85,9 @@ def record_movement(sitting: Sitting, candidate: Candidate, *, kind: str, reason
     the movement it made for this candidate (else 409 client_id_conflict). A return needs the
     candidate out (409 not_out), a leaving needs them in (409 already_out)."""
     room_id = room_of(candidate)
-    assert room_id is not None  # the candidate was loaded in the caller's room
+    if room_id is None:  # only a chief examiner gets this far with a candidate not seated
+        raise ApiError(422, "not_seated", f"{candidate.ticket_no} has no seat in a room",
+                       "ticket_no")
 
     def make() -> Movement:
         if observed_at > utcnow() + _skew():

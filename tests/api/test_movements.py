@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from helpers import cid, now_iso
+from helpers import cid, id_number, now_iso
 
 
 def _at(minutes: float = 0) -> str:
@@ -273,3 +273,20 @@ def test_the_board_shows_who_is_out_of_each_room(make_sitting, auth):
     assert room_a["out"] == 1 and room_b["out"] == 0 and board["absence_alert_minutes"] == 10
     who, = room_a["out_now"]
     assert (who["ticket_no"], who["name"], who["seat_no"]) == (s["tickets"][0], "考生1", 1)
+
+
+def test_a_candidate_without_a_seat_cannot_leave_a_room(make_sitting, auth, app):
+    s = make_sitting()
+    with app.app_context():
+        from proctor.extensions import db
+        from proctor.models import Sitting
+        from proctor.services.people import register_candidate
+
+        register_candidate(db.session.get(Sitting, s["id"]), "U001", "未排座", id_number(990),
+                           None)
+        db.session.commit()
+    answer = move(auth.login("chief"), s, "U001", "left")
+    assert (answer.status_code, answer.get_json()["error"]["code"]) == (422, "not_seated")
+    assert move(auth.login("inv1"), s, "U001", "left").status_code == 403
+    bad_subject = move(auth.login("inv1"), s, s["tickets"][0], "left", subject="music")
+    assert (bad_subject.status_code, bad_subject.get_json()["error"]["field"]) == (422, "subject")

@@ -10,7 +10,7 @@ import {
   renderClock, renderGrid, renderLog, renderSync, renderTimeline,
 } from "./floor/grid.js";
 import { initIncident, openIncident } from "./floor/incident.js";
-import { checkAbsences, setLimit } from "./floor/movements.js";
+import { checkAbsences, outOf, setLimit } from "./floor/movements.js";
 import {
   acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
 } from "./floor/sync.js";
@@ -114,7 +114,11 @@ tabs();
 renderClock();
 setInterval(renderClock, 1000);
 // An absence runs past its limit with nothing else happening: look every 15 s.
-setInterval(() => { if (store.view) { renderGrid(store.view, onSeat); checkAbsences(store.view); } }, 15000);
+setInterval(() => {
+  if (!store.view?.seats.some(outOf)) return;
+  renderGrid(store.view, onSeat);
+  checkAbsences(store.view);
+}, 15000);
 registerServiceWorker();
 loadState().then(sync);
 loadTimeline();
