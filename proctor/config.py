@@ -54,6 +54,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "REMEDIES_FILE": ("REMEDIES_FILE", str),
     "PRE_NOTICE_TIERS": ("PRE_NOTICE_TIERS", tiers),
     "STATEMENT_DAYS": ("STATEMENT_DAYS", int),
+    "ABSENCE_ALERT_MINUTES": ("ABSENCE_ALERT_MINUTES", int),
+    "CLOCK_SKEW_SECONDS": ("CLOCK_SKEW_SECONDS", int),
 }
 
 
@@ -125,6 +127,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # state their case (陈述申辩) for STATEMENT_DAYS after service; () turns the stage off.
         "PRE_NOTICE_TIERS": (2, 3),
         "STATEMENT_DAYS": 7,
+        # A candidate out of the room longer than this alerts the room's tablets and the chief
+        # examiner's board (each screen times it, once per absence).
+        "ABSENCE_ALERT_MINUTES": 10,
+        # How far a tablet's observed time may be ahead of the server's clock (a movement
+        # observed later than that is refused: observed_in_future).
+        "CLOCK_SKEW_SECONDS": 300,
     }
 
 

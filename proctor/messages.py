@@ -178,6 +178,14 @@ ZH: dict[str, str] = {
     "unexplained_discrepancy": "考场记录中还有未说明的异常，请逐项填写说明后再签署。",
     "unknown_discrepancy": "考场记录中没有这一项异常，请刷新页面后再填写说明。",
     "record_signed": "考场记录已有监考员签署，不能再修改；如需补充，请在考场日志中记录。",
+    # movements (离座/返回)
+    "already_out": "该考生已记录离座，尚未返回。",
+    "not_out": "该考生没有离座记录，不能记录返回。",
+    "reason_required": "请选择离座原因。",
+    "escort_not_staff": "陪同人员不是本考场的工作人员，请直接填写姓名。",
+    "observed_in_future": "记录时间晚于服务器时间，请核对平板的时钟。",
+    "returned_before_left": "返回时间早于离座时间，请核对。",
+    "not_seated": "该考生尚未安排座位，不能记录离座。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -201,6 +209,7 @@ FIELDS_ZH: dict[str, str] = {
     "staff_username": "工作人员账号", "staff_name": "工作人员姓名",
     "staff_id_number": "工作人员证件号码", "staff_duty": "工作职责", "measure": "处理措施",
     "subject_kind": "对象类别", "sitting_id": "场次",
+    "escort": "陪同人员", "escort_username": "陪同人员",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

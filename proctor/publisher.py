@@ -39,6 +39,7 @@ EVENTS = (
     "notice_issued", "notice_served", "review_requested", "review_decided",
     "pre_notice_issued", "pre_notice_served", "statement_received",
     "closeout_recorded", "discrepancy_explained", "room_record_signed",
+    "movement_recorded",
 )
 # Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
 SESSION_ENDED = "session_ended"

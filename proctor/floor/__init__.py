@@ -20,7 +20,7 @@ from flask_login import login_required
 import incidents
 from proctor.i18n import current_language
 from proctor.models import Role, Room, SeizedItem, Sitting, Subject
-from proctor.services import access, scope
+from proctor.services import access, movements, scope
 from proctor.services import room_record as records
 from proctor.services.evidence import receipt
 from proctor.services.sittings import venue_zone
@@ -65,7 +65,11 @@ def room(sitting: Sitting, room: Room):  # type: ignore[no-untyped-def]
                      "cols": room.cols},
             "user": {"username": access.user().username, "role": access.user().role},
             "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
-            "previews": _previews(sitting, book), "language": current_language()}
+            "previews": _previews(sitting, book), "language": current_language(),
+            # Who may escort a candidate out (离座陪同), and after how long an absence alerts.
+            "escorts": [{"username": u.username, "name": u.display_name or u.username}
+                        for u in movements.room_escorts(room)],
+            "absence_alert_minutes": movements.alert_minutes()}
     page = make_response(render_template(
         "floor/room.html", sitting=sitting, room=room, boot=boot,
         rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)]))

@@ -45,6 +45,7 @@ from proctor.models.floor import (
     WarningOutcome,
 )
 from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
+from proctor.models.movements import Movement, MovementKind, MovementReason
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
@@ -83,6 +84,7 @@ __all__ = [
     "Incident",
     "IncidentParty",
     "LiveEvent",
+    "Movement", "MovementKind", "MovementReason",
     "Person",
     "Role",
     "Room",

@@ -13,7 +13,7 @@ from proctor.services import access, scope
 from proctor.services.incidents import incidents_of_person
 from proctor.services.review import incident_review
 from proctor.services.sanctions import sanction_for_person
-from proctor.services.sittings import venue_today
+from proctor.services.sittings import venue_today, venue_zone
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -39,7 +39,7 @@ def index():  # type: ignore[no-untyped-def]
 def board(sitting: Sitting):  # type: ignore[no-untyped-def]
     return render_template("review/board.html", sitting=sitting,
                            boot={"sitting_id": sitting.id, "language": current_language(),
-                                 "now": utcnow().isoformat()})
+                                 "now": utcnow().isoformat(), "zone": str(venue_zone())})
 
 
 @bp.get("/incidents/<int:iid>")

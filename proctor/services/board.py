@@ -17,6 +17,7 @@ from proctor.models import (
     Sitting,
     WarningOutcome,
 )
+from proctor.services.movements import alert_minutes, out_by_room
 from proctor.services.sittings import current_subject
 
 # Awaiting the chief's decision: reported, or proposed and told to the candidate (事先告知).
@@ -40,6 +41,7 @@ def board(sitting: Sitting) -> dict[str, Any]:
         CandidateWarning.room_id.in_(room_ids))))
     incidents = Counter(db.session.execute(db.select(Incident.room_id, Incident.status).where(
         Incident.sitting_id == sitting.id)).all())
+    out = out_by_room(sitting)
     rooms = []
     for room in sitting.rooms:
         counts = {str(status): attendance[(room.id, status)] for status in (
@@ -50,7 +52,9 @@ def board(sitting: Sitting) -> dict[str, Any]:
             "reminders_open": reminders[room.id],
             "incidents_waiting": sum(incidents[(room.id, status)] for status in UNDECIDED),
             "incidents_confirmed": incidents[(room.id, IncidentStatus.CONFIRMED)],
+            "out": len(out.get(room.id, [])), "out_now": out.get(room.id, []),
         })
     waiting = sum(count for (_, status), count in incidents.items() if status in UNDECIDED)
     return {"sitting_id": sitting.id, "subject": subject.code, "rooms": rooms,
-            "incidents_waiting": waiting, "last_seq": sitting.event_seq}
+            "incidents_waiting": waiting, "last_seq": sitting.event_seq,
+            "absence_alert_minutes": alert_minutes()}

@@ -8,6 +8,8 @@
     evidence.json, evidence/<id>.<ext> every piece of evidence: its row, its stored hash
                                       checked, and the original bytes
     acknowledgements.json, addenda.json, seized_items.json
+    movements.json                    leaving the seat (T1.2): the candidate's movements (离座/返回)
+                                      of that subject, with the absences they make
     audit.json                        every audit entry about the incident or its rows, the
                                       audit head and the chain's verification at export time
     manifest.json, SHA256SUMS         see services.case_file_zip
@@ -56,7 +58,7 @@ from proctor.models import (
     User,
 )
 from proctor.notices import notice_view, pre_notice_view
-from proctor.services import evidence_store, scope
+from proctor.services import evidence_store, movements, scope
 from proctor.services.audit import verify_chain
 from proctor.services.case_file_zip import Part, json_part
 from proctor.services.sittings import venue_zone
@@ -343,6 +345,22 @@ def record_rows(c: Collection) -> None:
         "kept_at": i.kept_at, "seized_by": c.user(i.seized_by), "seized_at": times(i.seized_at),
         "recorded_at": times(i.recorded_at), "returned_at": times(i.returned_at),
         "returned_to": i.returned_to, "returned_by": c.user(i.returned_by)} for i in items])
+
+
+@source
+def movement_log(c: Collection) -> None:
+    """Leaving the seat (T1.2): the candidate's movements (离座/返回) of that subject."""
+    found = movements.of_incident(c.incident)
+    if found is None:
+        return
+    c.concerns("movement", *(m["id"] for m in found["movements"]))
+    c.add_json("movements.json", {
+        "absence_alert_minutes": found["absence_alert_minutes"],
+        "movements": [{**m, "observed_at": times(m["observed_at"]),
+                       "recorded_at": times(m["recorded_at"]),
+                       "left_at": times(m["left_at"])} for m in found["movements"]],
+        "absences": [{**a, "left_at": times(a["left_at"]),
+                      "returned_at": times(a["returned_at"])} for a in found["absences"]]})
 
 
 # -- the audit trail (after every other source) ---------------------------------------------

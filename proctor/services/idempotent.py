@@ -20,6 +20,7 @@ from proctor.models import (
     CandidateWarning,
     DiscrepancyExplanation,
     Incident,
+    Movement,
     Role,
     Room,
     RoomCloseout,
@@ -43,7 +44,7 @@ def may_see_room(sitting_id: int, room_id: int | None) -> bool:
 
 def may_see(record: object) -> bool:
     """Whether the caller may see this record of the floor (by its sitting and room)."""
-    if isinstance(record, Incident | SeizedItem):
+    if isinstance(record, Incident | SeizedItem | Movement):
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)

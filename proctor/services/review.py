@@ -21,7 +21,7 @@ from proctor.models import (
     Sitting,
     User,
 )
-from proctor.services import due_process
+from proctor.services import due_process, movements
 from proctor.services.evidence import record_hash
 from proctor.services.incidents import may_decide
 
@@ -61,6 +61,8 @@ def incident_review(incident: Incident, sitting: Sitting, who: User) -> dict[str
                      or due_process.stage_applies(incident)),
         "has_pre_notices": bool(due_process.pre_notices_of(incident)),
         "record_hash": record_hash(incident),
+        # Leaving the seat (T1.2): the candidate's movements of that subject are evidence.
+        "movements": movements.of_incident(incident),
     }
 
 

@@ -32,7 +32,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit, closeout, discrepancies, idempotent
+from proctor.services import audit, closeout, discrepancies, idempotent, movements
 from proctor.services.closeout import UNRECORDED
 
 
@@ -68,6 +68,7 @@ def record(room: Room, subject: Subject) -> dict[str, Any]:
         "closeout": closeout.figures(closeout.latest(room, subject)),
         "late": late,
         "discrepancies": closeout.explained(room, subject, discrepancies.find(found)),
+        "movements": _movements(room, subject),
     }
 
 
@@ -76,6 +77,16 @@ def _late_at(found: discrepancies.Facts, candidate: Candidate, mark: Attendance)
     seat = next(s for s in found.seated if s.ticket_no == candidate.ticket_no)
     first = next((m.at for m in seat.marks if m.status == AttendanceStatus.LATE), None)
     return first or mark.recorded_at.isoformat()
+
+
+def _movements(room: Room, subject: Subject) -> list[dict[str, Any]]:
+    """Who left the room in this subject, why, with whom, when they left and came back."""
+    return [{"seat_no": a["seat_no"], "ticket_no": a["ticket_no"], "name": a["name"],
+             "reason": str(a["reason"]), "escort": a["escort"],
+             "left_at": a["left_at"].isoformat(),
+             "returned_at": a["returned_at"].isoformat() if a["returned_at"] else None,
+             "duration_seconds": a["duration_seconds"]}
+            for a in movements.of_room(room, subject.id)["absences"]]
 
 
 def _incidents(room: Room, subject: Subject) -> list[dict[str, Any]]:
@@ -157,6 +168,11 @@ def printed(content: dict[str, Any], signed: list[dict[str, Any]], sitting: Sitt
             "closeout_at": when((content.get("closeout") or {}).get("recorded_at")),
             "closeout_by": names.get((content.get("closeout") or {}).get("recorded_by"), ""),
             "incidents": incidents,
+            "movements": [{**m, "left_at": when(m["left_at"]),
+                           "returned_at": when(m["returned_at"]),
+                           "minutes": None if m["duration_seconds"] is None
+                           else round(m["duration_seconds"] / 60)}
+                          for m in content.get("movements", [])],
             "signoffs": [{**s, "name": bare_name(s["name"]), "signed_at": when(s["signed_at"])}
                          for s in signed]}
 

@@ -18,6 +18,7 @@ from proctor.models import (
     Sitting,
 )
 from proctor.services.access import shown_id_number
+from proctor.services.movements import alert_minutes, seat_movements
 
 
 def room_state(sitting: Sitting, room: Room, log_limit: int = 100) -> dict[str, Any]:
@@ -30,16 +31,20 @@ def room_state(sitting: Sitting, room: Room, log_limit: int = 100) -> dict[str, 
     attendance = _attendance(ids, codes)
     warnings = _warnings(ids, codes)
     incidents = _incidents(ids)
+    moves = seat_movements(ids)
     seats = [{
         "seat_no": seat_no, "ticket_no": c.ticket_no, "name": c.person.name,
         "id_number": shown_id_number(c.person.id_number),
         "subjects": [codes[link.subject_id] for link in c.subject_links],
         "attendance": attendance.get(c.id, {}), "warnings": warnings.get(c.id, []),
         "incidents": incidents.get(c.id, []),
+        # Its movements (离座/返回), oldest first: out while the last is a leaving.
+        "movements": moves.get(c.id, []),
     } for seat_no, c in rows]
     return {"sitting_id": sitting.id, "room": {"id": room.id, "name": room.name,
                                                "rows": room.rows, "cols": room.cols},
-            "seats": seats, "log": _log(room, codes, log_limit), "last_seq": sitting.event_seq}
+            "seats": seats, "log": _log(room, codes, log_limit), "last_seq": sitting.event_seq,
+            "absence_alert_minutes": alert_minutes()}
 
 
 def _attendance(ids: list[int], codes: dict[int, str]) -> dict[int, dict[str, Any]]:

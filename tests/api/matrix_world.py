@@ -199,6 +199,7 @@ def _records(w: World, users) -> None:
         w.markers += [Marker(f"Log-{key}-zq", {(sitting_key, room)}),
                       Marker(f"cid-{key}-zq", {(sitting_key, room)})]
     _closeouts(w, users)
+    _movements(w, users)
     decide_incident(i_a, "confirm", None, None, users["chief"])
     decide_incident(i_cs, "confirm", None, None, users["chief2"])
     notice, = appeals.issue_notices(i_a, None, users["chief"])
@@ -278,6 +279,22 @@ def _proposal(w: World, users) -> None:
         received_on=venue_today(), witness=None, attachments=[], who=users["chief"])
     w.ids["pA"] = pre.id
     w.markers += [Marker("Stmt-A-zq", {("s1", "A")}), Marker(statement.sha256, {("s1", "A")})]
+
+
+def _movements(w: World, users) -> None:
+    """A1 of room A left and came back; B1 (room B) and C2 (room C) are out."""
+    from proctor.services.movements import record_movement
+
+    for key, sitting_key, room, ticket, kind, who in (
+            ("mvA", "s1", "A", "A1", "left", "inv1"), ("mvA2", "s1", "A", "A1", "returned", "inv1"),
+            ("mvB", "s1", "B", "B1", "left", "inv3"), ("mvC", "s2", "C", "C2", "left", "inv4")):
+        row, _ = record_movement(
+            w.ids[f"{sitting_key}_sitting"], w.ids[f"candidate_{ticket}"], kind=kind,
+            reason="toilet", escort=f"Escort-{key}-zq", escort_username=None, note=None,
+            subject_code=None, observed_at=_now(), client_id=f"cid-{key}-zq", who=users[who])
+        w.ids[key] = row.id
+        w.markers += [Marker(f"Escort-{key}-zq", {(sitting_key, room)}),
+                      Marker(f"cid-{key}-zq", {(sitting_key, room)})]
 
 
 def _seize(w: World, incident, who) -> None:

@@ -182,6 +182,13 @@ ROUTES: list[Route] = [
     Route("api.put_seat", "PUT", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A4"]},
           json=lambda w: {"room_id": w["room_A"], "seat_no": 4}),
     Route("api.get_room_state", "GET", ROOM_A, S1_A),
+    # a second leaving of the same candidate is 409 already_out
+    Route("api.post_movement", "POST", FLOOR_A, S1, json=lambda w: {
+        "client_id": fresh(), "ticket_no": w["A2"], "kind": "left", "reason": "toilet",
+        "observed_at": now_iso()}, ok=frozenset({409})),
+    Route("api.list_room_movements", "GET", ROOM_A, S1_A),
+    Route("api.list_candidate_movements", "GET", ROOM_A,
+          lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.post_room_log", "POST", FLOOR_A, S1_A, json=cid_body(kind="rules_read",
                                                                   observed_at=now_iso())),
     Route("api.get_room_record", "GET", ROOM_A, lambda w: {**S1_A(w), "subject": "theory"}),
@@ -426,6 +433,15 @@ BODY_IDS = [
     BodyId(INV, "api.post_incident", S1, lambda w: {
         "client_id": fresh(), "rule_code": "T2.4", "observed_at": now_iso(),
         "parties": [{"ticket_no": w["A1"]}, {"ticket_no": w["B1"], "role": "accomplice"}]}),
+    BodyId(INV, "api.post_movement", S1, lambda w: {
+        "client_id": fresh(), "ticket_no": w["B1"], "kind": "returned",
+        "observed_at": now_iso()}),
+    BodyId(CHIEF, "api.post_movement", S1, lambda w: {
+        "client_id": fresh(), "ticket_no": w["C2"], "kind": "returned",
+        "observed_at": now_iso()}),
+    BodyId(INV, "api.post_movement", S1, lambda w: {
+        "client_id": fresh(), "ticket_no": w["A3"], "kind": "left", "reason": "toilet",
+        "escort_username": "inv3", "observed_at": now_iso()}),
     BodyId(INV, "api.post_incident", S1, lambda w: {
         "client_id": fresh(), "rule_code": "T2.4", "observed_at": now_iso(),
         "parties": [{"name": "Someone", "id_number": id_number(70)}]}),
@@ -515,6 +531,10 @@ REPLAYS = [
     Replay("api.post_room_log", "cid-logA-zq", "logA", _json(
         lambda t: {"sid": t["sid"], "rid": t["rid"]},
         lambda t, k: {"client_id": k, "kind": "other", "note": "n", "observed_at": now_iso()})),
+    Replay("api.post_movement", "cid-mvA-zq", "mvA", _json(lambda t: {"sid": t["sid"]},
+                                                           lambda t, k: {
+        "client_id": k, "ticket_no": t["ticket"], "kind": "left", "reason": "toilet",
+        "observed_at": now_iso()})),
     Replay("api.post_evidence", "cid-eA-zq", "eA", _form(".jpg")),
     Replay("api.post_camera_frame", "cid-camA-zq", "camA",
            _json(lambda t: {"iid": t["iid"]}, lambda t, k: {"client_id": k})),

@@ -177,6 +177,17 @@ class SeatIncident(Out):
     observed_at: datetime
 
 
+class SeatMovement(Out):
+    id: int
+    client_id: str
+    kind: str
+    reason: str
+    escort: str | None
+    observed_at: datetime
+    left_at: datetime | None
+    duration_seconds: int | None
+
+
 class SeatState(Out):
     seat_no: int
     ticket_no: str
@@ -186,6 +197,7 @@ class SeatState(Out):
     attendance: dict[str, AttendanceMark]
     warnings: list[SeatWarning]
     incidents: list[SeatIncident]
+    movements: list[SeatMovement] = []
 
 
 class RoomBrief(Out):
@@ -201,8 +213,21 @@ class RoomStateOut(Out):
     seats: list[SeatState]
     log: list[RoomLogOut]
     last_seq: int
+    absence_alert_minutes: int = 10
 
 # -- the chief examiner's board --------------------------------------------------------------
+class OutNow(Out):
+    """A candidate out of the room now (离座)."""
+
+    id: int
+    ticket_no: str
+    name: str
+    seat_no: int | None
+    since: datetime
+    reason: str
+    escort: str | None
+
+
 class BoardRoomOut(Out):
     id: int
     name: str
@@ -214,6 +239,8 @@ class BoardRoomOut(Out):
     reminders_open: int
     incidents_waiting: int
     incidents_confirmed: int
+    out: int = 0
+    out_now: list[OutNow] = []
 
 
 class BoardOut(Out):
@@ -222,3 +249,4 @@ class BoardOut(Out):
     rooms: list[BoardRoomOut]
     incidents_waiting: int
     last_seq: int
+    absence_alert_minutes: int = 10

@@ -10,6 +10,7 @@ import {
   renderClock, renderGrid, renderLog, renderSync, renderTimeline,
 } from "./floor/grid.js";
 import { initIncident, openIncident } from "./floor/incident.js";
+import { checkAbsences, outOf, setLimit } from "./floor/movements.js";
 import {
   acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
 } from "./floor/sync.js";
@@ -43,12 +44,14 @@ function pickSeats(onPicked, onDone) {
 }
 
 function render() {
+  setLimit(store.server?.absence_alert_minutes);
   store.view = viewOf(store);
   renderGrid(store.view, onSeat);
   renderLog(store.view);
   renderTimeline(store.events);
   renderSync(store);
   refreshCard(store.view);
+  checkAbsences(store.view);
 }
 
 function logButtons() {
@@ -110,6 +113,12 @@ logButtons();
 tabs();
 renderClock();
 setInterval(renderClock, 1000);
+// An absence runs past its limit with nothing else happening: look every 15 s.
+setInterval(() => {
+  if (!store.view?.seats.some(outOf)) return;
+  renderGrid(store.view, onSeat);
+  checkAbsences(store.view);
+}, 15000);
 registerServiceWorker();
 loadState().then(sync);
 loadTimeline();

@@ -18,17 +18,33 @@ async function getJSON(path) {
   return response.json();
 }
 
+// A candidate out of the room longer than the sitting's limit (the board times it itself).
+let limitMinutes = 10;
+const overdue = (out, now = Date.now()) => now - Date.parse(out.since) > limitMinutes * 60000;
+const timeOf = new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN", {
+  hour: "2-digit", minute: "2-digit", hour12: false, timeZone: boot.zone });
+
+function outList(room) {
+  if (!room.out_now?.length) return null;
+  return el("ul", { class: "out-now" }, ...room.out_now.map((out) =>
+    el("li", { class: overdue(out) ? "overdue" : undefined, "data-out": out.id },
+       fmt(T.out_who, { name: out.name, seat: out.seat_no ?? "—",
+                        time: timeOf.format(new Date(out.since)) }))));
+}
+
 function tile(room) {
   const numbers = ["seated", "present", "late", "absent", "not_checked_in", "reminders_open",
-                   "incidents_waiting", "incidents_confirmed"];
+                   "incidents_waiting", "incidents_confirmed", "out"];
   const classes = ["tile", "room-tile"];
   if (room.incidents_waiting) classes.push("has-incident");
   else if (room.reminders_open) classes.push("has-warning");
+  if (room.out_now?.some((out) => overdue(out))) classes.push("out-overdue");
   return el("a", { class: classes.join(" "), href: `/floor/sittings/${sid}/rooms/${room.id}`,
                    "data-room": room.id },
     el("strong", { class: "room-name" }, room.name),
     el("dl", { class: "numbers" }, ...numbers.flatMap((key) => [
-      el("dt", {}, T[key]), el("dd", { "data-key": key }, String(room[key]))])),
+      el("dt", {}, T[key]), el("dd", { "data-key": key }, String(room[key] ?? 0))])),
+    outList(room),
     el("span", { class: "button small" }, T.open_room));
 }
 
@@ -74,7 +90,9 @@ async function refresh() {
       getJSON(`/sittings/${sid}/board`), getJSON(`/sittings/${sid}/incidents`),
       getJSON(`/sittings/${sid}/deadlines`)]);
     roomNames = new Map(board.rooms.map((r) => [r.id, r.name]));
-    document.getElementById("tiles").replaceChildren(...board.rooms.map(tile));
+    lastBoard = board;
+    limitMinutes = board.absence_alert_minutes ?? limitMinutes;
+    drawTiles(board);
     const waiting = incidents.filter((i) => i.status === "reported");
     document.getElementById("queue").replaceChildren(...(waiting.length
       ? waiting.map(queueItem) : [el("li", { class: "muted" }, T.nothing_waiting)]));
@@ -129,6 +147,42 @@ function alertAnswer(payload) {
   beep();
 }
 
+// Each absence past the limit alerts once on this board (remembered across a reload): the
+// badge names it and the tone sounds; its tile stays marked while it lasts.
+const ALERTED = "proctor-board-absences-alerted";
+let lastBoard = null;
+function checkAbsences() {
+  if (!lastBoard) return;
+  let seen;
+  try {
+    seen = new Set(JSON.parse(localStorage.getItem(ALERTED) ?? "[]"));
+  } catch {
+    seen = new Set();
+  }
+  const fresh = lastBoard.rooms.flatMap((room) => (room.out_now ?? [])
+    .filter((out) => overdue(out) && !seen.has(out.id)).map((out) => ({ room, out })));
+  if (!fresh.length) return;
+  fresh.forEach(({ out }) => seen.add(out.id));
+  try {
+    localStorage.setItem(ALERTED, JSON.stringify([...seen].slice(-1000)));
+  } catch {
+    // private mode: the alert may come again after a reload
+  }
+  const { room, out } = fresh[0];
+  const badge = document.getElementById("alert-badge");
+  badge.textContent = fmt(T.absence_board_alert, { limit: limitMinutes, name: out.name,
+                                                 room: room.name });
+  badge.dataset.absence = String(out.id);
+  badge.hidden = false;
+  document.documentElement.dataset.absenceAlerts =
+    String(Number(document.documentElement.dataset.absenceAlerts ?? 0) + fresh.length);
+  beep();
+}
+
+function drawTiles(board) {
+  document.getElementById("tiles").replaceChildren(...board.rooms.map(tile));
+}
+
 let timer = null;
 function onEvent(payload) {
   if (payload.type === "incident_reported") alertIncident(payload);
@@ -136,7 +190,7 @@ function onEvent(payload) {
     alertAnswer(payload);
   }
   clearTimeout(timer);
-  timer = setTimeout(refresh, 200);
+  timer = setTimeout(() => refresh().then(checkAbsences), 200);
 }
 
 document.getElementById("sound").addEventListener("click", (event) => {
@@ -150,7 +204,12 @@ document.getElementById("alert-badge").addEventListener("click", (event) => {
   event.currentTarget.hidden = true;
 });
 
-refresh();
+refresh().then(checkAbsences);
+// Absences run past their limit with no event: redraw the tiles and look every 15 s.
+setInterval(() => {
+  if (lastBoard) drawTiles(lastBoard);
+  checkAbsences();
+}, 15000);
 connectLive({
   sittingId: sid,
   onEvent,

@@ -6,6 +6,7 @@ import {
   subjectName, tierName,
 } from "./common.js";
 import { describeEvent } from "./grid.js";
+import { movementSection, recordLines } from "./movements.js";
 import { store, submit } from "./sync.js";
 import { attendanceOf } from "./view.js";
 
@@ -42,7 +43,8 @@ function renderCard(view) {
   document.getElementById("card-title").textContent =
     `${fmt(T.seat, { n: seat.seat_no })} · ${seat.name}`;
   const sections = [
-    identity(seat), checkIn(seat), reminders(seat), moveSeat(seat, view),
+    identity(seat), checkIn(seat), movementSection(seat, submit), reminders(seat),
+    moveSeat(seat, view),
     el("section.card-actions", {},
        el("button.button.danger.big", { type: "button", onclick: () => onReport(seat) },
           T.report)),
@@ -170,6 +172,7 @@ function record(seat) {
   const lines = [
     ...seat.warnings.map((w) => ({ at: w.observed_at, text: `${T.ev_warning_recorded}：${T[`remind_${w.rule_code}`]} · ${T[`outcome_${w.outcome}`]}`, pending: w.pending })),
     ...seat.incidents.map((i) => ({ at: i.observed_at, text: `${T.ev_incident_reported} ${ruleTitle(i.rule_code)} · ${T[`status_${i.status}`] ?? T.pending}`, pending: i.pending })),
+    ...recordLines(seat),
     ...store.events.filter((e) => e.data?.ticket_no === seat.ticket_no
                                  && e.type === "attendance_recorded")
       .map((e) => ({ at: e.at, text: `${T.ev_attendance_recorded} ${describeEvent(e)}` })),

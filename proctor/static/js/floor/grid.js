@@ -3,6 +3,7 @@ import { el, fmt } from "../lib/dom.js";
 import {
   T, boot, clockTime, currentSubject, duration, ruleTitle, shortTime, subjectName,
 } from "./common.js";
+import { outBadge, seatClasses } from "./movements.js";
 import { attendanceOf } from "./view.js";
 
 export function renderGrid(view, onSeat) {
@@ -25,8 +26,8 @@ function seatCell(seatNo, seat, subject, onSeat) {
   const openWarnings = seat.warnings.filter((w) => w.outcome === "pending").length;
   const incidents = seat.incidents.filter((i) => i.status !== "dismissed").length;
   const pending = seat.pending || mark?.pending || seat.warnings.some((w) => w.pending)
-    || seat.incidents.some((i) => i.pending);
-  const classes = ["seat", `att-${mark?.status ?? "none"}`];
+    || seat.incidents.some((i) => i.pending) || seat.movements?.some((m) => m.pending);
+  const classes = ["seat", `att-${mark?.status ?? "none"}`, ...seatClasses(seat)];
   if (incidents) classes.push("has-incident");
   else if (openWarnings) classes.push("has-warning");
   return el(`button.${classes.join(".")}`, {
@@ -41,6 +42,7 @@ function seatCell(seatNo, seat, subject, onSeat) {
      mark ? el(`span.badge.att`, {}, T[mark.status], mark.id_checked ? " ✓" : "") : null,
      openWarnings ? el("span.badge.warn", { title: T.pending_reminder }, `!${openWarnings}`) : null,
      incidents ? el("span.badge.incident", {}, `⚑${incidents}`) : null,
+     outBadge(seat),
      pending ? el("span.badge.pending", { title: T.pending }, "⟳") : null));
 }
 
@@ -95,6 +97,9 @@ export function describeEvent(event) {
   if (data.status) bits.push(T[data.status] ?? T[`status_${data.status}`] ?? data.status);
   if (data.outcome) bits.push(T[`outcome_${data.outcome}`] ?? data.outcome);
   if (data.kind) bits.push(T[`log_${data.kind}`] ?? data.kind);
+  if (data.movement) bits.push(T[`mv_${data.movement}`] ?? "");
+  if (data.reason) bits.push(T[`reason_${data.reason}`] ?? "");
+  if (data.escort) bits.push(fmt(T.escorted_by, { who: data.escort }));
   if (data.seat_no) bits.push(fmt(T.seat, { n: data.seat_no }));
   if (data.subject) bits.push(subjectName(data.subject));
   if (data.note) bits.push(data.note);

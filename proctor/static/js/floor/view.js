@@ -61,6 +61,16 @@ const OVERLAY = {
     mover.seat_no = item.body.seat_no;
     mover.pending = true;
   },
+  movement(item, { byTicket }) {
+    const seat = byTicket.get(item.body.ticket_no);
+    if (!seat) return;
+    seat.movements ??= [];
+    if (seat.movements.some((m) => m.client_id === item.client_id)) return;
+    const staff = (boot.escorts ?? []).find((s) => s.username === item.body.escort_username);
+    seat.movements.push({ id: null, client_id: item.client_id, kind: item.body.kind,
+                          reason: item.body.reason, observed_at: item.body.observed_at,
+                          escort: staff?.name ?? item.body.escort ?? null, pending: true });
+  },
   log(item, { log }) {
     log.unshift({ id: null, kind: item.body.kind, note: item.body.note,
                   subject: item.body.subject, observed_at: item.body.observed_at,
