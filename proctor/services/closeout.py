@@ -20,6 +20,7 @@ from proctor.models import (
     Candidate,
     CandidateSubject,
     DiscrepancyExplanation,
+    Movement,
     Room,
     RoomCloseout,
     RoomRecordSignoff,
@@ -27,7 +28,7 @@ from proctor.models import (
     Subject,
     User,
 )
-from proctor.services import audit, idempotent
+from proctor.services import audit, idempotent, movements
 from proctor.services.discrepancies import Discrepancy, Facts, Mark, Seated, find
 
 UNRECORDED = "unrecorded"  # a seated candidate whose attendance nobody recorded
@@ -74,13 +75,16 @@ def facts(room: Room, subject: Subject) -> tuple[Facts, dict[int, Any]]:
     marks = {row.candidate_id: row for row in db.session.scalars(db.select(Attendance).where(
         Attendance.subject_id == subject.id, Attendance.candidate_id.in_(ids)))} if ids else {}
     history = _check_ins(ids, subject)
+    out = {m.candidate_id: m.observed_at.isoformat() for m in movements.out_now(
+        Movement.candidate_id.in_(ids) & (Movement.subject_id == subject.id))} if ids else {}
     counts = {"expected": len(seated), "present": 0, "late": 0, "absent": 0, UNRECORDED: 0}
     people = []
     for seat_no, candidate in seated:
         mark = marks.get(candidate.id)
         counts[mark.status if mark else UNRECORDED] += 1
         people.append(Seated(seat_no, candidate.ticket_no, candidate.person.name,
-                             mark.status if mark else None, tuple(history.get(candidate.id, ()))))
+                             mark.status if mark else None, tuple(history.get(candidate.id, ())),
+                             out.get(candidate.id)))
     counted = latest(room, subject)
     return (Facts(tuple(people), counts, counted.handed_out if counted else None,
                   counted.collected if counted else None),

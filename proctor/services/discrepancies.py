@@ -14,6 +14,8 @@ what exactly is wrong: an explanation written for it holds only while the facts 
 - ``checked_in_twice:<ticket>``: the candidate's check-in was recorded by two invigilators, or
   changed (absent, then late …), as the audit log has it.
 - ``unrecorded:<ticket>``: seated for the subject, but nobody recorded their attendance.
+- ``still_out:<ticket>``: the candidate's last movement of the subject is a leaving: the room
+  record says they never came back (the movement log, `services.movements`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Seated:
     name: str
     status: str | None  # the attendance as it stands; None: never recorded
     marks: tuple[Mark, ...] = ()
+    out_since: str | None = None  # ISO 8601, UTC: left the room and not recorded back
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,12 @@ def unrecorded(facts: Facts) -> Iterator[Discrepancy]:
         if seat.status is None:
             yield Discrepancy(f"unrecorded:{seat.ticket_no}", "unrecorded", {
                 "ticket_no": seat.ticket_no, "name": seat.name, "seat_no": seat.seat_no})
+
+
+@check
+def still_out(facts: Facts) -> Iterator[Discrepancy]:
+    for seat in facts.seated:
+        if seat.out_since is not None:
+            yield Discrepancy(f"still_out:{seat.ticket_no}", "still_out", {
+                "ticket_no": seat.ticket_no, "name": seat.name, "seat_no": seat.seat_no,
+                "out_since": seat.out_since})

@@ -184,6 +184,8 @@ def _shown_discrepancy(d: dict[str, Any], names: dict[str, str]) -> dict[str, An
     return {**d, "marks": [{**m, "name": names.get(m["by"], m["by"]),
                             "at": datetime.fromisoformat(m["at"])}
                            for m in d["facts"].get("marks", [])],
+            "out_since": datetime.fromisoformat(d["facts"]["out_since"])
+            if d["facts"].get("out_since") else None,
             "explanation": {**explanation, "name": bare_name(explanation["name"]),
                             "at": datetime.fromisoformat(explanation["at"])}
             if explanation else None}

@@ -293,3 +293,26 @@ def test_the_other_tablet_of_the_room_hears_the_counts_live(room, app, auth):
     assert heard[0][1]["handed_out"] == 2 and heard[0][1]["subject"] == "theory"
     assert heard[1][1]["note"] == "缺考漏记"
     assert other_room.get_received() == []
+
+
+def test_a_candidate_still_out_at_the_end_must_be_explained(room):
+    """The movement log feeds the close-out: a leaving with no return is a discrepancy until
+    the return is recorded (then it is gone) or it is explained."""
+    inv1, base, sid, t1 = room["inv1"], room["base"], room["sid"], room["t1"]
+
+    def move(kind: str, **fields):
+        return inv1.post(f"/api/v1/sittings/{sid}/movements", json={
+            "client_id": cid(), "ticket_no": t1, "kind": kind, "subject": "theory",
+            "observed_at": datetime.now(UTC).isoformat(), **fields})
+
+    assert move("left", reason="toilet").status_code == 201
+    record = inv1.get(base).get_json()
+    out = [d for d in record["discrepancies"] if d["kind"] == "still_out"]
+    assert [d["key"] for d in out] == [f"still_out:{t1}"]
+    assert out[0]["facts"]["seat_no"] and datetime.fromisoformat(out[0]["facts"]["out_since"])
+    page = inv1.get(f"/floor/sittings/{sid}/rooms/{room['rid']}/record/theory",
+                    headers=ZH).get_data(as_text=True)
+    assert "离开考场后未登记返回" in unescape(page)
+
+    assert move("returned").status_code == 201
+    assert f"still_out:{t1}" not in keys(inv1.get(base).get_json())

@@ -52,4 +52,11 @@ def test_facts_are_stored_as_json_has_them_and_checks_are_a_list():
                                        "at": "2025-06-28T01:01:00+00:00"}
     assert [c.__name__ for c in CHECKS] == ["collected_vs_handed_out", "handed_out_vs_present",
                                             "collected_vs_present", "checked_in_twice",
-                                            "unrecorded"]
+                                            "unrecorded", "still_out"]
+
+
+def test_still_out_is_raised_for_a_leaving_with_no_return():
+    out = Seated(2, "T2", "考生2", "present", (), "2025-06-28T01:40:00+00:00")
+    found = find(Facts((seat(1, "present", ("present", "inv1")), out), PRESENT))
+    assert [d.key for d in found] == ["still_out:T2"]
+    assert found[0].facts["out_since"] == "2025-06-28T01:40:00+00:00"
