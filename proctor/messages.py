@@ -155,6 +155,20 @@ ZH: dict[str, str] = {
     "file_too_large": "文件过大。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
+    # the patrol (巡考)
+    "seat_out_of_room": "该考场没有这个座位号。",
+    "flag_note_required": "请写明巡考发现的情况。",
+    "flag_not_found": "找不到该巡考标记。",
+    "flag_photo_not_found": "找不到该巡考标记的照片。",
+    "not_your_flag": "只有提出该标记的巡考员可以为其添加照片。",
+    "flag_already_answered": "该巡考标记已经答复过。",
+    "warning_id_required": "答复为“已提醒”时，请选择本考场的提醒记录。",
+    "incident_id_required": "答复为“已报告违纪”时，请选择本考场的违纪事件。",
+    "link_not_expected": "该答复结果不关联提醒或违纪记录。",
+    "link_not_found": "找不到所关联的提醒或违纪记录。",
+    "link_other_room": "所关联的记录必须是本考场的。",
+    "patrol_record_signed": "您本场次的巡考记录表已签名，不能再添加内容。",
+    "patrol_not_found": "本场次没有这名巡考员。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -174,6 +188,8 @@ FIELDS_ZH: dict[str, str] = {
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
+    "warning_id": "提醒记录", "incident_id": "违纪事件", "invigilators": "在场监考员",
+    "visited_at": "巡视时间", "rules_read": "宣读考场规则", "remarks": "异常情况", "patrol": "巡考员",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

@@ -4,6 +4,8 @@ from proctor.models.accounts import (
     EVERYONE,
     FLOOR_STAFF,
     MANAGERS,
+    PATROLS,
+    STAFF,
     THE_BODY,
     USERNAME_PATTERN,
     WRITERS,
@@ -43,12 +45,21 @@ from proctor.models.floor import (
     WarningOutcome,
 )
 from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
+from proctor.models.patrol import (
+    FlagOutcome,
+    PatrolFlag,
+    PatrolFlagPhoto,
+    PatrolRecordSignoff,
+    PatrolVisit,
+)
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
     "CandidateLink",
+    "FlagOutcome", "PatrolFlag", "PatrolFlagPhoto", "PatrolRecordSignoff", "PatrolVisit",
+    "PATROLS", "STAFF",
     "EVERYONE",
     "FLOOR_STAFF",
     "MANAGERS",
