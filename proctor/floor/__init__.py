@@ -12,6 +12,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     send_from_directory,
     url_for,
 )
@@ -20,7 +21,7 @@ from flask_login import login_required
 import incidents
 from proctor.i18n import current_language
 from proctor.models import Role, Room, SeizedItem, Sitting, Subject
-from proctor.services import access, scope
+from proctor.services import access, patrol, scope
 from proctor.services import room_record as records
 from proctor.services.evidence import receipt
 from proctor.services.sittings import venue_zone
@@ -88,9 +89,8 @@ def _previews(sitting, book) -> dict[str, dict[str, str]]:  # type: ignore[no-un
 
 
 def _can_open(sitting, room_id: int) -> bool:  # type: ignore[no-untyped-def]
-    who = access.user()
-    return (access.is_authority(who) or access.is_chief_of(who, sitting.id)
-            or room_id in access.rooms_of(who, sitting.id))
+    seen = access.rooms_seen(access.user(), sitting.id)
+    return seen is None or room_id in seen
 
 
 @bp.get("/sw.js")
@@ -138,3 +138,18 @@ def room_record(sitting: Sitting, room: Room,
         may_sign=who.role == Role.INVIGILATOR
         and who.username in {i["username"] for i in content["invigilators"]}
         and who.username not in {s["username"] for s in signed})
+
+
+@bp.get("/floor/sittings/<int:sid>/patrol-record")
+@login_required
+@scope.loads(scope.sitting())
+def patrol_record(sitting: Sitting):  # type: ignore[no-untyped-def]
+    """The printable patrol record (巡考记录表): the patrol's own (or, for the sitting's
+    managers, `?patrol=<username>`), each visit with its flags and their answers, signed."""
+    who = scope.patrol_record_of(sitting, request.args.get("patrol"))
+    content = patrol.record(sitting, who)
+    signed = patrol.signoff_of(sitting, who)
+    return render_template(
+        "floor/patrol_record.html", sitting=sitting, content=content,
+        visits=patrol.printed(content), hash=patrol.record_hash(content), signed=signed,
+        may_sign=who.id == access.user().id and signed is None, lang=current_language())

@@ -295,6 +295,18 @@ def _place(rows: list[dict[str, Any]], flag: PatrolFlag, data: dict[str, Any],
     target["flags"].append(shown)
 
 
+def printed(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's rows for the printed page: times as datetimes (shown in venue time)."""
+    def when(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value) if value else None
+
+    return [{**row, "visited_at": when(row["visited_at"]),
+             "flags": [{**f, "observed_at": when(f["observed_at"]),
+                        "answer": f["answer"] and {**f["answer"], "at": when(f["answer"]["at"])}}
+                       for f in row["flags"]]}
+            for row in content["visits"]]
+
+
 def record_hash(content: dict[str, Any]) -> str:
     return hashing.digest(content)
 
