@@ -66,9 +66,13 @@ def room(sitting: Sitting, room: Room):  # type: ignore[no-untyped-def]
                      "cols": room.cols},
             "user": {"username": access.user().username, "role": access.user().role},
             "subjects": subjects, "rules": rules, "zone": str(venue_zone()),
-            "previews": _previews(sitting, book), "language": current_language()}
+            "previews": _previews(sitting, book), "language": current_language(),
+            "staff": [{"username": u.username, "name": records.bare_name(u.display_name
+                                                                           or u.username)}
+                      for u in records.invigilators(room)]}
     page = make_response(render_template(
         "floor/room.html", sitting=sitting, room=room, boot=boot,
+        is_patrol=access.user().role == Role.PATROL,
         rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)]))
     # The page holds no ID numbers: the tablet may keep it to reopen the room offline.
     page.headers["X-Offline-Cache"] = "allow"

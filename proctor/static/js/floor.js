@@ -11,6 +11,9 @@ import {
 } from "./floor/grid.js";
 import { initIncident, openIncident } from "./floor/incident.js";
 import {
+  initPatrol, isPatrol, loadFlags, onFlagEvent, openFlagForm, renderFlags,
+} from "./floor/flags.js";
+import {
   acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
 } from "./floor/sync.js";
 import { viewOf } from "./floor/view.js";
@@ -25,7 +28,8 @@ function onSeat(seatNo, seat) {
     document.querySelector(`[data-seat="${seatNo}"]`)?.classList.add("picked");
     return;
   }
-  if (seat) openCard(seat, store.view);
+  if (isPatrol) openFlagForm(seatNo, seat);  // a patrol reads; it only flags
+  else if (seat) openCard(seat, store.view);
 }
 
 function pickSeats(onPicked, onDone) {
@@ -45,6 +49,7 @@ function pickSeats(onPicked, onDone) {
 function render() {
   store.view = viewOf(store);
   renderGrid(store.view, onSeat);
+  renderFlags(store.view);
   renderLog(store.view);
   renderTimeline(store.events);
   renderSync(store);
@@ -106,8 +111,10 @@ async function registerServiceWorker() {
 subscribe(render);
 initCard(openIncident, openDetail);
 initIncident(pickSeats);
-logButtons();
+if (isPatrol) initPatrol();
+else logButtons();
 tabs();
+loadFlags();
 renderClock();
 setInterval(renderClock, 1000);
 registerServiceWorker();
@@ -116,7 +123,7 @@ loadTimeline();
 const attention = document.getElementById("attention");
 connectLive({
   sittingId: sid,
-  onEvent: acceptEvent,
+  onEvent: (payload) => { acceptEvent(payload); onFlagEvent(payload); },
   onRefused: (seconds) => {
     attention.textContent = fmt(T.server_full, { s: seconds });
     attention.dataset.reason = "server_full";
@@ -132,6 +139,7 @@ connectLive({
     if (online) {
       sync();
       loadState();
+      loadFlags();
     }
     render();
   },
