@@ -54,7 +54,7 @@ def test_patrol_flags_the_tablet_shows_it_the_invigilator_answers(tablets, demo_
     patrol = tablets("patrol1")
     patrol.shoot("patrol-home")
     home = patrol.text()
-    assert "巡考" in home and "打开考场" in home
+    assert "巡考记录表" in home and "进入考场" in home and "没有待核查的巡考标记" in home
     patrol.open_room(1)
     # read-only: no room-log buttons; a tap on a seat opens the flag form, not the card
     assert patrol.page.locator("#log-buttons").count() == 0
@@ -90,7 +90,7 @@ def test_patrol_flags_the_tablet_shows_it_the_invigilator_answers(tablets, demo_
     assert "未发现异常" in answer and "考生在系鞋带" in answer and "张明" in answer
     # the patrol records the visit, then prints and signs the record
     patrol.page.click("#visit-form button.primary")
-    patrol.page.wait_for_selector("#toast:has-text('巡考记录')")
+    patrol.page.wait_for_selector("#toast:has-text('巡考记录')", state="attached")
     patrol.shoot("patrol-room-view")
     _print_and_sign(patrol, tmp_path)
 
