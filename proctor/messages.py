@@ -189,7 +189,8 @@ FIELDS_ZH: dict[str, str] = {
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
     "warning_id": "提醒记录", "incident_id": "违纪事件", "invigilators": "在场监考员",
-    "visited_at": "巡视时间", "rules_read": "宣读考场规则", "remarks": "异常情况", "patrol": "巡考员",
+    "visited_at": "巡视时间", "rules_read": "宣读考场规则", "remarks": "异常情况",
+    "patrol": "巡考员",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

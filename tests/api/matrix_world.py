@@ -210,8 +210,8 @@ def _records(w: World, users) -> None:
 
 
 def _flags(w: World, users) -> None:
-    """The patrol's flags: two of room A (one with a photo, one to answer, one left open for the ids of a body), one of
-    room B."""
+    """The patrol's flags: three of room A (one with a photo, one to answer, one left open for
+    the ids of a body), one of room B."""
     from proctor.extensions import db
     from proctor.models import Room
     from proctor.services import patrol
