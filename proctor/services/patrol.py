@@ -12,12 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import update
 
 from proctor import hashing, publisher
-from proctor.concurrency import offload
-from proctor.database import end_read_transaction, utcnow
+from proctor.database import utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
@@ -35,7 +33,7 @@ from proctor.models import (
     User,
 )
 from proctor.services import audit, evidence_store, idempotent
-from proctor.services.evidence import ingest_error, server_client_id
+from proctor.services.evidence import decode_photo, server_client_id
 from proctor.services.room_record import bare_name, invigilators
 
 
@@ -71,20 +69,12 @@ def add_photo(flag: PatrolFlag, data: bytes, *, client_id: str | None, taken_at:
     """A photo of the flag, through the photo intake of evidence: checked by content before
     decoding, the original kept unchanged under its SHA-256 with a display copy and a
     thumbnail (EXIF stripped)."""
-    from proctor import vision  # OpenCV loads on first use, not at start-up
-
     if flag.raised_by != who.id:
         raise ApiError(403, "not_your_flag", "Only the patrol who raised a flag adds its photos.")
     files: list[bytes] = []
 
     def make() -> PatrolFlagPhoto:
-        end_read_transaction(db.session())  # the decode holds no database lock
-        try:
-            result = offload(vision.ingest, data,
-                             max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-                             max_pixels=current_app.config["EVIDENCE_MAX_PIXELS"])
-        except vision.IngestError as exc:
-            raise ingest_error(exc) from None
+        result = decode_photo(data)
         files.extend((data, result.display_jpeg, result.thumbnail_jpeg))
         return PatrolFlagPhoto(client_id=key, flag_id=flag.id, sha256=result.sha256,
                                media_type=f"image/{result.kind}", size=result.size,
