@@ -134,8 +134,11 @@ export function openFlagForm(seatNo, seat) {
     ? `${T.flag_raise} · ${fmt(T.seat, { n: seatNo })}${seat ? ` ${seat.name}` : ""}`
     : `${T.flag_raise} · ${T.flag_whole_room}`;
   const note = el("textarea", { rows: 3, maxlength: 2000, required: true, id: "flag-note" });
+  const chosen = el("span.muted", {}, T.flag_no_photo);
   const photo = el("input", { type: "file", accept: "image/jpeg,image/png,image/webp",
-                              capture: "environment", id: "flag-photo" });
+                              capture: "environment", id: "flag-photo", hidden: true,
+                              onchange: () => { chosen.textContent = photo.files[0]?.name ?? T.flag_no_photo; } });
+  const pick = el("button.button", { type: "button", onclick: () => photo.click() }, T.choose_photo);
   const save = el("button.button.primary.big", { type: "button", onclick: async () => {
     if (!note.value.trim()) { toast(T.flag_note_needed, "error"); note.focus(); return; }
     save.disabled = true;
@@ -159,7 +162,8 @@ export function openFlagForm(seatNo, seat) {
     }
   } }, T.flag_send);
   document.getElementById("flag-body").replaceChildren(
-    el("label", {}, T.flag_note, note), el("label", {}, T.flag_photo, photo),
+    el("label", {}, T.flag_note, note),
+    el("div.flag-photo-pick", {}, el("strong", {}, T.flag_photo), el("div.button-row", {}, pick, chosen), photo),
     el("p.muted", {}, T.flag_no_sanction), save);
   dialog.showModal();
 }
