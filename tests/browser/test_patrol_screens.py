@@ -74,6 +74,7 @@ def test_patrol_flags_the_tablet_shows_it_the_invigilator_answers(tablets, demo_
     home_page = patrol.page.context.new_page()  # the patrol's home lists the open flag
     home_page.goto(patrol.server.url + "/")
     assert "1 条巡考标记待核查" in home_page.inner_text("li.tile[data-room='1']")
+    home_page.screenshot(path=str(SCREENSHOTS / "patrol-home-flagged-768x1024.png"))
     home_page.close()
     invigilator.page.click("#tab-flags-button")
     invigilator.page.wait_for_selector("#flag-list .flag-photo")  # the photo came along
