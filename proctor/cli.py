@@ -41,7 +41,8 @@ def _user_or_exit(name: str):  # type: ignore[no-untyped-def]
 
 @users.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["invigilator", "chief", "authority"]), required=True)
+@click.option("--role", type=click.Choice(["invigilator", "chief", "authority", "patrol"]),
+              required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
 def users_create(name: str, role: str, password: str, display_name: str) -> None:

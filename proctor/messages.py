@@ -186,6 +186,20 @@ ZH: dict[str, str] = {
     "observed_in_future": "记录时间晚于服务器时间，请核对平板的时钟。",
     "returned_before_left": "返回时间早于离座时间，请核对。",
     "not_seated": "该考生尚未安排座位，不能记录离座。",
+    # the patrol (巡考)
+    "seat_out_of_room": "该考场没有这个座位号。",
+    "flag_note_required": "请写明巡考发现的情况。",
+    "flag_not_found": "找不到该巡考标记。",
+    "flag_photo_not_found": "找不到该巡考标记的照片。",
+    "not_your_flag": "只有提出该标记的巡考员可以为其添加照片。",
+    "flag_already_answered": "该巡考标记已经答复过。",
+    "warning_id_required": "答复为“已提醒”时，请选择本考场的提醒记录。",
+    "incident_id_required": "答复为“已报告违纪”时，请选择本考场的违纪事件。",
+    "link_not_expected": "该答复结果不关联提醒或违纪记录。",
+    "link_not_found": "找不到所关联的提醒或违纪记录。",
+    "link_other_room": "所关联的记录必须是本考场的。",
+    "patrol_record_signed": "您本场次的巡考记录表已签名，不能再添加内容。",
+    "patrol_not_found": "本场次没有这名巡考员。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -210,6 +224,9 @@ FIELDS_ZH: dict[str, str] = {
     "staff_id_number": "工作人员证件号码", "staff_duty": "工作职责", "measure": "处理措施",
     "subject_kind": "对象类别", "sitting_id": "场次",
     "escort": "陪同人员", "escort_username": "陪同人员",
+    "warning_id": "提醒记录", "incident_id": "违纪事件", "invigilators": "在场监考员",
+    "visited_at": "巡视时间", "rules_read": "宣读考场规则", "remarks": "异常情况",
+    "patrol": "巡考员",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

@@ -40,6 +40,7 @@ EVENTS = (
     "pre_notice_issued", "pre_notice_served", "statement_received",
     "closeout_recorded", "discrepancy_explained", "room_record_signed",
     "movement_recorded",
+    "patrol_flagged", "patrol_flag_photo_added", "patrol_flag_answered",
 )
 # Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
 SESSION_ENDED = "session_ended"

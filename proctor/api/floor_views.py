@@ -15,14 +15,14 @@ from proctor.api.schemas import (
 )
 from proctor.api.spec import endpoint
 from proctor.extensions import db
-from proctor.models import EVERYONE, FLOOR_STAFF, Candidate, CandidateWarning, Sitting
+from proctor.models import FLOOR_STAFF, STAFF, Candidate, CandidateWarning, Sitting
 from proctor.services import access, floor, scope
 from proctor.services.incidents import resolve_warning
 from proctor.services.sittings import subject_by_code
 
 
 @endpoint(bp, "PUT", "/sittings/<id:sid>/candidates/<ticket_no>/seat", summary="Seat a candidate",
-          tag="floor", body=SeatIn, responses={200: SeatChangeOut}, roles=EVERYONE,
+          tag="floor", body=SeatIn, responses={200: SeatChangeOut}, roles=STAFF,
           load=scope.candidate(unseated=True))
 def put_seat(sitting: Sitting, candidate: Candidate, body: SeatIn) -> SeatChangeOut:
     """The set-up, and the floor staff of both rooms: the candidate's and the seat's."""

@@ -16,7 +16,7 @@ from proctor.api.schemas import (
 )
 from proctor.api.spec import endpoint
 from proctor.extensions import db
-from proctor.models import EVERYONE, MANAGERS, Candidate, Incident, Sitting
+from proctor.models import EVERYONE, MANAGERS, STAFF, Candidate, Incident, Sitting
 from proctor.services import access, scope
 from proctor.services.incidents import (
     Party,
@@ -31,7 +31,7 @@ from proctor.services.sittings import subject_by_code
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/incidents", summary="Report an incident",
           tag="incidents", body=IncidentIn, responses={201: IncidentOut, 200: IncidentOut},
-          roles=EVERYONE, load=scope.sitting())
+          roles=STAFF, load=scope.sitting())
 def post_incident(sitting: Sitting, body: IncidentIn):  # type: ignore[no-untyped-def]
     """Every party is checked like the sitting in the URL; a client_id seen before answers the
     incident it made in this sitting if the caller may see it, else 409 client_id_conflict."""

@@ -17,6 +17,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     floor_views,
     incident_views,
     movement_views,
+    patrol_views,
     registry_views,
     room_views,
     rules_views,

@@ -21,7 +21,7 @@ from proctor.auth.sessions import end_current_session, start_session
 from proctor.extensions import db, limiter
 from proctor.i18n import COOKIE, LANGUAGES
 from proctor.models import Role
-from proctor.services import access, accounts, audit
+from proctor.services import access, accounts, audit, patrol
 
 bp = Blueprint("auth", __name__)
 
@@ -80,7 +80,10 @@ def home():  # type: ignore[no-untyped-def]
         else:
             rooms = list(sitting.rooms)
         places.append((sitting, rooms))
-    return render_template(f"home/{who.role}.html", who=who, places=places)
+    open_flags = ({sitting.id: patrol.open_flags_by_room(sitting) for sitting in sittings}
+                  if who.role == Role.PATROL else {})
+    return render_template(f"home/{who.role}.html", who=who, places=places,
+                           open_flags=open_flags)
 
 
 @bp.get("/lang/<code>")

@@ -57,7 +57,8 @@ def sitting(sitting: Sitting):  # type: ignore[no-untyped-def]
     return render_template(
         "authority/sitting.html", sitting=sitting, taken=sittings.taken_seats(sitting),
         staff=sittings.staff_of(sitting), chiefs=active_users(Role.CHIEF),
-        invigilators=active_users(Role.INVIGILATOR), rules=after_exam_rules,
+        invigilators=active_users(Role.INVIGILATOR), patrols=active_users(Role.PATROL),
+        rules=after_exam_rules,
         lang=current_language(), boot=boot,
         candidates=sittings.candidate_counts().get(sitting.id, 0))
 

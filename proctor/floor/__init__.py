@@ -12,6 +12,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     send_from_directory,
     url_for,
 )
@@ -20,7 +21,7 @@ from flask_login import login_required
 import incidents
 from proctor.i18n import current_language
 from proctor.models import Role, Room, SeizedItem, Sitting, Subject
-from proctor.services import access, movements, scope
+from proctor.services import access, movements, patrol, scope
 from proctor.services import room_record as records
 from proctor.services.evidence import receipt
 from proctor.services.sittings import venue_zone
@@ -69,9 +70,13 @@ def room(sitting: Sitting, room: Room):  # type: ignore[no-untyped-def]
             # Who may escort a candidate out (离座陪同), and after how long an absence alerts.
             "escorts": [{"username": u.username, "name": u.display_name or u.username}
                         for u in movements.room_escorts(room)],
-            "absence_alert_minutes": movements.alert_minutes()}
+            "absence_alert_minutes": movements.alert_minutes(),
+            "staff": [{"username": u.username, "name": records.bare_name(u.display_name
+                                                                           or u.username)}
+                      for u in records.invigilators(room)]}
     page = make_response(render_template(
         "floor/room.html", sitting=sitting, room=room, boot=boot,
+        is_patrol=access.user().role == Role.PATROL,
         rooms=[r for r in sitting.rooms if _can_open(sitting, r.id)]))
     # The page holds no ID numbers: the tablet may keep it to reopen the room offline.
     page.headers["X-Offline-Cache"] = "allow"
@@ -92,9 +97,8 @@ def _previews(sitting, book) -> dict[str, dict[str, str]]:  # type: ignore[no-un
 
 
 def _can_open(sitting, room_id: int) -> bool:  # type: ignore[no-untyped-def]
-    who = access.user()
-    return (access.is_authority(who) or access.is_chief_of(who, sitting.id)
-            or room_id in access.rooms_of(who, sitting.id))
+    seen = access.rooms_seen(access.user(), sitting.id)
+    return seen is None or room_id in seen
 
 
 @bp.get("/sw.js")
@@ -143,3 +147,18 @@ def room_record(sitting: Sitting, room: Room,
         shown=shown, lang=current_language(), closed=records.is_closed(room, subject),
         may_sign=invigilator and who.username not in {s["username"] for s in signed},
         may_edit=invigilator and not signed, closeout_by=shown["closeout_by"])
+
+
+@bp.get("/floor/sittings/<int:sid>/patrol-record")
+@login_required
+@scope.loads(scope.sitting())
+def patrol_record(sitting: Sitting):  # type: ignore[no-untyped-def]
+    """The printable patrol record (巡考记录表): the patrol's own (or, for the sitting's
+    managers, `?patrol=<username>`), each visit with its flags and their answers, signed."""
+    who = scope.patrol_record_of(sitting, request.args.get("patrol"))
+    content = patrol.record(sitting, who)
+    signed = patrol.signoff_of(sitting, who)
+    return render_template(
+        "floor/patrol_record.html", sitting=sitting, content=content,
+        visits=patrol.printed(content), hash=patrol.record_hash(content), signed=signed,
+        may_sign=who.id == access.user().id and signed is None, lang=current_language())

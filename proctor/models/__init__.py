@@ -4,6 +4,8 @@ from proctor.models.accounts import (
     EVERYONE,
     FLOOR_STAFF,
     MANAGERS,
+    PATROLS,
+    STAFF,
     THE_BODY,
     USERNAME_PATTERN,
     WRITERS,
@@ -46,6 +48,13 @@ from proctor.models.floor import (
 )
 from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
 from proctor.models.movements import Movement, MovementKind, MovementReason
+from proctor.models.patrol import (
+    FlagOutcome,
+    PatrolFlag,
+    PatrolFlagPhoto,
+    PatrolRecordSignoff,
+    PatrolVisit,
+)
 from proctor.models.people import Candidate, CandidateSubject, Person
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
@@ -54,6 +63,8 @@ __all__ = [
     "CandidateLink",
     "DiscrepancyExplanation", "RoomCloseout",
     "ConductFile", "ConductNotice", "ConductRecord", "ConductStatus",
+    "FlagOutcome", "PatrolFlag", "PatrolFlagPhoto", "PatrolRecordSignoff", "PatrolVisit",
+    "PATROLS", "STAFF",
     "EVERYONE",
     "FLOOR_STAFF",
     "MANAGERS",

@@ -17,13 +17,16 @@ class Role(StrEnum):
     INVIGILATOR = "invigilator"
     CHIEF = "chief"
     AUTHORITY = "authority"
+    PATROL = "patrol"  # 巡考: sees every room of its sittings read-only, raises flags
 
 
 # Who may call a route or open a screen (the API's `roles=`, the page blueprints' guards).
 EVERYONE = frozenset(Role)
 FLOOR_STAFF = frozenset({Role.INVIGILATOR, Role.CHIEF})  # the floor of a room on exam day
 MANAGERS = frozenset({Role.CHIEF, Role.AUTHORITY})  # decide, notify, review; see full ID numbers
-WRITERS = EVERYONE  # write an incident's record: evidence, signatures, addenda, seized items
+STAFF = frozenset({Role.INVIGILATOR, Role.CHIEF, Role.AUTHORITY})  # all who write records
+WRITERS = STAFF  # write an incident's record: evidence, signatures, addenda, seized items
+PATROLS = frozenset({Role.PATROL})  # raise flags, keep the patrol record (巡考记录表)
 THE_BODY = frozenset({Role.AUTHORITY})  # set-up, accounts, the registry and the audit log
 
 
@@ -34,6 +37,7 @@ USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 class StaffRole(StrEnum):
     INVIGILATOR = "invigilator"
     CHIEF = "chief"
+    PATROL = "patrol"
 
 
 class User(db.Model):
@@ -104,7 +108,7 @@ class ApiToken(db.Model):
 
 
 class StaffAssignment(db.Model):
-    """Who works a sitting: a chief examiner, or an invigilator of one room."""
+    """Who works a sitting: a chief examiner, a patrol (巡考), or an invigilator of one room."""
 
     __tablename__ = "staff_assignments"
     __table_args__ = (UniqueConstraint("sitting_id", "user_id", "room_id", name="uq_staff_once"),)

@@ -1,14 +1,16 @@
 """Who may see and change what: roles, sittings and rooms, checked on every route.
 
 Deny by default: a chief examiner reaches only the sittings they are assigned to, an
-invigilator only their rooms, and every refusal is written to the audit log. These are the
+invigilator only their rooms, a patrol (巡考) every room of its sittings but only to read (its
+own writes, flags and its patrol record, check `require_patrol`), and every refusal is written
+to the audit log. These are the
 checks; views load what a request names through `services.scope`, which applies them to every
 object of the URL and of the body alike.
 """
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import bindparam
 
@@ -59,6 +61,17 @@ def is_chief_of(who: User, sitting_id: int) -> bool:
         a.role == StaffRole.CHIEF for a in assignments(who, sitting_id))
 
 
+def is_patrol_of(who: User, sitting_id: int) -> bool:
+    return who.role == Role.PATROL and any(
+        a.role == StaffRole.PATROL for a in assignments(who, sitting_id))
+
+
+def _reading() -> bool:
+    """A patrol's scope holds for reads only: whatever else a route does, a patrol writes
+    nothing but through the routes that check `require_patrol`."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 def rooms_of(who: User, sitting_id: int) -> set[int]:
     """The rooms of the sitting this invigilator is assigned to."""
     return {a.room_id for a in assignments(who, sitting_id)
@@ -68,8 +81,15 @@ def rooms_of(who: User, sitting_id: int) -> set[int]:
 def visible_rooms(sitting_id: int) -> set[int] | None:
     """The rooms of the sitting the caller sees: None for all of them (the evaluation body, the
     sitting's chief examiner), else the rooms they invigilate."""
-    who = user()
-    return None if is_authority(who) or is_chief_of(who, sitting_id) else rooms_of(who, sitting_id)
+    return rooms_seen(user(), sitting_id)
+
+
+def rooms_seen(who: User, sitting_id: int) -> set[int] | None:
+    """The rooms of the sitting `who` sees: None for all of them (the evaluation body, the
+    sitting's chief examiner and its patrols), else the rooms they invigilate."""
+    if is_authority(who) or is_chief_of(who, sitting_id) or is_patrol_of(who, sitting_id):
+        return None
+    return rooms_of(who, sitting_id)
 
 
 def sitting_ids_of(who: User) -> list[int]:
@@ -93,6 +113,8 @@ def require_sitting(sitting_id: int, *, staff: bool = True) -> Sitting:
         return sitting
     if staff and who.role == Role.INVIGILATOR and rooms_of(who, sitting_id):
         return sitting
+    if staff and _reading() and is_patrol_of(who, sitting_id):
+        return sitting
     raise deny(f"not assigned to sitting {sitting_id}", sitting_id=sitting_id)
 
 
@@ -106,9 +128,18 @@ def require_room(sitting: Sitting, room_id: int | None) -> None:
     who = user()
     if is_authority(who) or is_chief_of(who, sitting.id):
         return
+    if _reading() and is_patrol_of(who, sitting.id):
+        return
     if room_id is None or room_id not in rooms_of(who, sitting.id):
         raise deny(f"room {room_id} is not one of your rooms", sitting_id=sitting.id,
                    room_id=room_id)
+
+
+def require_patrol(sitting: Sitting) -> Sitting:
+    """The writes of a patrol (flags, visits, its record): only a patrol of this sitting."""
+    if not is_patrol_of(user(), sitting.id):
+        raise deny(f"not a patrol of sitting {sitting.id}", sitting_id=sitting.id)
+    return sitting
 
 
 def get_room(sitting: Sitting, room_id: int) -> Room:
@@ -120,5 +151,8 @@ def get_room(sitting: Sitting, room_id: int) -> Room:
 
 
 def shown_id_number(number: str) -> str:
-    """Invigilators see ID numbers masked, in every answer."""
-    return mask_id_number(number) if user().role == Role.INVIGILATOR else number
+    """Invigilators and patrols see ID numbers masked, in every answer."""
+    return mask_id_number(number) if user().role in MASKED else number
+
+
+MASKED = frozenset({Role.INVIGILATOR, Role.PATROL})

@@ -36,6 +36,19 @@ def ingest_error(exc) -> ApiError:  # type: ignore[no-untyped-def]
     return ApiError(exc.status, exc.code, str(exc), "file")
 
 
+def decode_photo(data: bytes):  # type: ignore[no-untyped-def]
+    """Check an image by content and decode it in a real thread (OpenCV, with the configured
+    limits), holding no database lock: the intake of every photo, the patrol's flags' too."""
+    from proctor import vision  # OpenCV loads on first use, not at start-up
+
+    end_read_transaction(db.session())  # the decode holds no database lock
+    try:
+        return offload(vision.ingest, data, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                       max_pixels=current_app.config["EVIDENCE_MAX_PIXELS"])
+    except vision.IngestError as exc:
+        raise ingest_error(exc) from None
+
+
 def _photo_of(incident: Incident, kind: str):  # type: ignore[no-untyped-def]
     """The target of an evidence client_id: this incident, this kind of picture."""
     return lambda found: found.incident_id == incident.id and found.kind == kind

@@ -21,6 +21,9 @@ from proctor.models import (
     DiscrepancyExplanation,
     Incident,
     Movement,
+    PatrolFlag,
+    PatrolFlagPhoto,
+    PatrolVisit,
     Role,
     Room,
     RoomCloseout,
@@ -38,19 +41,24 @@ def may_see_room(sitting_id: int, room_id: int | None) -> bool:
     who = access.user()
     if access.is_authority(who) or access.is_chief_of(who, sitting_id):
         return True
+    if access.is_patrol_of(who, sitting_id):
+        return True
     return (who.role == Role.INVIGILATOR and room_id is not None
             and room_id in access.rooms_of(who, sitting_id))
 
 
 def may_see(record: object) -> bool:
     """Whether the caller may see this record of the floor (by its sitting and room)."""
-    if isinstance(record, Incident | SeizedItem | Movement):
+    if isinstance(record, Incident | SeizedItem | Movement | PatrolFlag | PatrolVisit):
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)
     if isinstance(record, RoomLogEntry | RoomCloseout | DiscrepancyExplanation):
         room = db.session.get(Room, record.room_id)
         return room is not None and may_see_room(room.sitting_id, room.id)
+    if isinstance(record, PatrolFlagPhoto):
+        flag = db.session.get(PatrolFlag, record.flag_id)
+        return flag is not None and may_see(flag)
     incident_id = getattr(record, "incident_id", None)
     incident = db.session.get(Incident, incident_id) if incident_id else None
     return incident is not None and may_see(incident)

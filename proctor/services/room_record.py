@@ -124,7 +124,7 @@ def _incidents(room: Room, subject: Subject) -> list[dict[str, Any]]:
 
 #: Role words some accounts carry in their display name ("监考员 张明"); the paper prints the
 #: role once, beside the name.
-ROLE_WORDS = ("监考员", "监考", "主考", "Invigilator", "Chief examiner")
+ROLE_WORDS = ("监考员", "监考", "主考", "巡考员", "巡考", "Invigilator", "Chief examiner", "Patrol")
 
 
 def bare_name(display_name: str) -> str:

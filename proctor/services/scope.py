@@ -28,6 +28,8 @@ from proctor.models import (
     Evidence,
     Incident,
     Notice,
+    PatrolFlag,
+    PatrolFlagPhoto,
     PreNotice,
     ReviewRequest,
     Room,
@@ -56,6 +58,8 @@ _NOT_FOUND: dict[type, tuple[str, str]] = {
     ReviewRequest: ("review_not_found", "review"),
     PreNotice: ("pre_notice_not_found", "pre-decision notice"),
     ConductRecord: ("conduct_record_not_found", "conduct record"),
+    PatrolFlag: ("flag_not_found", "flag"),
+    PatrolFlagPhoto: ("flag_photo_not_found", "flag photo"),
 }
 
 
@@ -279,3 +283,61 @@ def conduct_record() -> PathLoader:
     """`<rid>` of `/conduct-records/`: a record of staff or training-body conduct, for the
     evaluation body and the chief examiner who reported it (see `services.conduct.may_see`)."""
     return PathLoader(lambda rid: {"record": conduct.require_visible(load(ConductRecord, rid))})
+# -- the patrol (巡考) ---------------------------------------------------------------------------
+def room_by_id(*, patrol: bool = False) -> PathLoader:
+    """`/rooms/<rid>`: the room and its sitting, for whoever sees the room (reads, and the
+    answers of its floor staff); `patrol`: for a patrol of its sitting only (its flags)."""
+    def objects(rid: int) -> dict[str, Any]:
+        row = load(Room, rid)
+        if patrol:
+            return {"room": row, "sitting": access.require_patrol(access.get_sitting(
+                row.sitting_id))}
+        the_sitting = sitting_in_scope(row.sitting_id)
+        access.require_room(the_sitting, row.id)
+        return {"room": row, "sitting": the_sitting}
+
+    return PathLoader(objects)
+
+
+def flag(*, patrol: bool = False) -> PathLoader:
+    """`<fid>`: a flag of a room the caller sees (and answers, as its floor staff); `patrol`:
+    for a patrol of its sitting only (its photos)."""
+    def objects(fid: int) -> dict[str, Any]:
+        row = load(PatrolFlag, fid)
+        if patrol:
+            the_sitting = access.require_patrol(access.get_sitting(row.sitting_id))
+        else:
+            the_sitting = sitting_in_scope(row.sitting_id)
+            access.require_room(the_sitting, row.room_id)
+        return {"flag": row, "sitting": the_sitting}
+
+    return PathLoader(objects)
+
+
+def flag_photo() -> PathLoader:
+    """`<pid>`: a photo of a flag the caller may see."""
+    def objects(pid: int) -> dict[str, Any]:
+        row = load(PatrolFlagPhoto, pid)
+        flag().load(row.flag_id)
+        return {"photo": row}
+
+    return PathLoader(objects)
+
+
+def patrol_sitting() -> PathLoader:
+    """`<sid>` of the patrol's own writes: a sitting the caller patrols."""
+    return PathLoader(lambda sid: {"sitting": access.require_patrol(access.get_sitting(sid))})
+
+
+def patrol_record_of(sitting: Sitting, username: str | None) -> User:
+    """Whose patrol record: a patrol's own, or (the sitting's managers) the patrol named."""
+    who = access.user()
+    if access.is_patrol_of(who, sitting.id) and username in (None, who.username):
+        return who
+    access.require_manager(sitting.id)
+    found = (db.session.scalar(db.select(User).where(User.username == username))
+             if username else None)
+    if found is None or not access.is_patrol_of(found, sitting.id):
+        raise ApiError(404, "patrol_not_found", f"no patrol {username!r} of this sitting",
+                       "patrol")
+    return found

@@ -93,7 +93,7 @@ def assign_staff(sitting: Sitting, username: str, role: str,
         raise ApiError(422, "role_mismatch", f"{username} is a {user.role}, not a {role}", "role")
     if role == Role.INVIGILATOR and room_id is None:
         raise ApiError(422, "room_required", "An invigilator is assigned to a room.", "room_id")
-    if role == Role.CHIEF:
+    if role in (Role.CHIEF, Role.PATROL):  # a chief and a patrol see every room of it
         room_id = None
     if room_id is not None:
         room = db.session.get(Room, room_id)

@@ -26,12 +26,13 @@ from helpers import PASSWORD, id_number
 # -- callers --------------------------------------------------------------------------------
 ANON, INV_OTHER, CHIEF_OTHER = "anonymous", "inv3 (room B, session)", "chief2 (sitting 2, session)"
 INV, CHIEF, BODY = "inv1 (room A, bearer)", "chief (sitting 1, bearer)", "body (authority, bearer)"
-CALLERS = (ANON, INV_OTHER, CHIEF_OTHER, INV, CHIEF, BODY)
-INVIGILATORS = {INV, INV_OTHER}
+PATROL = "patrol1 (sitting 1, bearer)"  # 巡考: reads every room of sitting 1, raises flags
+CALLERS = (ANON, INV_OTHER, CHIEF_OTHER, INV, CHIEF, BODY, PATROL)
+INVIGILATORS = {INV, INV_OTHER, PATROL}  # who sees ID numbers masked and no camera source
 # What each caller may see: (sitting, room); room "*" is every room of the sitting.
 SEES: dict[str, set[tuple[str, str]]] = {
     ANON: set(), INV_OTHER: {("s1", "B")}, CHIEF_OTHER: {("s2", "*")}, INV: {("s1", "A")},
-    CHIEF: {("s1", "*")}, BODY: {("*", "*")}}
+    CHIEF: {("s1", "*")}, BODY: {("*", "*")}, PATROL: {("s1", "*")}}
 
 ROOM_A = frozenset({INV, CHIEF, BODY})  # an object of room A: its invigilator and managers
 FLOOR_A = frozenset({INV, CHIEF})  # invigilators' and chiefs' writes (not the body's)
@@ -84,7 +85,7 @@ def _users() -> dict[str, Any]:
     roles = {"body": "authority", "body2": "authority", "chief": "chief", "chief2": "chief",
              "inv1": "invigilator",
              "inv2": "invigilator", "inv3": "invigilator", "inv4": "invigilator",
-             "victim": "invigilator"}
+             "victim": "invigilator", "patrol1": "patrol"}
     return {name: create_user(name, role, PASSWORD) for name, role in roles.items()}
 
 
@@ -256,6 +257,30 @@ def _closeouts(w: World, users) -> None:
         w.ids[f"co{key}"], w.ids[f"exp{key}"] = row.id, explained.id
         w.markers += [Marker(f"Expl-{key}-zq", {("s1", room)}),
                       Marker(f"cid-exp{key}-zq", {("s1", room)})]
+    _flags(w, users)
+
+
+def _flags(w: World, users) -> None:
+    """The patrol's flags: three of room A (one with a photo, one to answer, one left open for
+    the ids of a body), one of room B."""
+    from proctor.extensions import db
+    from proctor.models import Room
+    from proctor.services import patrol
+
+    s1 = w.ids["s1_sitting"]
+    for key, room in (("fA", "A"), ("fA2", "A"), ("fA3", "A"), ("fB", "B")):
+        flag, _ = patrol.raise_flag(s1, db.session.get(Room, w.ids[f"room_{room}"]),
+                                    client_id=f"cid-{key}-zq", seat_no=1,
+                                    note=f"Flag-{key}-zq", observed_at=_now(),
+                                    who=users["patrol1"])
+        w.ids[key] = flag.id
+        w.markers += [Marker(f"Flag-{key}-zq", {("s1", room)}),
+                      Marker(f"cid-{key}-zq", {("s1", room)})]
+    photo, _ = patrol.add_photo(db.session.get(patrol.PatrolFlag, w.ids["fA"]),
+                                image(seed=21), client_id="cid-fpA-zq", taken_at=_now(),
+                                device="tab", who=users["patrol1"])
+    w.ids["fpA"] = photo.id
+    w.markers += [Marker(photo.sha256, {("s1", "A")}), Marker("cid-fpA-zq", {("s1", "A")})]
 
 
 def _proposal(w: World, users) -> None:
@@ -330,7 +355,8 @@ def build_world(app: Flask, db_path: Path) -> World:
         shared = id_number(1)
         _sitting(w, "s1", date(2025, 6, 28), {"A": None, "B": "rtsp://cam:pw@cam-b-zq.invalid/s"},
                  users, [("chief", "chief", None), ("inv1", "invigilator", "A"),
-                         ("inv2", "invigilator", "A"), ("inv3", "invigilator", "B")],
+                         ("inv2", "invigilator", "A"), ("inv3", "invigilator", "B"),
+                         ("patrol1", "patrol", None)],
                  {"A1": ("A", shared), "A2": ("A", id_number(2)), "A3": ("A", id_number(3)),
                   "A4": ("A", id_number(4)), "B1": ("B", id_number(5)),
                   "B2": ("B", id_number(6))})
@@ -338,12 +364,13 @@ def build_world(app: Flask, db_path: Path) -> World:
                  [("chief2", "chief", None), ("inv4", "invigilator", "C")],
                  {"C1": ("C", shared), "C2": ("C", id_number(7))})
         _records(w, users)
-        for caller, name in ((INV, "inv1"), (CHIEF, "chief"), (BODY, "body")):
+        for caller, name in ((INV, "inv1"), (CHIEF, "chief"), (BODY, "body"),
+                             (PATROL, "patrol1")):
             w.tokens[caller] = create_api_token(users[name])
         db.session.commit()
         w.ids = {k: v for k, v in w.ids.items() if not k.endswith(("_sitting", "_row"))
                  and not k.startswith("candidate_")}
-    for caller in (ANON, INV, CHIEF, BODY):  # no cookie jar: nothing but the bearer token
+    for caller in (ANON, INV, CHIEF, BODY, PATROL):  # no cookie jar: nothing but the bearer token
         w.clients[caller] = app.test_client(use_cookies=False)
     export = call(w, BODY, "GET", "/api/v1/bans?as_of=2025-07-10&format=csv")
     assert export.status_code == 200, export.get_data(as_text=True)

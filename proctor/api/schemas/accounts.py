@@ -22,7 +22,7 @@ class UserIn(In):
     username: Username
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=128,
                                                    pattern=_PLAIN)] = ""
-    role: Literal["invigilator", "chief", "authority"]
+    role: Literal["invigilator", "chief", "authority", "patrol"]
     password: Password
 
 

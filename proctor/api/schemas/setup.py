@@ -147,7 +147,7 @@ class SittingsOut(RootModel[list[SittingOut]]):
 class StaffIn(In):
     username: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                max_length=64)]
-    role: Literal["invigilator", "chief"]
+    role: Literal["invigilator", "chief", "patrol"]
     room_id: DbId | None = None
 
 

@@ -12,6 +12,9 @@ import {
 import { initIncident, openIncident } from "./floor/incident.js";
 import { checkAbsences, outOf, setLimit } from "./floor/movements.js";
 import {
+  initPatrol, isPatrol, loadFlags, onFlagEvent, openFlagForm, renderFlags,
+} from "./floor/flags.js";
+import {
   acceptEvent, loadState, loadTimeline, store, submit, subscribe, sync,
 } from "./floor/sync.js";
 import { viewOf } from "./floor/view.js";
@@ -26,7 +29,8 @@ function onSeat(seatNo, seat) {
     document.querySelector(`[data-seat="${seatNo}"]`)?.classList.add("picked");
     return;
   }
-  if (seat) openCard(seat, store.view);
+  if (isPatrol) openFlagForm(seatNo, seat);  // a patrol reads; it only flags
+  else if (seat) openCard(seat, store.view);
 }
 
 function pickSeats(onPicked, onDone) {
@@ -47,6 +51,7 @@ function render() {
   setLimit(store.server?.absence_alert_minutes);
   store.view = viewOf(store);
   renderGrid(store.view, onSeat);
+  renderFlags(store.view);
   renderLog(store.view);
   renderTimeline(store.events);
   renderSync(store);
@@ -109,8 +114,10 @@ async function registerServiceWorker() {
 subscribe(render);
 initCard(openIncident, openDetail);
 initIncident(pickSeats);
-logButtons();
+if (isPatrol) initPatrol();
+else logButtons();
 tabs();
+loadFlags();
 renderClock();
 setInterval(renderClock, 1000);
 // An absence runs past its limit with nothing else happening: look every 15 s.
@@ -125,7 +132,7 @@ loadTimeline();
 const attention = document.getElementById("attention");
 connectLive({
   sittingId: sid,
-  onEvent: acceptEvent,
+  onEvent: (payload) => { acceptEvent(payload); onFlagEvent(payload); },
   onRefused: (seconds) => {
     attention.textContent = fmt(T.server_full, { s: seconds });
     attention.dataset.reason = "server_full";
@@ -141,6 +148,7 @@ connectLive({
     if (online) {
       sync();
       loadState();
+      loadFlags();
     }
     render();
   },

@@ -21,6 +21,7 @@ const SHELL = [
   "/static/js/floor/incident.js",
   "/static/js/floor/detail.js",
   "/static/js/floor/movements.js",
+  "/static/js/floor/flags.js",
   "/vendor/idb/index.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];
