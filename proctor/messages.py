@@ -155,6 +155,8 @@ ZH: dict[str, str] = {
     "file_too_large": "文件过大。",
     # exports
     "export_incomplete": "导出未能完成，请重新导出。",
+    # analytics
+    "invalid_period": "起始日期晚于截止日期，请重新选择期间。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -174,6 +176,7 @@ FIELDS_ZH: dict[str, str] = {
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
+    "from": "起始日期", "to": "截止日期", "group_by": "分组方式",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).
