@@ -243,6 +243,7 @@ ROUTES: list[Route] = [
     Route("api.post_eligibility", "POST", AUTHORITY, json={"id_numbers": [id_number(1)],
                                                           "date": "2025-07-10"}),
     Route("api.get_revocations", "GET", AUTHORITY),
+    Route("api.get_analytics", "GET", AUTHORITY, query="group_by=room&from=2025-06-01"),
     Route("api.get_audit_verify", "GET", AUTHORITY),
     Route("api.list_audit", "GET", AUTHORITY),
     Route("api.list_users", "GET", AUTHORITY),
@@ -278,6 +279,7 @@ ROUTES: list[Route] = [
     Route("authority.accounts", "GET", AUTHORITY),
     Route("authority.audit", "GET", AUTHORITY),
     Route("authority.exports", "GET", AUTHORITY),
+    Route("authority.analytics_page", "GET", AUTHORITY, query="group_by=training_body"),
     # ending a session: asked last
     Route("api.api_logout", "POST", ANYONE, last=True),
     Route("auth.logout", "POST", ANYONE, last=True),
