@@ -130,7 +130,7 @@ def analytics_page():  # type: ignore[no-untyped-def]
                                                 "format": "xlsx", "lang": current_language()})
     return render_template("authority/analytics.html", answer=answer, given=given,
                            group_by=query.group_by, error=error, lang=current_language(),
-                           xlsx_url=xlsx_url)
+                           xlsx_url=xlsx_url, span=analytics.sitting_span())
 
 
 @bp.get("/exports")

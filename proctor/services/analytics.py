@@ -302,8 +302,9 @@ class Analytics:
                 None: ("无培训机构（个人报名）", "No training body (individual)")}
 
     def _label_sitting(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
+        # The period's sittings (not an IN list of up to hundreds of ids); unused ones ignored.
         found = db.session.execute(select(Sitting.id, Sitting.date, Sitting.occupation,
-                                          Sitting.level).where(Sitting.id.in_(list(keys))))
+                                          Sitting.level).where(*self.period.of(Sitting.date)))
         return {sid: (f"{day.isoformat()} {occupation} {level}级",
                       f"{day.isoformat()} {occupation} level {level}")
                 for sid, day, occupation, level in found}
@@ -311,7 +312,7 @@ class Analytics:
     def _label_room(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
         found = db.session.execute(select(Room.id, Room.name, Sitting.date)
                                    .join(Sitting, Room.sitting_id == Sitting.id)
-                                   .where(Room.id.in_(list(keys))))
+                                   .where(*self.period.of(Sitting.date)))
         return {**{rid: (f"{day.isoformat()} {name}",) * 2 for rid, name, day in found},
                 None: ("未安排考场", "No room")}
 
@@ -335,7 +336,9 @@ class Analytics:
         return sorted(groups, key=lambda g: (g.key is None, g.key if g.key is not None else 0))
 
     def answer(self) -> dict[str, Any]:
-        return {"from": self.period.start, "to": self.period.end, "group_by": self.group_by,
+        start, end = self.period.start, self.period.end
+        return {"from": start.isoformat() if start else None,
+                "to": end.isoformat() if end else None, "group_by": self.group_by,
                 "candidates": self.total_candidates,
                 "denominator": "group" if self.group_by in OWN_CANDIDATES else "period",
                 "groups": [group.answer() for group in self.ordered()]}
@@ -345,6 +348,12 @@ def _rule_order(code: Key) -> tuple[int, ...]:
     text = str(code)
     return tuple(int(part) if part.isdigit() else ord(part[0]) for part in
                  text.replace("T", "").replace("A", "0.").split(".") if part)
+
+
+def sitting_span() -> tuple[str | None, str | None]:
+    """The first and the last sitting date there is (the filter's default bounds)."""
+    first, last = db.session.execute(select(func.min(Sitting.date), func.max(Sitting.date))).one()
+    return (first.isoformat() if first else None, last.isoformat() if last else None)
 
 
 def period_of(start: date | None, end: date | None) -> Period:
@@ -360,4 +369,4 @@ def analytics(group_by: str, period: Period, zone: tzinfo) -> dict[str, Any]:
     return Analytics(group_by, period, zone).run().answer()
 
 
-__all__ = ["GROUP_BYS", "OWN_CANDIDATES", "Analytics", "Period", "analytics", "period_of"]
+__all__ = ["GROUP_BYS", "OWN_CANDIDATES", "Analytics", "Period", "analytics", "period_of", "sitting_span"]

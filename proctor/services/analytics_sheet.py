@@ -78,7 +78,8 @@ def xlsx(answer: dict[str, Any], generated_at: str, lang: Lang, zone: tzinfo) ->
     sheet.close()
     zh, en = GROUP_HEADERS[answer["group_by"]]
     low, high = DENOMINATORS[answer["denominator"]]
-    period: dict[str, date | None] = {"from": answer["from"], "to": answer["to"]}
+    period = {name: date.fromisoformat(answer[name]) if answer[name] else None
+              for name in ("from", "to")}
     add_manifest_sheet(book, ABOUT, {
         **period, "group_by": en if lang == "en" else zh, "candidates": answer["candidates"],
         "denominator": high if lang == "en" else low, "generated_at": generated_at},

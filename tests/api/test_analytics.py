@@ -15,6 +15,8 @@ from analytics_world import ZONE, World, make_world, write_world
 from flask import Flask
 from openpyxl import load_workbook
 
+from proctor.api.schemas.analytics import AnalyticsOut
+
 GROUP_BYS = ("rule", "tier", "room", "sitting", "training_body", "invigilator", "hour")
 PERIODS = ((None, None), (date(2025, 6, 27), date(2025, 7, 12)), (date(2025, 7, 1), None))
 TIER_OF = {"T1.1": 1, "T1.2": 1, "T1.3": 1}
@@ -147,7 +149,9 @@ def test_every_grouping_matches_the_world_computed_apart(auth, world: World) -> 
             answer = body.get(query(start, end, group_by))
             assert answer.status_code == 200, answer.get_json()
             data = answer.get_json()
+            AnalyticsOut.model_validate(data)  # the documented shape
             assert data["group_by"] == group_by
+            assert data["from"] == (start.isoformat() if start else None)
             assert data["denominator"] == ("group" if group_by in (
                 "room", "sitting", "training_body") else "period")
             compare(data, expected(world, group_by, start, end), f"{group_by} {start}..{end}")
