@@ -288,10 +288,10 @@ class Analytics:
     def _label_rule(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
         book = rules.default_rulebook().rules
         return {key: (f"{key} {book[key].title.zh}", f"{key} {book[key].title.en}")
-                for key in keys if key in book}
+                for key in keys if isinstance(key, str) and key in book}
 
     def _label_tier(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        return {key: TIER_NAMES[key] for key in keys if key in TIER_NAMES}
+        return {key: TIER_NAMES[key] for key in keys if isinstance(key, int) and key in TIER_NAMES}
 
     def _label_hour(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
         return {key: (f"{key:02d}:00–{key:02d}:59",) * 2 for key in keys
@@ -369,4 +369,5 @@ def analytics(group_by: str, period: Period, zone: tzinfo) -> dict[str, Any]:
     return Analytics(group_by, period, zone).run().answer()
 
 
-__all__ = ["GROUP_BYS", "OWN_CANDIDATES", "Analytics", "Period", "analytics", "period_of", "sitting_span"]
+__all__ = ["GROUP_BYS", "OWN_CANDIDATES", "Analytics", "Period", "analytics", "period_of",
+           "sitting_span"]

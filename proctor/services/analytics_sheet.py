@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from proctor.services.tables import Column, Fact, Kind, Lang, Sheet, Table, add_manifest_sheet
 
 GROUP_HEADERS = {
-    "rule": ("规则", "Rule"), "tier": ("违纪类别", "Tier"), "room": ("考场", "Room"),
+    "rule": ("条款", "Rule"), "tier": ("违纪类别", "Tier"), "room": ("考场", "Room"),
     "sitting": ("考试场次", "Sitting"), "training_body": ("培训机构", "Training body"),
     "invigilator": ("记录人", "Recorded by"), "hour": ("时段（考点时间）", "Hour (venue time)")}
 

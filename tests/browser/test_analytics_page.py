@@ -10,6 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from browser_kit import SCREENSHOTS, DemoServer, Tablet, api, decide, report_incident
@@ -64,7 +65,7 @@ def recorded(chromium_browser: Browser, demo_server: DemoServer) -> Iterator[Dem
     decide(chief, dismissed, "dismiss", note="看错了")
     chief.open("/")
     notice, = api(chief.page, base, "post", f"/api/v1/incidents/{confirmed[0]}/notices", {})
-    today = datetime.now(UTC).date().isoformat()
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()  # the venue's day
     api(chief.page, base, "post", f"/api/v1/notices/{notice['id']}/service",
         {"method": "in_person", "served_on": today})
     api(chief.page, base, "post", f"/api/v1/notices/{notice['id']}/review",
