@@ -2,7 +2,7 @@
 pending, a notice served and a review are recorded in the demo's sitting through the API; the
 evaluation body's page then draws every chart (SVG with bars, non-blank), keeps its filters in
 the URL, asks nothing of any other origin (every request is recorded), shows no English word
-and no null in Chinese, and is photographed at 1024x768 and 1280x800."""
+and no null in Chinese, and is photographed at 1024x768, 1280x800 and on a tablet (768x1024)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"1024x768": (1024, 768), "1280x800": (1280, 800)}
+SIZES = {"1024x768": (1024, 768), "1280x800": (1280, 800), "768x1024": (768, 1024)}
 CHARTS = ("counts", "rates", "times", "reviews")
 # What a Chinese screen may show in Latin letters: rule codes (T2.1), usernames of the demo's
 # staff (inv1 …) and the language switch ("English"), nothing else.
@@ -119,6 +119,7 @@ def test_the_charts_draw_offline_in_chinese(chromium_browser: Browser, recorded:
             if group_by == "rule":
                 counts = tablet.page.locator("#counts tbody tr:has-text('T2.1') td")
                 assert counts.nth(2).inner_text() == "2"  # reported: the two confirmed ones
+            tablet.check_layout()
             tablet.page.evaluate("window.scrollTo(0, 0)")
             tablet.shoot(f"analytics-{group_by}-zh")
         tablet.page.reload()
