@@ -243,3 +243,48 @@ def test_a_formula_in_a_training_body_stays_text(app: Flask, auth) -> None:
     cell = sheet["A2"]
     assert cell.value == '=HYPERLINK("http://x.invalid","go")'
     assert cell.data_type == "s"
+
+
+def test_the_number_of_statements_does_not_grow_with_the_data(app: Flask) -> None:
+    """Counting is done by the database: a world ten times larger takes the same statements."""
+    from sqlalchemy import event
+
+    from proctor.extensions import db
+    from proctor.services.analytics import Period, analytics
+
+    def statements(w: World) -> dict[str, int]:
+        with app.app_context():
+            write_world(w)
+            db.session.commit()
+            seen: list[str] = []
+
+            def count(*_: Any) -> None:
+                seen.append("x")
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                answers = {}
+                for group_by in GROUP_BYS:
+                    seen.clear()
+                    assert analytics(group_by, Period(), ZONE)["groups"]
+                    answers[group_by] = len(seen)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            db.session.rollback()
+            return answers
+
+    small = statements(make_world(seed=1, sittings=2, rooms=2, candidates=10, warnings=10,
+                                  incidents=8))
+    with app.app_context():
+        from sqlalchemy import text
+
+        for table in ("review_requests", "notices", "decisions", "incident_parties", "warnings",
+                      "incidents", "seat_assignments", "candidates", "persons", "rooms",
+                      "subjects", "sittings"):
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("DELETE FROM users WHERE id >= 9001"))  # the world's staff
+        db.session.commit()
+    large = statements(make_world(seed=2, sittings=20, rooms=5, candidates=50, warnings=150,
+                                  incidents=120))
+    assert small == large, (small, large)
+    assert max(large.values()) <= 8, large
