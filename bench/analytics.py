@@ -8,7 +8,7 @@ tests/analytics_world.py at 200 sittings × 10 rooms × 100 candidates = 20 000 
 Tier-1 incident: about 2 000 incidents in all), their decisions, decision letters, service and
 reviews; then times, in one run, `GET /api/v1/analytics?group_by=…` for every grouping through
 the whole WSGI app (Flask's test client, logged in with a bearer token as the evaluation body;
-median and worst of --calls calls each), and the XLSX of the slowest grouping.
+median and worst of --calls calls each), the XLSX of the largest (room) and a half period.
 
 Target: every JSON answer under 1 s (the median of its calls; the worst is printed too, as
 is the XLSX, which is a download and not held to the target: openpyxl writes 50 000 cells
@@ -107,10 +107,10 @@ def main() -> int:
             median, worst, size = timed(client, f"/api/v1/analytics?group_by={group_by}",
                                         bearer, args.calls)
             rows.append((group_by, median, worst, size))
-        slowest = max(rows, key=lambda row: row[1])[0]
-        median, worst, size = timed(client, f"/api/v1/analytics?group_by={slowest}&format=xlsx",
+        # The largest workbook: a row per room (2 000 rows of 25 cells).
+        median, worst, size = timed(client, "/api/v1/analytics?group_by=room&format=xlsx",
                                     bearer, args.calls)
-        rows.append((f"{slowest} (xlsx)", median, worst, size))
+        rows.append(("room (xlsx)", median, worst, size))
         median, worst, size = timed(client, "/api/v1/analytics?group_by=room&from=2025-09-01"
                                     "&to=2026-03-31", bearer, args.calls)
         rows.append(("room, half the period", median, worst, size))
