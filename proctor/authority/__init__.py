@@ -124,7 +124,8 @@ def analytics_page():  # type: ignore[no-untyped-def]
     except (ValidationError, ApiError) as exc:
         failure = exc if isinstance(exc, ApiError) else validation_failed(exc, "query")
         error = localized(failure.code, failure.message, failure.field, failure.extra)[0]
-        query, period, given = AnalyticsQuery(group_by="rule"), analytics.Period(), {}
+        query = AnalyticsQuery.model_validate({"group_by": "rule"})
+        period, given = analytics.Period(), {}
     answer = analytics.analytics(query.group_by, period, venue_zone())
     xlsx_url = url_for("api.get_analytics", **{**given, "group_by": query.group_by,
                                                 "format": "xlsx", "lang": current_language()})

@@ -29,7 +29,6 @@ the one narrow column of decision and service times.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
@@ -48,14 +47,13 @@ from proctor.models import (
     IncidentParty,
     Notice,
     ReviewRequest,
-    Room,
     SeatAssignment,
     Sitting,
-    User,
 )
 from proctor.models.appeals import LetterKind, ReviewStatus
 from proctor.models.floor import WarningOutcome
 from proctor.models.incidents import DecisionKind
+from proctor.services.analytics_labels import Key, group_names
 
 GROUP_BYS = ("rule", "tier", "room", "sitting", "training_body", "invigilator", "hour")
 # Where the group has candidates of its own; elsewhere the period's candidates are the base.
@@ -63,13 +61,9 @@ OWN_CANDIDATES = frozenset({"room", "sitting", "training_body"})
 COUNTS = ("reminders", "refusals", "reported", "confirmed", "dismissed", "pending", "overturned")
 RATES = ("reminders", "refusals", "reported", "confirmed", "dismissed")
 REVIEW_OUTCOMES = ("upheld", "changed", "overturned", "pending")
-TIER_NAMES = {0: ("申报违规", "Application"), 1: ("一类违纪", "Tier 1"),
-              2: ("二类违纪", "Tier 2"), 3: ("三类违纪", "Tier 3")}
 Status = rules.IncidentStatus
 _CONFIRMED = (Status.CONFIRMED, Status.OVERTURNED)
 _PENDING = (Status.REPORTED, Status.PROPOSED)
-
-Key = str | int | None
 
 
 @dataclass(frozen=True)
@@ -279,49 +273,10 @@ class Analytics:
     # -- labels ------------------------------------------------------------------------------
     def _labels(self) -> None:
         keys = [key for key in self.groups if key is not None]
-        namer = getattr(self, f"_label_{self.group_by}")
-        names: dict[Key, tuple[str, str]] = namer(keys)
+        names = group_names(self.group_by, keys, self.period.of(Sitting.date))
         for key, group in self.groups.items():
             zh, en = names.get(key, ("", ""))
             group.label = {"zh": zh, "en": en}
-
-    def _label_rule(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        book = rules.default_rulebook().rules
-        return {key: (f"{key} {book[key].title.zh}", f"{key} {book[key].title.en}")
-                for key in keys if isinstance(key, str) and key in book}
-
-    def _label_tier(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        return {key: TIER_NAMES[key] for key in keys if isinstance(key, int) and key in TIER_NAMES}
-
-    def _label_hour(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        return {key: (f"{key:02d}:00–{key:02d}:59",) * 2 for key in keys
-                if isinstance(key, int)}
-
-    def _label_training_body(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        return {**{key: (str(key), str(key)) for key in keys},
-                None: ("无培训机构（个人报名）", "No training body (individual)")}
-
-    def _label_sitting(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        # The period's sittings (not an IN list of up to hundreds of ids); unused ones ignored.
-        found = db.session.execute(select(Sitting.id, Sitting.date, Sitting.occupation,
-                                          Sitting.level).where(*self.period.of(Sitting.date)))
-        return {sid: (f"{day.isoformat()} {occupation} {level}级",
-                      f"{day.isoformat()} {occupation} level {level}")
-                for sid, day, occupation, level in found}
-
-    def _label_room(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        found = db.session.execute(select(Room.id, Room.name, Sitting.date)
-                                   .join(Sitting, Room.sitting_id == Sitting.id)
-                                   .where(*self.period.of(Sitting.date)))
-        return {**{rid: (f"{day.isoformat()} {name}",) * 2 for rid, name, day in found},
-                None: ("未安排考场", "No room")}
-
-    def _label_invigilator(self, keys: Iterable[Key]) -> dict[Key, tuple[str, str]]:
-        found = db.session.execute(select(User.id, User.username, User.display_name)
-                                   .where(User.id.in_(list(keys))))
-        return {uid: ((f"{shown}（{name}）" if shown else name),
-                      (f"{shown} ({name})" if shown else name))
-                for uid, name, shown in found}
 
     # -- the answer --------------------------------------------------------------------------
     def ordered(self) -> list[Group]:
