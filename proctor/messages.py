@@ -200,6 +200,8 @@ ZH: dict[str, str] = {
     "link_other_room": "所关联的记录必须是本考场的。",
     "patrol_record_signed": "您本场次的巡考记录表已签名，不能再添加内容。",
     "patrol_not_found": "本场次没有这名巡考员。",
+    # analytics
+    "invalid_period": "起始日期晚于截止日期，请重新选择期间。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -227,6 +229,7 @@ FIELDS_ZH: dict[str, str] = {
     "warning_id": "提醒记录", "incident_id": "违纪事件", "invigilators": "在场监考员",
     "visited_at": "巡视时间", "rules_read": "宣读考场规则", "remarks": "异常情况",
     "patrol": "巡考员",
+    "from": "起始日期", "to": "截止日期", "group_by": "分组方式",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).

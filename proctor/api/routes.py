@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from proctor.api import (  # noqa: F401  (imported for the routes they register)
     account_views,
+    analytics_views,
     appeal_views,
     auth_views,
     bp,

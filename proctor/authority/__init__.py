@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 import incidents as rules
 from proctor.api.schemas import AuditQuery
+from proctor.api.schemas.analytics import AnalyticsQuery
+from proctor.api.spec import validation_failed
+from proctor.errors import ApiError
 from proctor.i18n import current_language
+from proctor.messages import localized
 from proctor.models import Role, Sitting
-from proctor.services import access, scope, sittings
+from proctor.services import access, analytics, scope, sittings
 from proctor.services.accounts import active_users, all_accounts
 from proctor.services.audit import verify_chain
 from proctor.services.audit_search import AuditSearch, audit_actions, find_audit_entries
@@ -104,6 +108,31 @@ def _short(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}"
     return str(value)
+
+
+@bp.get("/analytics")
+def analytics_page():  # type: ignore[no-untyped-def]
+    """The figures of a period as charts with their tables; the filters live in the query
+    string (a reload or a shared link shows the same view); a bad filter is said and the
+    default view shown."""
+    given = {key: value.strip() for key, value in request.args.items()
+             if key in ("from", "to", "group_by") and value.strip()}
+    error = None
+    try:
+        query = AnalyticsQuery.model_validate_strings({"group_by": "rule", **given},
+                                                      strict=True)
+        period = analytics.period_of(query.from_, query.to)
+    except (ValidationError, ApiError) as exc:
+        failure = exc if isinstance(exc, ApiError) else validation_failed(exc, "query")
+        error = localized(failure.code, failure.message, failure.field, failure.extra)[0]
+        query = AnalyticsQuery.model_validate({"group_by": "rule"})
+        period, given = analytics.Period(), {}
+    answer = analytics.analytics(query.group_by, period, venue_zone())
+    xlsx_url = url_for("api.get_analytics", **{**given, "group_by": query.group_by,
+                                                "format": "xlsx", "lang": current_language()})
+    return render_template("authority/analytics.html", answer=answer, given=given,
+                           group_by=query.group_by, error=error, lang=current_language(),
+                           xlsx_url=xlsx_url, span=analytics.sitting_span())
 
 
 @bp.get("/exports")

@@ -33,6 +33,7 @@ NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 VENDOR = {
     "socket.io": NODE_MODULES / "socket.io-client" / "dist",
     "idb": NODE_MODULES / "idb" / "build",
+    "echarts": NODE_MODULES / "echarts" / "dist",  # the analytics page's charts
 }
 
 

@@ -292,6 +292,7 @@ ROUTES: list[Route] = [
     Route("api.post_eligibility", "POST", AUTHORITY, json={"id_numbers": [id_number(1)],
                                                           "date": "2025-07-10"}),
     Route("api.get_revocations", "GET", AUTHORITY),
+    Route("api.get_analytics", "GET", AUTHORITY, query="group_by=room&from=2025-06-01"),
     Route("api.get_audit_verify", "GET", AUTHORITY),
     Route("api.list_audit", "GET", AUTHORITY),
     Route("api.list_users", "GET", AUTHORITY),
@@ -336,6 +337,7 @@ ROUTES: list[Route] = [
                                                        "variant": "thumb"}),
     Route("conduct.notice", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
     Route("conduct.notice_pdf", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
+    Route("authority.analytics_page", "GET", AUTHORITY, query="group_by=training_body"),
     # ending a session: asked last
     Route("api.api_logout", "POST", ANYONE, last=True),
     Route("auth.logout", "POST", ANYONE, last=True),
