@@ -54,6 +54,11 @@ _ENV: dict[str, tuple[str, type]] = {
     "REMEDIES_FILE": ("REMEDIES_FILE", str),
     "PRE_NOTICE_TIERS": ("PRE_NOTICE_TIERS", tiers),
     "STATEMENT_DAYS": ("STATEMENT_DAYS", int),
+    # patterns across sittings (/authority/patterns)
+    "PATTERN_ALPHA": ("PATTERN_ALPHA", float),
+    "PATTERN_MIN_CANDIDATES": ("PATTERN_MIN_CANDIDATES", int),
+    "PATTERN_MIN_EXPOSURE": ("PATTERN_MIN_EXPOSURE", int),
+    "PATTERN_NEIGHBOUR_MIN": ("PATTERN_NEIGHBOUR_MIN", int),
 }
 
 
@@ -125,6 +130,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # state their case (陈述申辩) for STATEMENT_DAYS after service; () turns the stage off.
         "PRE_NOTICE_TIERS": (2, 3),
         "STATEMENT_DAYS": 7,
+        # Patterns across sittings: the tests' significance level (Holm-corrected), the
+        # fewest candidates a training body needs to be tested, the fewest candidates an
+        # invigilator's rooms need, the fewest T2.2 incidents among neighbouring seats.
+        "PATTERN_ALPHA": 0.01,
+        "PATTERN_MIN_CANDIDATES": 30,
+        "PATTERN_MIN_EXPOSURE": 100,
+        "PATTERN_NEIGHBOUR_MIN": 3,
     }
 
 

@@ -28,6 +28,7 @@ ZH: dict[str, str] = {
     "payload_too_large": "上传的内容过大。",
     "unsupported_media_type": "请求内容的格式不受支持，请以 JSON 发送。",
     "validation_error": "填写的内容有误。",
+    "invalid_date_range": "起始日期不能晚于截止日期。",
     "rate_limited": "尝试次数过多，请稍后再试。",
     "http_error": "请求未能完成。",
     "internal_error": "服务器处理请求时出错，记录未保存，请重试。",
@@ -174,6 +175,7 @@ FIELDS_ZH: dict[str, str] = {
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
+    "from": "起始日期", "to": "截止日期",
 }
 
 # What pydantic says is wrong, by its error type (the field is named before it).
