@@ -1,12 +1,16 @@
 """A seeded world for the patterns across sittings, built through the app's services: sittings
 with rooms of a seat grid, candidates seated row by row (with a training body), invigilators,
-reminders and incidents reported by invigilators and decided by a chief examiner. Call inside
-an app context; `commit()` when done. Used by tests/api/test_patterns.py and the browser test."""
+reminders and incidents reported by invigilators and decided by a chief examiner.
+
+Use it inside `with app.app_context():` and `commit()` before leaving; it keeps ids and ticket
+numbers only, so the same world goes on in a later app context (requests of the test client must
+not run inside the builder's context: they would share its session and `g`). Candidates are named
+by their index in the sitting (seated row by row, room after room). Used by
+tests/api/test_patterns.py and tests/browser/test_patterns_page.py."""
 
 from __future__ import annotations
 
 import itertools
-import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -26,27 +30,34 @@ def fresh_id_number() -> str:
 
 @dataclass
 class SittingWorld:
-    sitting: Any
-    rooms: list[Any]
-    candidates: list[Any]  # seated row by row, room after room
+    id: int
+    room_ids: list[int]
+    candidate_ids: list[int]  # seated row by row, room after room
+    tickets: list[str]
 
     @property
-    def id(self) -> int:
-        return int(self.sitting.id)
+    def sitting(self) -> Any:
+        from proctor.extensions import db
+        from proctor.models import Sitting
+
+        return db.session.get(Sitting, self.id)
+
+    def candidate(self, index: int) -> Any:
+        from proctor.extensions import db
+        from proctor.models import Candidate
+
+        return db.session.get(Candidate, self.candidate_ids[index])
 
 
 @dataclass
 class PatternWorld:
-    users: dict[str, Any] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=lambda: random.Random(20250509))
     clients: itertools.count = field(default_factory=itertools.count)
 
-    def user(self, name: str, role: str = "invigilator", display: str = "") -> Any:
-        from proctor.services.accounts import create_user
+    @staticmethod
+    def user(name: str, role: str = "invigilator", display: str = "") -> Any:
+        from proctor.services.accounts import create_user, find_user
 
-        if name not in self.users:
-            self.users[name] = create_user(name, role, PASSWORD, display or name)
-        return self.users[name]
+        return find_user(name) or create_user(name, role, PASSWORD, display or name)
 
     def sitting(self, day: date, *, rooms: int = 1, rows: int = 5, cols: int = 6,
                 candidates: int | None = None, bodies: list[str | None] | None = None,
@@ -56,6 +67,7 @@ class PatternWorld:
         `candidates` (every seat by default); `bodies[i]` is candidate i's training body,
         `people[i]` their (name, ID number) (fresh ones otherwise); `invigilators[r]` the
         usernames assigned to room r (inv-<room> by default)."""
+        from proctor.extensions import db
         from proctor.services import sittings
         from proctor.services.floor import set_seat
         from proctor.services.people import register_candidate
@@ -73,7 +85,7 @@ class PatternWorld:
                 self.user(name, "invigilator", f"监考{name}")
                 sittings.assign_staff(sitting, name, "invigilator", room.id)
         count = rooms * rows * cols if candidates is None else candidates
-        seated = []
+        seated: list[Any] = []
         for i in range(count):
             name, number = people[i] if people and i < len(people) else (
                 f"考生{sitting.id}-{i + 1}", fresh_id_number())
@@ -84,19 +96,22 @@ class PatternWorld:
             set_seat(sitting, candidate, made[i // (rows * cols)], i % (rows * cols) + 1, False,
                      body)
             seated.append(candidate)
-        return SittingWorld(sitting, made, seated)
+        db.session.flush()
+        return SittingWorld(sitting.id, [room.id for room in made], [c.id for c in seated],
+                            [c.ticket_no for c in seated])
 
-    def incident(self, world: SittingWorld, rule: str, candidates: list[Any], *,
+    def incident(self, world: SittingWorld, rule: str, candidates: list[int], *,
                  impostor: tuple[str, str] | None = None, subject: str | None = "theory",
                  reporter: str = "inv-1", decision: str | None = "confirm",
                  severity: str | None = None, observed_at: datetime | None = None) -> Any:
-        """An incident of `candidates` (the first the principal, the others accomplices; with
+        """An incident of the candidates of these indexes (the first the principal, the others
+        accomplices; with
         `impostor` (name, ID number), the impostor named by ID number as the tablet adds one),
         reported by `reporter` and then decided (`decision=None` leaves it reported)."""
         from proctor.services.incidents import Party, decide_incident, report_incident
         from proctor.services.sittings import subject_by_code
 
-        parties = [Party("principal" if i == 0 else "accomplice", candidate=c)
+        parties = [Party("principal" if i == 0 else "accomplice", candidate=world.candidate(c))
                    for i, c in enumerate(candidates)]
         if impostor:
             parties.append(Party("impostor", name=impostor[0], id_number=impostor[1]))
@@ -110,19 +125,19 @@ class PatternWorld:
             who=self.user(reporter))
         if decision:
             decide_incident(incident, decision, severity if decision == "confirm" else None,
-                            None, self.users["chief"])
-        return incident
+                            None, self.user("chief"))
+        return int(incident.id)
 
-    def reminder(self, world: SittingWorld, candidate: Any, *, by: str = "inv-1",
-                 rule: str = "T1.2") -> Any:
+    def reminder(self, world: SittingWorld, candidate: int, *, by: str = "inv-1",
+                 rule: str = "T1.2") -> int:
         from proctor.services.floor import record_warning
         from proctor.services.sittings import subject_by_code
 
-        warning, _ = record_warning(world.sitting, candidate,
+        warning, _ = record_warning(world.sitting, world.candidate(candidate),
                                     subject_by_code(world.sitting, "theory"), rule,
                                     self.during(world), None, f"pw-{next(self.clients)}",
                                     self.user(by))
-        return warning
+        return int(warning.id)
 
     @staticmethod
     def during(world: SittingWorld) -> datetime:

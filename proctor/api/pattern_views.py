@@ -5,25 +5,18 @@ from __future__ import annotations
 from proctor.api import bp
 from proctor.api.schemas.patterns import PatternsOut, PatternsQuery
 from proctor.api.spec import endpoint
-from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import THE_BODY
 from proctor.services import access
-from proctor.services.patterns import Settings, Window, find_patterns
+from proctor.services.patterns import Settings, find_patterns, window_of
 from proctor.services.patterns.present import audit_lookup, report_json
-
-
-def window_of(query: PatternsQuery) -> Window:
-    if query.from_ and query.to and query.from_ > query.to:
-        raise ApiError(422, "invalid_date_range", "from is after to", "from")
-    return Window(query.from_, query.to)
 
 
 @endpoint(bp, "GET", "/patterns", summary="Patterns across sittings (prompts, not findings)",
           tag="registry", query=PatternsQuery, responses={200: PatternsOut}, roles=THE_BODY)
 def list_patterns(query: PatternsQuery) -> PatternsOut:
     """Reads only; the look-up itself is audited (`patterns_viewed`), as eligibility is."""
-    report = find_patterns(window_of(query), Settings.from_config(), query.kind)
+    report = find_patterns(window_of(query.from_, query.to), Settings.from_config(), query.kind)
     answer = PatternsOut.model_validate(report_json(report, access.shown_id_number))
     audit_lookup(report, "api")
     db.session.commit()

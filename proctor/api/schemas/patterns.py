@@ -43,7 +43,8 @@ class PatternRecordOut(Out):
     rule_code: str
     tier: int
     status: str
-    subject: str | None
+    subject: str | None = Field(description="the subject's code")
+    subject_name: str | None
     parties: list[PatternPartyOut]
     url: str = Field(description="the incident's review page")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import Candidate, Incident, IncidentParty, Person, Room, Sitting, Subject
 from proctor.services.patterns.common import (
@@ -39,7 +40,8 @@ DETECTORS: dict[str, Detector] = {
 KIND_NAMES = tuple(DETECTORS) + tuple(ALIASES)
 
 __all__ = ["ALIASES", "DETECTORS", "KINDS", "KIND_NAMES", "IncidentRecord", "Pattern",
-           "PatternReport", "PersonRecord", "Settings", "Window", "find_patterns", "kind_of"]
+           "PatternReport", "PersonRecord", "Settings", "Window", "find_patterns", "kind_of",
+           "window_of"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class IncidentRecord:
     tier: int
     status: str
     subject: str | None
+    subject_name: str | None
     observed_at: datetime
     parties: list[PartyRecord]
 
@@ -84,6 +87,14 @@ class PatternReport:
     def person_ids(self) -> list[int]:
         return sorted({pid for p in self.patterns for pid in p.person_ids}
                       | {party.person_id for r in self.incidents.values() for party in r.parties})
+
+
+def window_of(start: date | None, end: date | None) -> Window:
+    """The window from two venue dates (either may be open); 422 when it ends before it
+    starts."""
+    if start and end and start > end:
+        raise ApiError(422, "invalid_date_range", "from is after to", "from")
+    return Window(start, end)
 
 
 def kind_of(name: str) -> str:
@@ -117,14 +128,15 @@ def _incident_records(ids: set[int]) -> dict[int, IncidentRecord]:
         parties[incident_id].append(PartyRecord(person_id, name, number, role, ticket))
     rows = db.session.execute(
         db.select(Incident.id, Incident.sitting_id, Sitting.date, Room.name, Incident.rule_code,
-                  Incident.tier, Incident.status, Subject.code, Incident.observed_at)
+                  Incident.tier, Incident.status, Subject.code, Subject.name,
+                  Incident.observed_at)
         .join(Sitting, Sitting.id == Incident.sitting_id)
         .outerjoin(Room, Room.id == Incident.room_id)
         .outerjoin(Subject, Subject.id == Incident.subject_id)
         .where(Incident.id.in_(sorted(ids)))).all()
-    return {iid: IncidentRecord(iid, sid, day, room, rule, tier, str(status), subject, observed,
-                                parties[iid])
-            for iid, sid, day, room, rule, tier, status, subject, observed in rows}
+    return {iid: IncidentRecord(iid, sid, day, room, rule, tier, str(status), subject,
+                                subject_name, observed, parties[iid])
+            for iid, sid, day, room, rule, tier, status, subject, subject_name, observed in rows}
 
 
 def _persons(ids: set[int]) -> dict[int, PersonRecord]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+
 from incidents import IncidentStatus, PartyRole
 from proctor.extensions import db
 from proctor.models import (

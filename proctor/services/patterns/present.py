@@ -59,6 +59,7 @@ def _record(record: Any, show_id: Callable[[str], str]) -> dict[str, Any]:
         "incident_id": record.id, "sitting_id": record.sitting_id,
         "sitting_date": record.sitting_date, "room": record.room, "rule_code": record.rule_code,
         "tier": record.tier, "status": record.status, "subject": record.subject,
+        "subject_name": record.subject_name,
         "parties": [{"person_id": p.person_id, "name": p.name,
                      "id_number": show_id(p.id_number), "role": p.role,
                      "ticket_no": p.ticket_no} for p in record.parties],

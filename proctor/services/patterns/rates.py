@@ -35,7 +35,8 @@ from proctor.services.patterns.common import (
 FISHER = Text("Fisher 精确检验（单侧：该机构比例更高），对所检验的机构作 Holm 校正",
               "Fisher's exact test (one-sided: the body's share is greater), Holm-corrected "
               "over the bodies tested")
-POISSON = Text("两个泊松率的精确条件检验（二项分布，单侧：该监考员比率更高），对所有检验作 Holm 校正",
+POISSON = Text("两个泊松率的精确条件检验（二项分布，单侧：该监考员比率更高），"
+               "对所有检验作 Holm 校正",
                "exact conditional test of two Poisson rates (binomial, one-sided: the "
                "invigilator's rate is greater), Holm-corrected over every test made")
 
@@ -175,8 +176,10 @@ def _invigilator_pattern(window: Window, user_id: int, name: str, measure: str, 
 def _exposure(window: Window) -> tuple[dict[int, int], dict[int, str]]:
     """Per invigilator: the candidates seated in the rooms they were assigned to; and names."""
     seated = Counter(dict(db.session.execute(
-        db.select(SeatAssignment.room_id, func.count()).join(Room, Room.id == SeatAssignment.room_id)
-        .where(Room.sitting_id.in_(window.sitting_ids())).group_by(SeatAssignment.room_id)).all()))
+        db.select(SeatAssignment.room_id, func.count())
+        .join(Room, Room.id == SeatAssignment.room_id)
+        .where(Room.sitting_id.in_(window.sitting_ids()))
+        .group_by(SeatAssignment.room_id)).all()))
     exposure: Counter[int] = Counter()
     names: dict[int, str] = {}
     for user_id, room_id, username, display in db.session.execute(
