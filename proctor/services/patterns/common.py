@@ -10,7 +10,8 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, true
+from sqlalchemy.orm import InstrumentedAttribute
 
 from incidents import IncidentStatus
 from proctor.extensions import db
@@ -37,6 +38,10 @@ class Window:
     start: date | None = None
     end: date | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self.start is None and self.end is None
+
     def sitting_ids(self) -> Select[tuple[int]]:
         """The window's sittings as a subquery (never a long list of ids)."""
         stmt = db.select(Sitting.id)
@@ -45,6 +50,12 @@ class Window:
         if self.end is not None:
             stmt = stmt.where(Sitting.date <= self.end)
         return stmt
+
+    def holds(self, sitting_id: ColumnElement[int] | InstrumentedAttribute[int]
+              ) -> ColumnElement[bool]:
+        """The condition that a row's sitting is in the window (none when it is open, so a
+        count over every sitting reads the table alone)."""
+        return true() if self.is_open else sitting_id.in_(self.sitting_ids())
 
 
 @dataclass(frozen=True)

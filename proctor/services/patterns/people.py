@@ -34,7 +34,7 @@ def repeat_offenders(window: Window, settings: Settings) -> list[Pattern]:
         .join(Incident, Incident.id == IncidentParty.incident_id)
         .join(Person, Person.id == IncidentParty.person_id)
         .where(Incident.status == IncidentStatus.CONFIRMED,
-               Incident.sitting_id.in_(window.sitting_ids()))).all()
+               window.holds(Incident.sitting_id))).all()
     names: dict[int, str] = {}
     incidents: dict[int, set[int]] = defaultdict(set)
     sittings: dict[int, set[int]] = defaultdict(set)
@@ -68,7 +68,7 @@ def impostors_seen_again(window: Window, settings: Settings) -> list[Pattern]:
         .join(Person, Person.id == IncidentParty.person_id)
         .where(IncidentParty.role == PartyRole.IMPOSTOR, Incident.rule_code == IMPERSONATION,
                Incident.status.in_(STANDING),
-               Incident.sitting_id.in_(window.sitting_ids()))).all()
+               window.holds(Incident.sitting_id))).all()
     if not rows:
         return []
     names: dict[int, str] = {}
@@ -110,7 +110,7 @@ def _candidacies(window: Window, person_ids: list[int]) -> dict[int, list[Candid
         .outerjoin(SeatAssignment, SeatAssignment.candidate_id == Candidate.id)
         .outerjoin(Room, Room.id == SeatAssignment.room_id)
         .where(Candidate.person_id.in_(person_ids),
-               Candidate.sitting_id.in_(window.sitting_ids()))
+               window.holds(Candidate.sitting_id))
         .order_by(Sitting.date, Candidate.sitting_id)).all()
     found: dict[int, list[Candidacy]] = defaultdict(list)
     for person_id, sitting_id, day, ticket, room, seat in rows:

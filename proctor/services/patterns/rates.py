@@ -48,7 +48,7 @@ def _per_100(events: int, exposure: int) -> float:
 def training_body_outliers(window: Window, settings: Settings) -> list[Pattern]:
     """Bodies of at least `min_candidates` candidates whose share with ≥ 1 confirmed incident
     is significantly above the share among all other candidates of the window."""
-    in_window = Candidate.sitting_id.in_(window.sitting_ids())
+    in_window = window.holds(Candidate.sitting_id)
     sizes = dict(db.session.execute(db.select(Candidate.training_body, func.count())
                                     .where(in_window).group_by(Candidate.training_body)).all())
     hit = dict(db.session.execute(
@@ -107,7 +107,7 @@ def _incidents_of_bodies(window: Window, bodies: list[str]) -> dict[str, list[in
             .join(IncidentParty, IncidentParty.candidate_id == Candidate.id)
             .join(Incident, Incident.id == IncidentParty.incident_id)
             .where(Candidate.training_body.in_(bodies), Incident.status == IncidentStatus.CONFIRMED,
-                   Candidate.sitting_id.in_(window.sitting_ids()))):
+                   window.holds(Candidate.sitting_id))):
         found[body].add(incident_id)
     return {body: sorted(ids) for body, ids in found.items()}
 
@@ -166,7 +166,7 @@ def _invigilator_pattern(window: Window, user_id: int, name: str, measure: str, 
     if measure == "incidents":
         pattern.incident_ids = list(db.session.scalars(
             db.select(Incident.id).where(Incident.reported_by == user_id,
-                                         Incident.sitting_id.in_(window.sitting_ids()))
+                                         window.holds(Incident.sitting_id))
             .order_by(Incident.id)))
     else:
         pattern.reminders = _reminders_of(window, user_id)
@@ -175,11 +175,11 @@ def _invigilator_pattern(window: Window, user_id: int, name: str, measure: str, 
 
 def _exposure(window: Window) -> tuple[dict[int, int], dict[int, str]]:
     """Per invigilator: the candidates seated in the rooms they were assigned to; and names."""
-    seated = Counter(dict(db.session.execute(
-        db.select(SeatAssignment.room_id, func.count())
-        .join(Room, Room.id == SeatAssignment.room_id)
-        .where(Room.sitting_id.in_(window.sitting_ids()))
-        .group_by(SeatAssignment.room_id)).all()))
+    seats = db.select(SeatAssignment.room_id, func.count()).group_by(SeatAssignment.room_id)
+    if not window.is_open:
+        seats = seats.where(SeatAssignment.room_id.in_(
+            db.select(Room.id).where(window.holds(Room.sitting_id))))
+    seated = Counter(dict(db.session.execute(seats).all()))
     exposure: Counter[int] = Counter()
     names: dict[int, str] = {}
     for user_id, room_id, username, display in db.session.execute(
@@ -188,24 +188,25 @@ def _exposure(window: Window) -> tuple[dict[int, int], dict[int, str]]:
             .join(User, User.id == StaffAssignment.user_id)
             .where(StaffAssignment.role == StaffRole.INVIGILATOR,
                    StaffAssignment.room_id.is_not(None),
-                   StaffAssignment.sitting_id.in_(window.sitting_ids()))):
+                   window.holds(StaffAssignment.sitting_id))):
         exposure[user_id] += seated.get(room_id, 0)
         names[user_id] = f"{display}（{username}）" if display else username
     return dict(exposure), names
 
 
 def _reminder_counts(window: Window) -> dict[int, int]:
-    return dict(db.session.execute(
-        db.select(CandidateWarning.recorded_by, func.count())
-        .join(Candidate, Candidate.id == CandidateWarning.candidate_id)
-        .where(Candidate.sitting_id.in_(window.sitting_ids()))
-        .group_by(CandidateWarning.recorded_by)).all())
+    stmt = db.select(CandidateWarning.recorded_by, func.count()).group_by(
+        CandidateWarning.recorded_by)
+    if not window.is_open:
+        stmt = stmt.join(Candidate, Candidate.id == CandidateWarning.candidate_id).where(
+            window.holds(Candidate.sitting_id))
+    return dict(db.session.execute(stmt).all())
 
 
 def _incident_counts(window: Window) -> dict[int, int]:
     return dict(db.session.execute(
         db.select(Incident.reported_by, func.count())
-        .where(Incident.sitting_id.in_(window.sitting_ids()))
+        .where(window.holds(Incident.sitting_id))
         .group_by(Incident.reported_by)).all())
 
 
@@ -217,7 +218,7 @@ def _reminders_of(window: Window, user_id: int) -> list[Reminder]:
         .join(Sitting, Sitting.id == Candidate.sitting_id)
         .outerjoin(Room, Room.id == CandidateWarning.room_id)
         .where(CandidateWarning.recorded_by == user_id,
-               Candidate.sitting_id.in_(window.sitting_ids()))
+               window.holds(Candidate.sitting_id))
         .order_by(Sitting.date, CandidateWarning.id)).all()
     return [Reminder(rid, sid, day, room, rule, str(outcome), ticket)
             for rid, sid, day, room, rule, outcome, ticket in rows]

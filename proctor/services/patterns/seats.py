@@ -49,7 +49,7 @@ def neighbour_copying(window: Window, settings: Settings) -> list[Pattern]:
         .outerjoin(SeatAssignment, SeatAssignment.candidate_id == IncidentParty.candidate_id)
         .where(Incident.rule_code == COPYING, Incident.status.in_(STANDING),
                Incident.room_id.is_not(None),
-               Incident.sitting_id.in_(window.sitting_ids()))).all()
+               window.holds(Incident.sitting_id))).all()
     copying: dict[int, _Copying] = {}
     for iid, room_id, subject_id, sitting_id, observed, seat, seat_room in rows:
         item = copying.setdefault(iid, _Copying(iid, room_id, subject_id, sitting_id, observed))
@@ -66,17 +66,17 @@ def neighbour_copying(window: Window, settings: Settings) -> list[Pattern]:
         room = rooms[room_id]
         for cluster in _clusters(items, room.cols):
             if len(cluster) >= settings.neighbour_min:
-                name = subjects[room.sitting_id].get(subject_id, (None, "", ""))
-                found.append(_pattern(room_id, room, subject_id, name[1:], cluster))
+                subject = subjects[room.sitting_id].get(subject_id) if subject_id else None
+                found.append(_pattern(room_id, room, subject, cluster))
     return found
 
 
-def _pattern(room_id: int, room: _Room, subject_id: int | None, subject: tuple[str, str],
+def _pattern(room_id: int, room: _Room, subject: _Subject | None,
              cluster: list[_Copying]) -> Pattern:
     seats = sorted({s for item in cluster for s in item.seats})
     n, listed = len(cluster), "、".join(map(str, seats))
-    zh_subject = subject[0] or "科目未记录"
-    en_subject = subject[1] or "subject not recorded"
+    zh_subject = subject.name if subject else "科目未记录"
+    en_subject = subject.code if subject else "subject not recorded"
     return Pattern(
         kind="neighbour_copying", key=(-n, room.day, room_id),
         title=Text(f"{room.name}（{room.day.isoformat()}）{zh_subject}：相邻座位{n}起抄袭",
@@ -88,7 +88,7 @@ def _pattern(room_id: int, room: _Room, subject_id: int | None, subject: tuple[s
                  f"incidents (T2.2). The chief examiner may consider organised cheating "
                  f"(T3.5); no incident's rule changes by itself."),
         figures={"incidents": n, "room": room.name, "sitting_id": room.sitting_id,
-                 "subject": subject[1] or None, "seats": " ".join(map(str, seats))},
+                 "subject": subject.code if subject else None, "seats": " ".join(map(str, seats))},
         incident_ids=sorted(item.id for item in cluster))
 
 
@@ -112,22 +112,33 @@ def _clusters(items: list[_Copying], cols: int) -> list[list[_Copying]]:
     return list(groups.values())
 
 
-def _rooms_and_subjects(room_ids: set[int]) -> tuple[
-        dict[int, _Room], dict[int, dict[int | None, tuple[Subject | None, str, str]]]]:
+@dataclass(frozen=True)
+class _Subject:
+    id: int
+    name: str
+    code: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _rooms_and_subjects(room_ids: set[int]) -> tuple[dict[int, _Room],
+                                                      dict[int, dict[int, _Subject]]]:
+    """The rooms of the incidents, and the subjects of their sittings (plain rows)."""
     rooms = {rid: _Room(name, cols, sid, day) for rid, name, cols, sid, day in db.session.execute(
         db.select(Room.id, Room.name, Room.cols, Room.sitting_id, Sitting.date)
-        .join(Sitting, Sitting.id == Room.sitting_id).where(Room.id.in_(room_ids)))}
-    subjects: dict[int, dict[int | None, tuple[Subject | None, str, str]]] = defaultdict(dict)
-    for subject in db.session.scalars(db.select(Subject).where(
-            Subject.sitting_id.in_({r.sitting_id for r in rooms.values()}))):
-        subjects[subject.sitting_id][subject.id] = (subject, subject.name, subject.code)
+        .join(Sitting, Sitting.id == Room.sitting_id).where(Room.id.in_(sorted(room_ids))))}
+    subjects: dict[int, dict[int, _Subject]] = defaultdict(dict)
+    for sid, subject_id, name, code, starts, ends in db.session.execute(
+            db.select(Subject.sitting_id, Subject.id, Subject.name, Subject.code,
+                      Subject.starts_at, Subject.ends_at)
+            .where(Subject.sitting_id.in_(sorted({r.sitting_id for r in rooms.values()})))):
+        subjects[sid][subject_id] = _Subject(subject_id, name, code, starts, ends)
     return rooms, subjects
 
 
-def _subject_at(subjects: dict[int, dict[int | None, tuple[Subject | None, str, str]]],
-                item: _Copying) -> int | None:
+def _subject_at(subjects: dict[int, dict[int, _Subject]], item: _Copying) -> int | None:
     """A T2.2 report may leave the subject out: the subject under way when it was observed."""
-    for subject_id, (subject, _, _) in subjects[item.sitting_id].items():
-        if subject is not None and subject.starts_at <= item.observed_at <= subject.ends_at:
-            return subject_id
+    for subject in subjects[item.sitting_id].values():
+        if subject.starts_at <= item.observed_at <= subject.ends_at:
+            return subject.id
     return None
