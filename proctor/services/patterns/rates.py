@@ -119,23 +119,24 @@ def invigilator_outliers(window: Window, settings: Settings) -> list[Pattern]:
     exposure, names = _exposure(window)
     counts = {"reminders": _reminder_counts(window), "incidents": _incident_counts(window)}
     total_exposure = sum(exposure.values())
+    # Events of the invigilators with an exposure (a chief's reminders are nobody's rate).
+    totals = {measure: sum(n for uid, n in by_user.items() if uid in exposure)
+              for measure, by_user in counts.items()}
     tests: list[tuple[int, str, float]] = []
     for user_id, watched in exposure.items():
         if watched < settings.min_exposure or total_exposure - watched <= 0:
             continue
         for measure, by_user in counts.items():
             mine = by_user.get(user_id, 0)
-            others = sum(n for uid, n in by_user.items() if uid != user_id and uid in exposure)
             tests.append((user_id, measure, poisson_rates_greater(
-                mine, watched, others, total_exposure - watched)))
+                mine, watched, totals[measure] - mine, total_exposure - watched)))
     adjusted = holm([p for _, _, p in tests])
     found = []
     for (user_id, measure, p), p_adj in zip(tests, adjusted, strict=True):
         if p_adj > settings.alpha:
             continue
-        by_user = counts[measure]
-        mine, watched = by_user.get(user_id, 0), exposure[user_id]
-        others = sum(n for uid, n in by_user.items() if uid != user_id and uid in exposure)
+        mine, watched = counts[measure].get(user_id, 0), exposure[user_id]
+        others = totals[measure] - mine
         found.append(_invigilator_pattern(
             window, user_id, names[user_id], measure, mine, watched, others,
             total_exposure - watched, TestResult(POISSON, p, p_adj, settings.alpha, len(tests))))

@@ -57,18 +57,24 @@ def neighbour_copying(window: Window, settings: Settings) -> list[Pattern]:
             item.seats.add(seat)
     if len(copying) < settings.neighbour_min:
         return []
-    rooms, subjects = _rooms_and_subjects({c.room_id for c in copying.values()})
+    undated = {c.sitting_id for c in copying.values() if c.subject_id is None}
+    fallback = _subjects(undated) if undated else {}
     groups: dict[tuple[int, int | None], list[_Copying]] = defaultdict(list)
     for item in copying.values():
-        groups[(item.room_id, item.subject_id or _subject_at(subjects, item))].append(item)
-    found = []
-    for (room_id, subject_id), items in groups.items():
-        room = rooms[room_id]
-        for cluster in _clusters(items, room.cols):
-            if len(cluster) >= settings.neighbour_min:
-                subject = subjects[room.sitting_id].get(subject_id) if subject_id else None
-                found.append(_pattern(room_id, room, subject, cluster))
-    return found
+        subject_id = item.subject_id or _subject_at(fallback, item)
+        groups[(item.room_id, subject_id)].append(item)
+    # Only a room with enough of them can hold a cluster: its grid is read, no other.
+    groups = {key: items for key, items in groups.items() if len(items) >= settings.neighbour_min}
+    if not groups:
+        return []
+    rooms = _rooms({room_id for room_id, _ in groups})
+    clusters = [(room_id, subject_id, cluster) for (room_id, subject_id), items in groups.items()
+                for cluster in _clusters(items, rooms[room_id].cols)
+                if len(cluster) >= settings.neighbour_min]
+    subjects = _subjects({rooms[room_id].sitting_id for room_id, _, _ in clusters})
+    return [_pattern(room_id, rooms[room_id],
+                     subjects[rooms[room_id].sitting_id].get(subject_id) if subject_id else None,
+                     cluster) for room_id, subject_id, cluster in clusters]
 
 
 def _pattern(room_id: int, room: _Room, subject: _Subject | None,
@@ -121,24 +127,28 @@ class _Subject:
     ends_at: datetime
 
 
-def _rooms_and_subjects(room_ids: set[int]) -> tuple[dict[int, _Room],
-                                                      dict[int, dict[int, _Subject]]]:
-    """The rooms of the incidents, and the subjects of their sittings (plain rows)."""
-    rooms = {rid: _Room(name, cols, sid, day) for rid, name, cols, sid, day in db.session.execute(
+def _rooms(room_ids: set[int]) -> dict[int, _Room]:
+    return {rid: _Room(name, cols, sid, day) for rid, name, cols, sid, day in db.session.execute(
         db.select(Room.id, Room.name, Room.cols, Room.sitting_id, Sitting.date)
         .join(Sitting, Sitting.id == Room.sitting_id).where(Room.id.in_(sorted(room_ids))))}
+
+
+def _subjects(sitting_ids: set[int]) -> dict[int, dict[int, _Subject]]:
+    """The subjects of these sittings, as plain rows."""
     subjects: dict[int, dict[int, _Subject]] = defaultdict(dict)
+    if not sitting_ids:
+        return subjects
     for sid, subject_id, name, code, starts, ends in db.session.execute(
             db.select(Subject.sitting_id, Subject.id, Subject.name, Subject.code,
                       Subject.starts_at, Subject.ends_at)
-            .where(Subject.sitting_id.in_(sorted({r.sitting_id for r in rooms.values()})))):
+            .where(Subject.sitting_id.in_(sorted(sitting_ids)))):
         subjects[sid][subject_id] = _Subject(subject_id, name, code, starts, ends)
-    return rooms, subjects
+    return subjects
 
 
 def _subject_at(subjects: dict[int, dict[int, _Subject]], item: _Copying) -> int | None:
     """A T2.2 report may leave the subject out: the subject under way when it was observed."""
-    for subject in subjects[item.sitting_id].values():
+    for subject in subjects.get(item.sitting_id, {}).values():
         if subject.starts_at <= item.observed_at <= subject.ends_at:
             return subject.id
     return None
