@@ -138,18 +138,39 @@ def invigilator_outliers(window: Window, settings: Settings) -> list[Pattern]:
         mine, watched = counts[measure].get(user_id, 0), exposure[user_id]
         others = totals[measure] - mine
         found.append(_invigilator_pattern(
-            window, user_id, names[user_id], measure, mine, watched, others,
+            user_id, names[user_id], measure, mine, watched, others,
             total_exposure - watched, TestResult(POISSON, p, p_adj, settings.alpha, len(tests))))
+    _attach_records(window, found)
     return found
 
 
-def _invigilator_pattern(window: Window, user_id: int, name: str, measure: str, mine: int,
+def _attach_records(window: Window, found: list[Pattern]) -> None:
+    """The records behind the flagged invigilators: one query per measure, however many."""
+    users = {measure: {int(p.key[1]) for p in found if p.key[2] == measure}
+             for measure in ("incidents", "reminders")}
+    incidents: dict[int, list[int]] = defaultdict(list)
+    if users["incidents"]:
+        for user_id, incident_id in db.session.execute(
+                db.select(Incident.reported_by, Incident.id)
+                .where(Incident.reported_by.in_(sorted(users["incidents"])),
+                       window.holds(Incident.sitting_id)).order_by(Incident.id)):
+            incidents[user_id].append(incident_id)
+    reminders = _reminders_of(window, users["reminders"]) if users["reminders"] else {}
+    for pattern in found:
+        user_id = int(pattern.key[1])
+        if pattern.key[2] == "incidents":
+            pattern.incident_ids = incidents.get(user_id, [])
+        else:
+            pattern.reminders = reminders.get(user_id, [])
+
+
+def _invigilator_pattern(user_id: int, name: str, measure: str, mine: int,
                          watched: int, others: int, others_watched: int,
                          test: TestResult) -> Pattern:
     zh_measure, en_measure = {"reminders": ("提醒", "reminders"),
                               "incidents": ("上报事件", "reported incidents")}[measure]
     rate, other_rate = _per_100(mine, watched), _per_100(others, others_watched)
-    pattern = Pattern(
+    return Pattern(
         kind="invigilator_outlier", key=(test.p_adjusted, user_id, measure),
         title=Text(f"{name}：每百名考生{zh_measure} {rate:g}，其他监考员 {other_rate:g}",
                    f"{name}: {rate:g} {en_measure} per 100 candidates, the others "
@@ -164,14 +185,6 @@ def _invigilator_pattern(window: Window, user_id: int, name: str, measure: str, 
                  "candidates": watched, "per_100": rate, "others_events": others,
                  "others_candidates": others_watched, "others_per_100": other_rate},
         incident_ids=[], test=test)
-    if measure == "incidents":
-        pattern.incident_ids = list(db.session.scalars(
-            db.select(Incident.id).where(Incident.reported_by == user_id,
-                                         window.holds(Incident.sitting_id))
-            .order_by(Incident.id)))
-    else:
-        pattern.reminders = _reminders_of(window, user_id)
-    return pattern
 
 
 def _exposure(window: Window) -> tuple[dict[int, int], dict[int, str]]:
@@ -211,15 +224,18 @@ def _incident_counts(window: Window) -> dict[int, int]:
         .group_by(Incident.reported_by)).all())
 
 
-def _reminders_of(window: Window, user_id: int) -> list[Reminder]:
+def _reminders_of(window: Window, user_ids: set[int]) -> dict[int, list[Reminder]]:
     rows = db.session.execute(
-        db.select(CandidateWarning.id, Candidate.sitting_id, Sitting.date, Room.name,
-                  CandidateWarning.rule_code, CandidateWarning.outcome, Candidate.ticket_no)
+        db.select(CandidateWarning.recorded_by, CandidateWarning.id, Candidate.sitting_id,
+                  Sitting.date, Room.name, CandidateWarning.rule_code, CandidateWarning.outcome,
+                  Candidate.ticket_no)
         .join(Candidate, Candidate.id == CandidateWarning.candidate_id)
         .join(Sitting, Sitting.id == Candidate.sitting_id)
         .outerjoin(Room, Room.id == CandidateWarning.room_id)
-        .where(CandidateWarning.recorded_by == user_id,
+        .where(CandidateWarning.recorded_by.in_(sorted(user_ids)),
                window.holds(Candidate.sitting_id))
         .order_by(Sitting.date, CandidateWarning.id)).all()
-    return [Reminder(rid, sid, day, room, rule, str(outcome), ticket)
-            for rid, sid, day, room, rule, outcome, ticket in rows]
+    found: dict[int, list[Reminder]] = defaultdict(list)
+    for user_id, rid, sid, day, room, rule, outcome, ticket in rows:
+        found[user_id].append(Reminder(rid, sid, day, room, rule, str(outcome), ticket))
+    return found
