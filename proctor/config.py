@@ -56,6 +56,11 @@ _ENV: dict[str, tuple[str, type]] = {
     "STATEMENT_DAYS": ("STATEMENT_DAYS", int),
     "ABSENCE_ALERT_MINUTES": ("ABSENCE_ALERT_MINUTES", int),
     "CLOCK_SKEW_SECONDS": ("CLOCK_SKEW_SECONDS", int),
+    # patterns across sittings (/authority/patterns)
+    "PATTERN_ALPHA": ("PATTERN_ALPHA", float),
+    "PATTERN_MIN_CANDIDATES": ("PATTERN_MIN_CANDIDATES", int),
+    "PATTERN_MIN_EXPOSURE": ("PATTERN_MIN_EXPOSURE", int),
+    "PATTERN_NEIGHBOUR_MIN": ("PATTERN_NEIGHBOUR_MIN", int),
 }
 
 
@@ -133,6 +138,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How far a tablet's observed time may be ahead of the server's clock (a movement
         # observed later than that is refused: observed_in_future).
         "CLOCK_SKEW_SECONDS": 300,
+        # Patterns across sittings: the tests' significance level (Holm-corrected), the
+        # fewest candidates a training body needs to be tested, the fewest candidates an
+        # invigilator's rooms need, the fewest T2.2 incidents among neighbouring seats.
+        "PATTERN_ALPHA": 0.01,
+        "PATTERN_MIN_CANDIDATES": 30,
+        "PATTERN_MIN_EXPOSURE": 100,
+        "PATTERN_NEIGHBOUR_MIN": 3,
     }
 
 

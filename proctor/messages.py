@@ -28,6 +28,7 @@ ZH: dict[str, str] = {
     "payload_too_large": "上传的内容过大。",
     "unsupported_media_type": "请求内容的格式不受支持，请以 JSON 发送。",
     "validation_error": "填写的内容有误。",
+    "invalid_date_range": "起始日期不能晚于截止日期。",
     "rate_limited": "尝试次数过多，请稍后再试。",
     "http_error": "请求未能完成。",
     "internal_error": "服务器处理请求时出错，记录未保存，请重试。",

@@ -19,6 +19,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     incident_views,
     movement_views,
     patrol_views,
+    pattern_views,
     registry_views,
     room_views,
     rules_views,

@@ -9,14 +9,17 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from pydantic import ValidationError
 
 import incidents as rules
 from proctor.api.schemas import AuditQuery
 from proctor.api.schemas.analytics import AnalyticsQuery
+from proctor.api.schemas.patterns import PatternsQuery
 from proctor.api.spec import validation_failed
 from proctor.errors import ApiError
+from proctor.extensions import db
 from proctor.i18n import current_language
 from proctor.messages import localized
 from proctor.models import Role, Sitting
@@ -24,6 +27,8 @@ from proctor.services import access, analytics, scope, sittings
 from proctor.services.accounts import active_users, all_accounts
 from proctor.services.audit import verify_chain
 from proctor.services.audit_search import AuditSearch, audit_actions, find_audit_entries
+from proctor.services.patterns import DETECTORS, KINDS, Settings, find_patterns, window_of
+from proctor.services.patterns.present import audit_lookup, report_json
 from proctor.services.sittings import venue_today, venue_zone
 
 bp = Blueprint("authority", __name__, url_prefix="/authority")
@@ -138,3 +143,31 @@ def analytics_page():  # type: ignore[no-untyped-def]
 @bp.get("/exports")
 def exports():  # type: ignore[no-untyped-def]
     return render_template("authority/exports.html", today=venue_today().isoformat())
+
+
+@bp.get("/patterns")
+def patterns():  # type: ignore[no-untyped-def]
+    """Patterns across sittings, each kind a section; a bad filter is said and ignored. The
+    look-up is audited as the API's is."""
+    given = {key: value.strip() for key, value in request.args.items()
+             if value.strip() and key != "lang"}
+    error = None
+    try:
+        query = PatternsQuery.model_validate_strings(given, strict=True)
+        window = window_of(query.from_, query.to)
+    except ValidationError as exc:
+        field = str(exc.errors(include_url=False)[0]["loc"][0])
+        label = {"from": _("From (sitting date)"), "to": _("To (sitting date)"),
+                 "kind": _("Kind")}.get(field, field)
+        error = _("This filter is not valid and was left out: %(field)s", field=label)
+        query, window, given = PatternsQuery(), window_of(None, None), {}
+    except ApiError:
+        error = _("The first date is after the last one; every sitting is shown.")
+        query, window, given = PatternsQuery(), window_of(None, None), {}
+    report = find_patterns(window, Settings.from_config(), query.kind)
+    answer = report_json(report, access.shown_id_number)
+    audit_lookup(report, "page")
+    db.session.commit()
+    return render_template("authority/patterns.html", answer=answer, given=given, error=error,
+                           titles={kind: KINDS[kind].title.as_json() for kind in DETECTORS},
+                           lang=current_language())

@@ -294,6 +294,8 @@ ROUTES: list[Route] = [
     Route("api.get_revocations", "GET", AUTHORITY),
     Route("api.get_analytics", "GET", AUTHORITY, query="group_by=room&from=2025-06-01"),
     Route("api.get_audit_verify", "GET", AUTHORITY),
+    # patterns across sittings: the person of A1 and C1 is confirmed in both (a repeat)
+    Route("api.list_patterns", "GET", AUTHORITY, query="from=2025-06-01&to=2025-07-31"),
     Route("api.list_audit", "GET", AUTHORITY),
     Route("api.list_users", "GET", AUTHORITY),
     Route("api.create_user", "POST", AUTHORITY, json=lambda w: {
@@ -338,6 +340,7 @@ ROUTES: list[Route] = [
     Route("conduct.notice", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
     Route("conduct.notice_pdf", "GET", AUTHORITY, lambda w: {"rid": w["cdB"]}),
     Route("authority.analytics_page", "GET", AUTHORITY, query="group_by=training_body"),
+    Route("authority.patterns", "GET", AUTHORITY, query="kind=repeat_offender"),
     # ending a session: asked last
     Route("api.api_logout", "POST", ANYONE, last=True),
     Route("auth.logout", "POST", ANYONE, last=True),
