@@ -8,4 +8,5 @@ from proctor.api.schemas.common import *  # noqa: F403
 from proctor.api.schemas.evidence import *  # noqa: F403
 from proctor.api.schemas.floor import *  # noqa: F403
 from proctor.api.schemas.registry import *  # noqa: F403
+from proctor.api.schemas.seating import *  # noqa: F403
 from proctor.api.schemas.setup import *  # noqa: F403
