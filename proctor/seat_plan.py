@@ -32,7 +32,8 @@ EXACT_SEATS = 40  # venues up to this many seats are decided exactly when the se
 EXACT_NODES = 400_000
 SCAN_ALL = 160  # venues up to this many seats try every swap partner; larger ones a sample
 SAMPLE = 48
-STALL = 1500  # steps without a new best before the search stops
+STALL = 1500  # steps without a new best before the search stops …
+STALL_HOPELESS = 500  # … or, when some pairs are unavoidable anyway, these
 
 
 @dataclass(frozen=True)
@@ -176,13 +177,20 @@ def _delta(venue: _Venue, label: list[int], u: int, v: int) -> int:
     """The change in pairs if seats u and v swap their contents (their labels differ)."""
     a, b = label[u], label[v]
     change = 0
-    near_u, near_v = venue.near[u], venue.near[v]
     if a != FREE:
-        change -= sum(1 for t in near_u if label[t] == a)
-        change += sum(1 for t in near_v if t != u and label[t] == a)
+        for t in venue.near[u]:
+            if label[t] == a:
+                change -= 1
+        for t in venue.near[v]:
+            if label[t] == a and t != u:
+                change += 1
     if b != FREE:
-        change -= sum(1 for t in near_v if label[t] == b)
-        change += sum(1 for t in near_u if t != v and label[t] == b)
+        for t in venue.near[v]:
+            if label[t] == b:
+                change -= 1
+        for t in venue.near[u]:
+            if label[t] == b and t != v:
+                change += 1
     return change
 
 
@@ -216,8 +224,8 @@ def _repair(venue: _Venue, slot: list[int], label: list[int], bound: int, budget
     best, best_label, best_slot = pairs, label[:], slot[:]
     tabu: dict[int, int] = {}
     step = 0
-    last_best = 0
-    while pairs > bound and step < budget and step - last_best < STALL:
+    last_best, stall = 0, STALL if bound == 0 else STALL_HOPELESS
+    while pairs > bound and step < budget and step - last_best < stall:
         step += 1
         u = marked.items[rng.randrange(len(marked.items))]
         if rng.random() < 0.05:
