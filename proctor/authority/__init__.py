@@ -16,7 +16,7 @@ import incidents as rules
 from proctor.api.schemas import AuditQuery
 from proctor.i18n import current_language
 from proctor.models import Role, Sitting
-from proctor.services import access, scope, sittings
+from proctor.services import access, scope, seating, sittings
 from proctor.services.accounts import active_users, all_accounts
 from proctor.services.audit import verify_chain
 from proctor.services.audit_search import AuditSearch, audit_actions, find_audit_entries
@@ -59,7 +59,9 @@ def sitting(sitting: Sitting):  # type: ignore[no-untyped-def]
         staff=sittings.staff_of(sitting), chiefs=active_users(Role.CHIEF),
         invigilators=active_users(Role.INVIGILATOR), rules=after_exam_rules,
         lang=current_language(), boot=boot,
-        candidates=sittings.candidate_counts().get(sitting.id, 0))
+        candidates=sittings.candidate_counts().get(sitting.id, 0),
+        seating={"locked": seating.check_in_started(sitting),
+                 "last": seating.last_arrangement(sitting)})
 
 
 @bp.get("/accounts")

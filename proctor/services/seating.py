@@ -172,6 +172,11 @@ class RoomSheet:
     subjects: list[Subject] = field(default_factory=list)
 
     @property
+    def labels(self) -> list[tuple[RoomSheet, SeatCard]]:
+        """The room's desk labels, in seat order (each with its sheet, for the room's name)."""
+        return [(self, card) for card in self.seats]
+
+    @property
     def grid(self) -> list[list[SeatCard | int]]:
         """rows × cols: a card, or the seat number of an empty seat."""
         by_no = {card.seat_no: card for card in self.seats}
