@@ -33,8 +33,9 @@ def _sheets(sitting: Sitting, template: str, **extra: object) -> str:
     back = ("authority.sitting" if access.user().role == Role.AUTHORITY else "review.board")
     return render_template(f"seating/{template}.html", sitting=sitting,
                            sheets=room_sheets(sitting, room), unseated=unseated_count(sitting),
-                           plan=entry.data if entry else None, planned_at=entry.at if entry else None,
-                           back=back, lang=current_language(), **extra)
+                           plan=entry.data if entry else None,
+                           planned_at=entry.at if entry else None, back=back,
+                           lang=current_language(), **extra)
 
 
 @bp.get("/sittings/<int:sid>/plan")

@@ -229,8 +229,9 @@ def unseated_count(sitting: Sitting) -> int:
 
 def last_arrangement(sitting: Sitting) -> AuditEntry | None:
     """The audit entry of the sitting's last seating run (seed, plan hash, when, by whom)."""
-    return db.session.scalar(
+    entry: AuditEntry | None = db.session.scalar(
         db.select(AuditEntry).where(AuditEntry.action == "seating_arranged",
                                     AuditEntry.object_type == "sitting",
                                     AuditEntry.object_id == str(sitting.id))
         .order_by(AuditEntry.seq.desc()).limit(1))
+    return entry
