@@ -59,3 +59,13 @@ def test_invigilators_and_chiefs_of_other_sittings_may_not_open_them(app, auth, 
         assert "考生1<" not in page.get_data(as_text=True)
     anonymous = auth.client().get(url)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_a_full_room_s_door_list_splits_in_two_columns(app, auth, make_sitting):
+    s = make_sitting(candidates=56)
+    body = auth.login("body")
+    assert body.post(f"/api/v1/sittings/{s['id']}/seating",
+                     json={"strategy": "random", "seed": 1}).status_code == 200
+    html = body.get(f"/seating/sittings/{s['id']}/door").get_data(as_text=True)
+    assert html.count('class="grid-table door-table"') == 4  # two rooms of 28, two columns
+    assert all(ticket in html for ticket in s["tickets"])
