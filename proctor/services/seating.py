@@ -24,6 +24,7 @@ from proctor.idnumber import mask_id_number
 from proctor.models import (
     Attendance,
     AuditEntry,
+    AuditHead,
     Candidate,
     CandidateSubject,
     Person,
@@ -57,9 +58,10 @@ def arrange_sitting(sitting: Sitting, *, strategy: str, separate_by: str | None,
     if separate_by is not None and separate_by not in SEPARATE_BY:
         raise ApiError(422, "unknown_separate_by", f"separate_by must be one of {SEPARATE_BY}"
                        " or null", "separate_by")
-    # The sitting's row first: a check-in's live event takes the same lock, so a check-in
-    # either commits before this reads the attendance, or waits until the plan is in.
-    db.session.execute(db.select(Sitting.id).where(Sitting.id == sitting.id).with_for_update())
+    # The audit chain's head first, the lock every write takes before its live event takes
+    # the sitting's row (so in the same order: no deadlock with a check-in): a check-in either
+    # commits before this reads the attendance, or waits until the plan is in.
+    db.session.execute(db.select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
     _refuse_after_check_in(sitting)
     rooms = list(sitting.rooms)
     people = list(db.session.execute(
