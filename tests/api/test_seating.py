@@ -233,3 +233,39 @@ def test_the_room_tablets_hear_of_the_new_plan(app, auth, make_sitting):
     arranged = [e for e in events if e["type"] == "seating_arranged"]
     assert sorted(e["room_id"] for e in arranged) == sorted(s["rooms"])
     assert sum(e["data"]["assigned"] for e in arranged) == plan["assigned"] == 6
+
+
+def race(body, chief, s: dict[str, Any], seed: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A seating and a check-in of the sitting sent at the same moment: their statuses."""
+    import threading
+
+    answers: dict[str, int] = {}
+    start = threading.Barrier(2)
+
+    def arrange() -> None:
+        start.wait()
+        answers["seating"] = body.post(seating_url(s), json={"strategy": "random",
+                                                             "seed": seed}).status_code
+
+    def check_in() -> None:
+        start.wait()
+        answers["check_in"] = chief.post(
+            f"/api/v1/sittings/{s['id']}/candidates/{s['tickets'][0]}/attendance",
+            json={"status": "present", "id_checked": True, "subject": "theory"}).status_code
+
+    threads = [threading.Thread(target=arrange), threading.Thread(target=check_in)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return answers
+
+
+def test_seating_and_a_check_in_at_the_same_moment_both_answer(app, auth, make_sitting):
+    """Whichever commits first, the other either follows it or is refused, never a deadlock:
+    the seating takes its locks in the order every check-in does."""
+    sittings = [make_sitting(candidates=12) for _ in range(3)]
+    body, chief = auth.login("body"), auth.login("chief")
+    for seed, s in enumerate(sittings):
+        answers = race(body, chief, s, seed)
+        assert answers["check_in"] == 200 and answers["seating"] in (200, 409), answers
