@@ -27,6 +27,7 @@ from proctor.hooks import register_request_hooks
 from proctor.i18n import select_locale
 from proctor.notices import bp as notices_bp
 from proctor.review import bp as review_bp
+from proctor.seating import bp as seating_bp
 from proctor.templating import register_template_filters
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(conduct_bp)
     app.register_blueprint(notices_bp)
     app.register_blueprint(candidate_bp)
+    app.register_blueprint(seating_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
 

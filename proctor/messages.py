@@ -203,6 +203,11 @@ ZH: dict[str, str] = {
     "patrol_not_found": "本场次没有这名巡考员。",
     # analytics
     "invalid_period": "起始日期晚于截止日期，请重新选择期间。",
+    # seating (考场编排)
+    "check_in_started": "本场次已开始签到，不能再重新编排座位；请在考场内逐个调整。",
+    "not_enough_seats": "考生人数超过各考场座位总数，请先增加考场或座位。",
+    "unknown_strategy": "不支持该编排方式（目前只有随机编排）。",
+    "unknown_separate_by": "不支持该分隔依据（只能按培训机构分隔，或不分隔）。",
 }
 
 # The fields a person fills in, as the screens call them.
@@ -221,6 +226,7 @@ FIELDS_ZH: dict[str, str] = {
     "id_checked": "身份核验", "swap": "交换座位", "application": "报名方式",
     "training_body": "培训机构", "reasons": "理由", "witness": "见证人",
     "received_via": "收到方式", "posted_at": "公告地点", "failed": "未能送达",
+    "seed": "随机种子", "strategy": "编排方式", "separate_by": "分隔依据",
     "attachment_ids": "附件", "waived": "放弃陈述申辩", "pre_notice_tiers": "事先告知的违纪类别",
     "handed_out": "发出数量", "collected": "收回数量", "discrepancy": "异常项",
     "staff_username": "工作人员账号", "staff_name": "工作人员姓名",

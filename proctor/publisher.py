@@ -41,6 +41,7 @@ EVENTS = (
     "closeout_recorded", "discrepancy_explained", "room_record_signed",
     "movement_recorded",
     "patrol_flagged", "patrol_flag_photo_added", "patrol_flag_answered",
+    "seating_arranged",
 )
 # Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
 SESSION_ENDED = "session_ended"

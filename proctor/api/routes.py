@@ -23,6 +23,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     registry_views,
     room_views,
     rules_views,
+    seating_views,
     seized_views,
     sitting_views,
 )

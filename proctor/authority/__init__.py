@@ -23,7 +23,7 @@ from proctor.extensions import db
 from proctor.i18n import current_language
 from proctor.messages import localized
 from proctor.models import Role, Sitting
-from proctor.services import access, analytics, scope, sittings
+from proctor.services import access, analytics, scope, seating, sittings
 from proctor.services.accounts import active_users, all_accounts
 from proctor.services.audit import verify_chain
 from proctor.services.audit_search import AuditSearch, audit_actions, find_audit_entries
@@ -69,7 +69,9 @@ def sitting(sitting: Sitting):  # type: ignore[no-untyped-def]
         invigilators=active_users(Role.INVIGILATOR), patrols=active_users(Role.PATROL),
         rules=after_exam_rules,
         lang=current_language(), boot=boot,
-        candidates=sittings.candidate_counts().get(sitting.id, 0))
+        candidates=sittings.candidate_counts().get(sitting.id, 0),
+        seating={"locked": seating.check_in_started(sitting),
+                 "last": seating.last_arrangement(sitting)})
 
 
 @bp.get("/accounts")

@@ -110,7 +110,13 @@ def _sitting(w: World, key: str, day: date, rooms: dict[str, str | None], users,
     seats: dict[str, int] = {}
     for ticket, (room, number) in candidates.items():
         name = f"Cand-{ticket}-zq"
-        candidate, _ = register_candidate(sitting, ticket, name, number, None)
+        # A training body per room (seating keeps them apart; an answer of another room's
+        # seats must not name it).
+        body_name = f"Body-{key}{room}-zq"
+        candidate, _ = register_candidate(sitting, ticket, name, number, None, "group",
+                                          body_name)
+        if not any(m.text == body_name for m in w.markers):
+            w.markers.append(Marker(body_name, {(key, room)}))
         seats[room] = seats.get(room, 0) + 1
         set_seat(sitting, candidate, made[room], seats[room], False, users["body"])
         w.ids[ticket], w.ids[f"person_{ticket}"] = ticket, candidate.person_id

@@ -250,6 +250,10 @@ ROUTES: list[Route] = [
     Route("api.get_sanctions", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.import_roster", "POST", AUTHORITY, S1, form=roster_form),
     Route("api.put_pre_notice_tiers", "PUT", AUTHORITY, S1, json={"pre_notice_tiers": None}),
+    # seating (a dry run: the world's seats stay as they are; 409 once room A checked in)
+    Route("api.post_seating", "POST", AUTHORITY, S1, json={
+        "strategy": "random", "separate_by": "training_body", "seed": 7, "dry_run": True},
+          ok=frozenset({409})),
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
@@ -327,6 +331,9 @@ ROUTES: list[Route] = [
     Route("notices.proof", "GET", MANAGERS, NA),
     Route("notices.pre_notice", "GET", MANAGERS, PA),
     Route("notices.pre_notice_pdf", "GET", MANAGERS, PA),
+    Route("seating.plan", "GET", MANAGERS, S1),
+    Route("seating.door", "GET", MANAGERS, S1),
+    Route("seating.labels", "GET", MANAGERS, S1),
     Route("authority.index", "GET", AUTHORITY),
     Route("authority.sitting", "GET", AUTHORITY, S1),
     Route("authority.accounts", "GET", AUTHORITY),

@@ -11,4 +11,5 @@ from proctor.api.schemas.floor import *  # noqa: F403
 from proctor.api.schemas.movements import *  # noqa: F403
 from proctor.api.schemas.patrol import *  # noqa: F403
 from proctor.api.schemas.registry import *  # noqa: F403
+from proctor.api.schemas.seating import *  # noqa: F403
 from proctor.api.schemas.setup import *  # noqa: F403
