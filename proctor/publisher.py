@@ -38,6 +38,7 @@ EVENTS = (
     "room_log_added",
     "notice_issued", "notice_served", "review_requested", "review_decided",
     "pre_notice_issued", "pre_notice_served", "statement_received",
+    "identity_mismatch",
 )
 # Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
 SESSION_ENDED = "session_ended"

@@ -14,6 +14,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     evidence_views,
     floor_views,
     incident_views,
+    photo_views,
     registry_views,
     room_views,
     rules_views,

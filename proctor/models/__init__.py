@@ -44,10 +44,12 @@ from proctor.models.floor import (
 )
 from proctor.models.incidents import Decision, DecisionKind, Incident, IncidentParty
 from proctor.models.people import Candidate, CandidateSubject, Person
+from proctor.models.photos import CheckinPhoto, PhotoCheck, RegistrationPhoto
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "CheckinPhoto", "PhotoCheck", "RegistrationPhoto",
     "CandidateLink",
     "EVERYONE",
     "FLOOR_STAFF",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app
 
-VARIANTS = ("original", "display", "thumb")
+VARIANTS = ("original", "display", "thumb", "face")  # face: the identity check's crop
 
 
 def root() -> Path:
@@ -57,6 +57,13 @@ def store(sha256: str, original: bytes, display: bytes, thumb: bytes) -> None:
     _write_once(path_for(sha256, "original"), original)
     _write_once(path_for(sha256, "display"), display)
     _write_once(path_for(sha256, "thumb"), thumb)
+
+
+def store_variant(sha256: str, variant: str, data: bytes) -> None:
+    """Keep one more copy made from a stored picture (the identity check's face crop)."""
+    if variant in ("original", "display", "thumb"):
+        raise ValueError("the intake's own copies are kept by store()")
+    _write_once(path_for(sha256, variant), data)
 
 
 def store_original(sha256: str, original: bytes) -> None:

@@ -16,7 +16,17 @@ from sqlalchemy.exc import IntegrityError
 
 from proctor.errors import ApiError
 from proctor.extensions import db
-from proctor.models import CandidateWarning, Incident, Role, Room, RoomLogEntry, SeizedItem
+from proctor.models import (
+    Candidate,
+    CandidateWarning,
+    CheckinPhoto,
+    Incident,
+    Role,
+    Room,
+    RoomLogEntry,
+    SeatAssignment,
+    SeizedItem,
+)
 from proctor.services import access
 
 T = TypeVar("T")
@@ -38,6 +48,11 @@ def may_see(record: object) -> bool:
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)
+    if isinstance(record, CheckinPhoto):
+        candidate = db.session.get(Candidate, record.candidate_id)
+        seat = db.session.get(SeatAssignment, record.candidate_id)
+        return candidate is not None and may_see_room(candidate.sitting_id,
+                                                      seat.room_id if seat else None)
     if isinstance(record, RoomLogEntry):
         room = db.session.get(Room, record.room_id)
         return room is not None and may_see_room(room.sitting_id, room.id)

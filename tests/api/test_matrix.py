@@ -33,6 +33,7 @@ import io
 import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +130,13 @@ def roster_form(w: World) -> dict[str, Any]:
     return {"file": (io.BytesIO(text.encode()), "roster.csv")}
 
 
+def photos_form(w: World) -> dict[str, Any]:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{w['A2']}.jpg", image(seed=13))
+    return {"file": (io.BytesIO(buffer.getvalue()), "photos.zip")}
+
+
 def today(w: World) -> str:
     from proctor.services.sittings import venue_today
 
@@ -212,6 +220,14 @@ ROUTES: list[Route] = [
     Route("api.get_sanctions", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
     Route("api.import_roster", "POST", AUTHORITY, S1, form=roster_form),
     Route("api.put_pre_notice_tiers", "PUT", AUTHORITY, S1, json={"pre_notice_tiers": None}),
+    # registration photos and the identity check (人证核验)
+    Route("api.import_photos", "POST", AUTHORITY, S1, form=photos_form),
+    Route("api.get_photo", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
+    Route("api.post_checkin_photo", "POST", FLOOR_A,
+          lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}, form=photo_form),
+    Route("api.get_checkin_photo", "GET", ROOM_A,
+          lambda w: {"sid": w["s1"], "ticket_no": w["A1"], "pid": w["cpA"]}),
+    Route("api.post_identity_evidence", "POST", ROOM_A, IA, json=lambda w: {"ticket_no": w["A1"]}),
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
@@ -412,6 +428,11 @@ BODY_IDS = [
     BodyId(CHIEF, "api.post_seized", IA, lambda w: {
         "client_id": fresh(), "ticket_no": w["B1"], "description": "x", "kept_at": "y",
         "seized_at": now_iso()}),
+    BodyId(INV, "api.post_identity_evidence", IA, lambda w: {"ticket_no": w["B1"]}),
+    BodyId(INV, "api.post_attendance", lambda w: {"sid": w["s1"], "ticket_no": w["A4"]},
+           lambda w: {"status": "present", "subject": "theory",
+                      "identity": {"id_card": True, "photo": "match",
+                                   "checkin_photo_id": w["cpA"]}}),
     BodyId(BODY, "api.assign_staff", S1, lambda w: {
         "username": "victim", "role": "invigilator", "room_id": w["room_C"]}),
     BodyId(CHIEF, "api.post_notices", IA, lambda w: {"person_id": w["person_B1"]}),
@@ -484,6 +505,9 @@ REPLAYS = [
            _json(lambda t: {"iid": t["iid"]}, lambda t, k: {"client_id": k})),
     Replay("api.post_addendum", "cid-adA-zq", "adA",
            _json(lambda t: {"iid": t["iid"]}, lambda t, k: {"client_id": k, "text": "t"})),
+    Replay("api.post_checkin_photo", "cid-cpA-zq", "cpA",
+           lambda w, key, t: ({"sid": t["sid"], "ticket_no": t["ticket"]}, None,
+                              {"file": (io.BytesIO(image(".jpg", 9)), "f"), "client_id": key})),
     Replay("api.post_seized", "cid-szA-zq", "szA", _json(lambda t: {"iid": t["iid"]}, lambda t, k: {
         "client_id": k, "description": "d", "kept_at": "k", "seized_at": now_iso()})),
 ]

@@ -37,6 +37,8 @@ LATE = {
         "reportlab, only when a PDF is asked for",
     ("proctor.services.statement_files", "proctor.vision"):
         "cv2, after create_app set its limit",
+    ("proctor.services.photos", "proctor.vision"): "cv2, after create_app set its limit",
+    ("proctor.services.photos", "proctor.vision_faces"): "cv2 and the face cascade",
 }
 
 

@@ -7,5 +7,6 @@ from proctor.api.schemas.accounts import *  # noqa: F403
 from proctor.api.schemas.common import *  # noqa: F403
 from proctor.api.schemas.evidence import *  # noqa: F403
 from proctor.api.schemas.floor import *  # noqa: F403
+from proctor.api.schemas.photos import *  # noqa: F403
 from proctor.api.schemas.registry import *  # noqa: F403
 from proctor.api.schemas.setup import *  # noqa: F403
