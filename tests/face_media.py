@@ -52,8 +52,9 @@ def one_face() -> bytes:
 
 
 def door_photo() -> bytes:
-    """The photo at the door: the whole astronaut picture, larger, as a tablet takes it."""
-    return jpeg(cv2.resize(astronaut(), (1024, 1024), interpolation=cv2.INTER_LINEAR))
+    """The photo at the door as a tablet takes it: head and shoulders, 1280×960."""
+    return jpeg(cv2.resize(astronaut()[0:360, 32:512], (1280, 960),
+                           interpolation=cv2.INTER_CUBIC))
 
 
 def no_face() -> bytes:

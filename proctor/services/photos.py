@@ -9,13 +9,14 @@ says what would happen and writes nothing; a real one with any problem writes no
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING
 
 from flask import current_app
 
-from proctor.concurrency import offload
+from proctor.concurrency import offload, offload_each
 from proctor.database import end_read_transaction, utcnow
 from proctor.errors import ApiError
 from proctor.extensions import db
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 REGISTRATION_DISPLAY = 800  # a registration photo's display copy (the card shows it large)
 REGISTRATION_THUMB = 160  # the seat grid's small one
 CHECKIN_DISPLAY = 1280
+WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads putting an import's photos through
 
 
 @dataclass(frozen=True)
@@ -81,18 +83,26 @@ def _who_is_who(sitting: Sitting) -> tuple[dict[str, tuple[int, str]], dict[str,
     return ({t: (c, t) for c, t, _ in rows}, {n.upper(): (c, t) for c, t, n in rows})
 
 
-def _check_all(stream: IO[bytes], tickets: dict[str, tuple[int, str]],
-               numbers: dict[str, tuple[int, str]], limits: photo_zip.Limits,
-               max_pixels: int) -> tuple[PhotoImport, list[_Accepted], str]:
-    """Open, read and ingest every member (no database work: run in a real thread)."""
-    from proctor import vision  # cv2, after create_app set its limit
+@dataclass(frozen=True)
+class _Wanted:
+    candidate_id: int
+    ticket_no: str
+    name: str
+    data: bytes
+
+
+def _read_all(stream: IO[bytes], tickets: dict[str, tuple[int, str]],
+              numbers: dict[str, tuple[int, str]],
+              limits: photo_zip.Limits) -> tuple[PhotoImport, list[_Wanted], str]:
+    """Open the ZIP, check it and read every member, matched to its candidate (no database
+    work: run in a real thread)."""
     digest = hashlib.sha256()
     stream.seek(0)
     for block in iter(lambda: stream.read(1 << 20), b""):
         digest.update(block)
     stream.seek(0)
     archive = photo_zip.open_archive(stream, limits)
-    outcome, accepted, taken = PhotoImport(), [], {}
+    outcome, wanted, taken = PhotoImport(), [], {}
     with archive:
         for item in photo_zip.members(archive, limits):
             if isinstance(item, photo_zip.MemberProblem):
@@ -108,19 +118,57 @@ def _check_all(stream: IO[bytes], tickets: dict[str, tuple[int, str]],
                                               f"(the first: {taken[found[0]]})"))
                 continue
             taken[found[0]] = item.name
-            try:
-                result = vision.ingest(item.data, max_bytes=limits.max_member,
-                                       max_pixels=max_pixels, display_max=REGISTRATION_DISPLAY,
-                                       thumb_max=REGISTRATION_THUMB)
-                if result.kind not in ("jpeg", "png"):
-                    raise IngestError("not_an_image", "Only JPEG and PNG photos.")
-            except IngestError as exc:
-                outcome.errors.append(Problem(item.name, exc.code, exc.message))
-                continue
-            accepted.append(_Accepted(found[0], found[1], item.name, item.data, result))
-    outcome.matched = len(accepted)
+            wanted.append(_Wanted(found[0], found[1], item.name, item.data))
     outcome.unmatched.sort()
-    return outcome, accepted, digest.hexdigest()
+    return outcome, wanted, digest.hexdigest()
+
+
+def _ingest_batch(job: tuple[list[_Wanted], int, int]) -> list[_Accepted | Problem]:
+    """The intake of some of the photos (one thread's share)."""
+    from proctor import vision  # cv2, after create_app set its limit
+
+    batch, max_bytes, max_pixels = job
+    done: list[_Accepted | Problem] = []
+    for photo in batch:
+        try:
+            result = vision.ingest(photo.data, max_bytes=max_bytes, max_pixels=max_pixels,
+                                   display_max=REGISTRATION_DISPLAY, thumb_max=REGISTRATION_THUMB)
+            if result.kind not in ("jpeg", "png"):
+                raise IngestError("not_an_image", "Only JPEG and PNG photos.")
+        except IngestError as exc:
+            done.append(Problem(photo.name, exc.code, exc.message))
+            continue
+        done.append(_Accepted(photo.candidate_id, photo.ticket_no, photo.name, photo.data,
+                              result))
+    return done
+
+
+def _store_batch(batch: list[_Accepted]) -> None:
+    for photo in batch:
+        result = photo.result
+        evidence_store.store(result.sha256, photo.data, result.display_jpeg,
+                             result.thumbnail_jpeg, sync=False)
+
+
+def _shares(items: list, workers: int) -> list[list]:  # type: ignore[type-arg]
+    return [items[i::workers] for i in range(min(workers, len(items)))] or [[]]
+
+
+def _check_all(stream: IO[bytes], tickets: dict[str, tuple[int, str]],
+               numbers: dict[str, tuple[int, str]], limits: photo_zip.Limits,
+               max_pixels: int) -> tuple[PhotoImport, list[_Accepted], str]:
+    """Read the ZIP, then put its photos through the intake on every core."""
+    outcome, wanted, digest = offload(_read_all, stream, tickets, numbers, limits)
+    jobs = [(share, limits.max_member, max_pixels) for share in _shares(wanted, WORKERS)]
+    accepted: list[_Accepted] = []
+    for done in offload_each(_ingest_batch, jobs):
+        for item in done:
+            if isinstance(item, Problem):
+                outcome.errors.append(item)
+            else:
+                accepted.append(item)
+    outcome.matched = len(accepted)
+    return outcome, accepted, digest
 
 
 def import_photos(sitting: Sitting, stream: IO[bytes], filename: str, *, dry_run: bool,
@@ -130,21 +178,21 @@ def import_photos(sitting: Sitting, stream: IO[bytes], filename: str, *, dry_run
     result has neither `unmatched` nor `errors`, and rolls back otherwise."""
     tickets, numbers = _who_is_who(sitting)
     end_read_transaction(db.session())  # no lock is held while the ZIP is read and decoded
-    outcome, accepted, zip_sha = offload(_check_all, stream, tickets, numbers, _limits(),
-                                         current_app.config["EVIDENCE_MAX_PIXELS"])
-    if dry_run or outcome.unmatched or outcome.errors:
-        _count_changes(outcome, accepted, _existing(accepted))
-        return outcome
+    outcome, accepted, zip_sha = _check_all(stream, tickets, numbers, _limits(),
+                                            current_app.config["EVIDENCE_MAX_PIXELS"])
     existing = _existing(accepted)
     _count_changes(outcome, accepted, existing)
+    if dry_run or outcome.unmatched or outcome.errors:
+        return outcome
+    changed = [photo for photo in accepted
+               if photo.candidate_id not in existing
+               or existing[photo.candidate_id].sha256 != photo.result.sha256]
+    offload_each(_store_batch, _shares(changed, WORKERS))
+    offload(evidence_store.sync_all)  # on disk before the rows that name them are committed
     now = utcnow()
-    for photo in accepted:
+    for photo in changed:
         result = photo.result
         old = existing.get(photo.candidate_id)
-        if old is not None and old.sha256 == result.sha256:
-            continue
-        evidence_store.store(result.sha256, photo.data, result.display_jpeg,
-                             result.thumbnail_jpeg)
         if old is None:
             old = RegistrationPhoto(candidate_id=photo.candidate_id)
             db.session.add(old)
@@ -207,9 +255,10 @@ class _Examined:
     registration_crop: bytes | None
 
 
-def _examine(data: bytes, registration_sha: str | None, max_bytes: int,
-             max_pixels: int) -> _Examined:
-    """Intake, face detection and crops of both pictures (no database work)."""
+def _examine(data: bytes, registration_sha: str | None, registration_faces: int | None,
+             max_bytes: int, max_pixels: int) -> _Examined:
+    """Intake, face detection and crops of both pictures (no database work). The registration
+    photo's faces, once found at an earlier check, are not looked for again."""
     from proctor import vision, vision_faces  # cv2 and the cascade load on first use
 
     try:
@@ -218,14 +267,18 @@ def _examine(data: bytes, registration_sha: str | None, max_bytes: int,
     except IngestError as exc:
         raise ingest_error(exc) from None
     door = vision_faces.faces_in_jpeg(result.display_jpeg)
-    registration = None
-    if registration_sha is not None:
-        path = evidence_store.path_for(registration_sha, "display")
-        if path.exists():
-            registration = vision_faces.faces_in_jpeg(path.read_bytes())
-    return _Examined(result, door.count, door.crop_jpeg,
-                     registration.count if registration else None,
-                     registration.crop_jpeg if registration else None)
+    if registration_sha is None:
+        return _Examined(result, door.count, door.crop_jpeg, None, None)
+    known = registration_faces is not None and (
+        registration_faces != 1 or evidence_store.path_for(registration_sha, "face").exists())
+    if known:
+        return _Examined(result, door.count, door.crop_jpeg, registration_faces, None)
+    path = evidence_store.path_for(registration_sha, "display")
+    if not path.exists():
+        return _Examined(result, door.count, door.crop_jpeg, None, None)
+    registration = vision_faces.faces_in_jpeg(path.read_bytes())
+    return _Examined(result, door.count, door.crop_jpeg, registration.count,
+                     registration.crop_jpeg)
 
 
 def add_checkin_photo(candidate: Candidate, data: bytes, *, client_id: str | None,
@@ -240,6 +293,7 @@ def add_checkin_photo(candidate: Candidate, data: bytes, *, client_id: str | Non
     def make() -> CheckinPhoto:
         end_read_transaction(db.session())  # the intake and the detector hold no lock
         seen = offload(_examine, data, registration_sha,
+                       registration.faces if registration else None,
                        current_app.config["EVIDENCE_MAX_BYTES"],
                        current_app.config["EVIDENCE_MAX_PIXELS"])
         files.append(seen)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import face_media
 import pytest
-from browser_kit import api, room_a_candidates
+from browser_kit import SCREENSHOTS, api, room_a_candidates
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +28,9 @@ def import_photos(body, tickets: list[str]) -> None:
     body.page.click("#photos-form button[type=submit]")
     body.page.wait_for_selector("#photos-problems:not([hidden])")
     assert "stranger.jpg" in body.page.inner_text("#photos-problems")
-    body.shoot("photos-preview-problems-zh")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    body.page.locator("#photos").screenshot(
+        path=str(SCREENSHOTS / f"photos-preview-problems-zh-{body.size}.png"))
     good = face_media.zip_of({f"{t}.jpg": face_media.jpeg(face_media.variant(i))
                               for i, t in enumerate(tickets)})
     body.page.set_input_files("#photos-form input[name=file]", files=[{
@@ -38,7 +40,8 @@ def import_photos(body, tickets: list[str]) -> None:
     shown = [int(body.page.inner_text(f"#photos-preview [data-count='{key}']"))
              for key in ("new", "unchanged")]
     assert sum(shown) == len(tickets)  # new, or imported by an earlier test of the module
-    body.shoot("photos-preview-zh")
+    body.page.locator("#photos").screenshot(
+        path=str(SCREENSHOTS / f"photos-preview-zh-{body.size}.png"))
     body.page.click("#photos-import")
     body.page.wait_for_selector("#photos-message.success")
     assert "照片已导入" in body.page.inner_text("#photos-message")
