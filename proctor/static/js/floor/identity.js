@@ -25,9 +25,10 @@ function doorPhoto(seat, mark) {
 
 const faceNote = (faces) => (faces === 0 ? T.no_face : faces > 1 ? T.many_faces : null);
 
-function picture(src, caption, note, kind) {
+// A face crop fills its frame; a whole picture (no single face in it) is shown uncut.
+function picture(src, caption, note, kind, face = false) {
   return el(`figure.id-photo.${kind}`, {},
-    el("img", { src, alt: caption }),
+    el(`img${face ? ".face" : ".whole"}`, { src, alt: caption }),
     el("figcaption", {}, caption, note ? el("span.face-note", {}, note) : null));
 }
 
@@ -37,14 +38,15 @@ function photos(seat, door) {
     pair.push(el("figure.id-photo.registration.none", {}, el("p.muted", {}, T.no_registration_photo),
                  el("figcaption", {}, T.registration_photo)));
   } else if (door && door.registration_faces === 1) {
-    pair.push(picture(photoUrl(seat.ticket_no, "face"), T.registration_photo, null, "registration"));
+    pair.push(picture(photoUrl(seat.ticket_no, "face"), T.registration_photo, null, "registration",
+                      true));
   } else {
     pair.push(picture(photoUrl(seat.ticket_no, "display"), T.registration_photo,
                       door ? faceNote(door.registration_faces) : null, "registration"));
   }
   if (door) {
     pair.push(picture(doorUrl(seat.ticket_no, door.id, door.faces === 1 ? "face" : "display"),
-                      T.checkin_photo, faceNote(door.faces), "checkin"));
+                      T.checkin_photo, faceNote(door.faces), "checkin", door.faces === 1));
   }
   return el(`div.photo-pair${door ? ".compare" : ""}`, {}, pair);
 }
