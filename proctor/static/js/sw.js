@@ -20,6 +20,7 @@ const SHELL = [
   "/static/js/floor/card.js",
   "/static/js/floor/incident.js",
   "/static/js/floor/detail.js",
+  "/static/js/floor/identity.js",
   "/vendor/idb/index.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];
