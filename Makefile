@@ -41,7 +41,7 @@ test: lint
 
 ## make bench: every benchmark against its floor, one after another (they share 2 cores);
 ## exits non-zero when any target is missed, after all of them have run
-BENCHES = bench bench.ingest bench.page_load bench.board bench.eligibility bench.logins bench.live bench.analytics bench.patterns bench.seating
+BENCHES = bench bench.ingest bench.page_load bench.board bench.eligibility bench.logins bench.live bench.analytics bench.patterns bench.seating bench.identity
 bench: setup
 	@failed=""; for b in $(BENCHES); do echo "== python -m $$b"; \
 	  $(PY) -m $$b || failed="$$failed $$b"; echo; done; \

@@ -38,6 +38,9 @@ _ENV: dict[str, tuple[str, type]] = {
     "EVIDENCE_MAX_BYTES": ("EVIDENCE_MAX_BYTES", int),
     "EVIDENCE_MAX_PIXELS": ("EVIDENCE_MAX_PIXELS", int),
     "EVIDENCE_RETENTION_DAYS": ("EVIDENCE_RETENTION_DAYS", int),
+    "PHOTO_ZIP_MAX_BYTES": ("PHOTO_ZIP_MAX_BYTES", int),
+    "PHOTO_ZIP_MAX_UNPACKED": ("PHOTO_ZIP_MAX_UNPACKED", int),
+    "PHOTO_ZIP_MAX_FILES": ("PHOTO_ZIP_MAX_FILES", int),
     "CAMERA_TIMEOUT_SECONDS": ("CAMERA_TIMEOUT_SECONDS", float),
     "REVIEW_WINDOW_DAYS": ("REVIEW_WINDOW_DAYS", int),
     "REVIEW_DECISION_DAYS": ("REVIEW_DECISION_DAYS", int),
@@ -102,6 +105,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EVIDENCE_MAX_BYTES": 15 * 1024 * 1024,
         "EVIDENCE_MAX_PIXELS": 50_000_000,
         "EVIDENCE_RETENTION_DAYS": 180,
+        # The registration photos' ZIP: the upload, what it may unpack to, and its files.
+        "PHOTO_ZIP_MAX_BYTES": 512 * 1024 * 1024,
+        "PHOTO_ZIP_MAX_UNPACKED": 1024 * 1024 * 1024,
+        "PHOTO_ZIP_MAX_FILES": 20_000,
         "CAMERA_TIMEOUT_SECONDS": 5.0,
         "REVIEW_WINDOW_DAYS": 15,  # a review (复核) may be asked within this many days of service
         "REVIEW_DECISION_DAYS": 30,  # its outcome is due this many days after receipt

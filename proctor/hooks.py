@@ -16,6 +16,9 @@ from proctor.database import end_read_transaction, set_read_only
 from proctor.extensions import csrf, db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Routes whose upload may exceed MAX_CONTENT_LENGTH, with the setting that bounds it instead
+# (set before anything reads the body).
+LARGE_UPLOADS = {"api.import_photos": "PHOTO_ZIP_MAX_BYTES"}
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -30,6 +33,8 @@ def request_guards() -> None:
     # transaction that is then ended: no write lock is held while a tablet's upload arrives.
     take_turn()
     set_read_only(True)
+    if request.endpoint in LARGE_UPLOADS:
+        request.max_content_length = current_app.config[LARGE_UPLOADS[request.endpoint]]
     if request.method in SAFE_METHODS:
         return
     try:

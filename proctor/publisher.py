@@ -42,6 +42,7 @@ EVENTS = (
     "movement_recorded",
     "patrol_flagged", "patrol_flag_photo_added", "patrol_flag_answered",
     "seating_arranged",
+    "identity_mismatch",
 )
 # Told to one socket as it is cut (the screen logs itself out); never stored, never numbered.
 SESSION_ENDED = "session_ended"

@@ -7,6 +7,7 @@ from proctor.api.present import warning_out
 from proctor.api.schemas import (
     AttendanceIn,
     AttendanceOut,
+    IdentityCheckOut,
     SeatChangeOut,
     SeatIn,
     WarningIn,
@@ -18,6 +19,7 @@ from proctor.extensions import db
 from proctor.models import FLOOR_STAFF, STAFF, Candidate, CandidateWarning, Sitting
 from proctor.services import access, floor, scope
 from proctor.services.incidents import resolve_warning
+from proctor.services.photos import checkin_photo_of
 from proctor.services.sittings import subject_by_code
 
 
@@ -39,12 +41,24 @@ def put_seat(sitting: Sitting, candidate: Candidate, body: SeatIn) -> SeatChange
           load=scope.candidate())
 def post_attendance(sitting: Sitting, candidate: Candidate,
                     body: AttendanceIn) -> AttendanceOut:
+    """`identity` records how identity was checked (人证核验): `id_card` is `id_checked`; a
+    `checkin_photo_id` must be a photo taken of this candidate."""
+    identity = None
+    if body.identity is not None:
+        photo_id = body.identity.checkin_photo_id
+        if photo_id is not None:
+            checkin_photo_of(candidate, photo_id, "identity.checkin_photo_id")
+        identity = floor.IdentityCheck(body.identity.photo, photo_id)
     row = floor.record_attendance(sitting, candidate, body.status, body.id_checked,
-                                  body.subject, access.user(), floor.room_of(candidate))
+                                  body.subject, access.user(), floor.room_of(candidate),
+                                  identity)
     db.session.commit()
     return AttendanceOut(ticket_no=candidate.ticket_no, subject=row.subject_code,
                          status=row.status, id_checked=row.id_checked,
-                         recorded_at=row.recorded_at)
+                         recorded_at=row.recorded_at,
+                         identity=None if identity is None else IdentityCheckOut(
+                             id_card=row.id_checked, photo=row.photo_check,
+                             checkin_photo_id=row.checkin_photo_id))
 
 
 @endpoint(bp, "POST", "/sittings/<id:sid>/warnings", summary="Record a reminder (T1.1–T1.3)",

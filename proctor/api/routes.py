@@ -20,6 +20,7 @@ from proctor.api import (  # noqa: F401  (imported for the routes they register)
     movement_views,
     patrol_views,
     pattern_views,
+    photo_views,
     registry_views,
     room_views,
     rules_views,

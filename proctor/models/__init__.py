@@ -56,10 +56,12 @@ from proctor.models.patrol import (
     PatrolVisit,
 )
 from proctor.models.people import Candidate, CandidateSubject, Person
+from proctor.models.photos import CheckinPhoto, PhotoCheck, RegistrationPhoto
 from proctor.models.sanctions import BanRecord, CandidateSanction
 from proctor.models.sittings import Room, Sitting, Subject
 
 __all__ = [
+    "CheckinPhoto", "PhotoCheck", "RegistrationPhoto",
     "CandidateLink",
     "DiscrepancyExplanation", "RoomCloseout",
     "ConductFile", "ConductNotice", "ConductRecord", "ConductStatus",

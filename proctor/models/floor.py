@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from proctor.database import UTCDateTime, utcnow
 from proctor.extensions import db
 from proctor.models.enums import stored_enum
+from proctor.models.photos import PhotoCheck
 
 
 class AttendanceStatus(StrEnum):
@@ -46,7 +47,11 @@ class Attendance(db.Model):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
     status: Mapped[AttendanceStatus] = mapped_column(stored_enum(AttendanceStatus, 16))
-    id_checked: Mapped[bool] = mapped_column(default=False)
+    id_checked: Mapped[bool] = mapped_column(default=False)  # the ID card (身份证) was checked
+    # The identity check (人证核验): the face against the registration photo, and the photo
+    # taken at the door (None: not checked, or no photo taken).
+    photo_check: Mapped[PhotoCheck | None] = mapped_column(stored_enum(PhotoCheck, 16))
+    checkin_photo_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_photos.id"))
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

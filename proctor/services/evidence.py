@@ -19,10 +19,12 @@ from proctor.models import (
     Acknowledgement,
     AcknowledgementKind,
     Addendum,
+    CheckinPhoto,
     Decision,
     DecisionKind,
     Evidence,
     Incident,
+    RegistrationPhoto,
     Room,
     SeizedItem,
     User,
@@ -312,4 +314,7 @@ def purge_dismissed(retention_days: int, now: datetime | None = None) -> tuple[l
     hashes = {row.sha256 for row in rows}
     kept = set(db.session.scalars(db.select(Evidence.sha256).where(
         Evidence.sha256.in_(hashes), Evidence.purged_at.is_(None))))
+    # A registration or check-in photo attached to an incident keeps its files.
+    for model in (RegistrationPhoto, CheckinPhoto):
+        kept |= set(db.session.scalars(db.select(model.sha256).where(model.sha256.in_(hashes))))
     return [row.id for row in rows], hashes - kept

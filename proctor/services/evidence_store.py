@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app
 
-VARIANTS = ("original", "display", "thumb")
+VARIANTS = ("original", "display", "thumb", "face")  # face: the identity check's crop
 
 
 def root() -> Path:
@@ -33,7 +33,7 @@ def path_for(sha256: str, variant: str = "original") -> Path:
     return root() / "derived" / sha256[:2] / f"{sha256}.{variant}.jpg"
 
 
-def _write_once(target: Path, data: bytes) -> None:
+def _write_once(target: Path, data: bytes, sync: bool = True) -> None:
     if target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +42,8 @@ def _write_once(target: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o440)
         os.replace(temp, target)
     except BaseException:
@@ -50,13 +51,27 @@ def _write_once(target: Path, data: bytes) -> None:
         raise
 
 
-def store(sha256: str, original: bytes, display: bytes, thumb: bytes) -> None:
-    """Keep the original and its two derived copies (idempotent)."""
+def store(sha256: str, original: bytes, display: bytes, thumb: bytes, *,
+          sync: bool = True) -> None:
+    """Keep the original and its two derived copies (idempotent). `sync=False`: many files at
+    once (an import of thousands of photos), flushed to disk together by `sync_all()`."""
     if hashlib.sha256(original).hexdigest() != sha256:
         raise ValueError("the bytes do not match their hash")
-    _write_once(path_for(sha256, "original"), original)
-    _write_once(path_for(sha256, "display"), display)
-    _write_once(path_for(sha256, "thumb"), thumb)
+    _write_once(path_for(sha256, "original"), original, sync)
+    _write_once(path_for(sha256, "display"), display, sync)
+    _write_once(path_for(sha256, "thumb"), thumb, sync)
+
+
+def sync_all() -> None:
+    """Flush every file written with `sync=False` to disk (one sync instead of one a file)."""
+    os.sync()
+
+
+def store_variant(sha256: str, variant: str, data: bytes) -> None:
+    """Keep one more copy made from a stored picture (the identity check's face crop)."""
+    if variant in ("original", "display", "thumb"):
+        raise ValueError("the intake's own copies are kept by store()")
+    _write_once(path_for(sha256, variant), data)
 
 
 def store_original(sha256: str, original: bytes) -> None:

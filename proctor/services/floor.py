@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -87,13 +87,27 @@ class CheckIn:
     status: str
     id_checked: bool
     recorded_at: datetime
+    photo_check: str | None = None
+    checkin_photo_id: int | None = None
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """The identity check (人证核验) beside the ID card: the face against the registration
+    photo (match, mismatch, unsure) and the photo taken at the door, each optional."""
+
+    photo: str | None
+    checkin_photo_id: int | None
 
 
 def record_attendance(sitting: Sitting, candidate: Candidate, status: str, id_checked: bool,
                       subject_code: str | None, who: User,
-                      room_id: int | None = None) -> CheckIn:
+                      room_id: int | None = None,
+                      identity: IdentityCheck | None = None) -> CheckIn:
     """Check the candidate in for a subject (the one under way unless named); `room_id` is the
-    candidate's room when the caller has read it already.
+    candidate's room when the caller has read it already. A face check or a door photo, once
+    recorded, stays until another is given; a `mismatch` is announced to the chief examiner at
+    once (`identity_mismatch`), once per check-in.
 
     The busiest write of an exam morning: a check of the subject and one upsert, in Core."""
     subject = (subject_by_code(sitting, subject_code) if subject_code
@@ -103,17 +117,30 @@ def record_attendance(sitting: Sitting, candidate: Candidate, status: str, id_ch
     if taken is None:
         raise ApiError(422, "subject_not_taken",
                        f"{candidate.ticket_no} does not sit {subject.code}", "subject")
+    photo = identity.photo if identity else None
+    photo_id = identity.checkin_photo_id if identity else None
+    newly_mismatched = photo == "mismatch" and db.session.scalar(
+        db.select(Attendance.photo_check).where(Attendance.candidate_id == candidate.id,
+                                                Attendance.subject_id == subject.id)) != "mismatch"
     now = utcnow()
     db.session.execute(_upsert_attendance(db.session.get_bind().dialect.name), {
         "candidate_id": candidate.id, "subject_id": subject.id, "status": status,
-        "id_checked": id_checked, "recorded_by": who.id, "recorded_at": now})
+        "id_checked": id_checked, "photo_check": photo, "checkin_photo_id": photo_id,
+        "recorded_by": who.id, "recorded_at": now})
+    checked = {"photo": photo, "checkin_photo_id": photo_id} if identity else {}
     audit.record("attendance_recorded", "candidate", candidate.id, ticket_no=candidate.ticket_no,
-                 subject=subject.code, status=status, id_checked=id_checked)
-    publisher.publish("attendance_recorded", sitting.id,
-                      room_of(candidate) if room_id is None else room_id, {
+                 subject=subject.code, status=status, id_checked=id_checked, **checked)
+    room = room_of(candidate) if room_id is None else room_id
+    publisher.publish("attendance_recorded", sitting.id, room, {
         "ticket_no": candidate.ticket_no, "subject": subject.code, "status": status,
-        "id_checked": id_checked})
-    return CheckIn(subject.code, status, id_checked, now)
+        "id_checked": id_checked, **checked})
+    if newly_mismatched:
+        seat = seat_of(candidate)
+        publisher.publish("identity_mismatch", sitting.id, room, {
+            "ticket_no": candidate.ticket_no, "name": candidate.person.name,
+            "subject": subject.code, "seat_no": seat.seat_no if seat else None,
+            "checkin_photo_id": photo_id})
+    return CheckIn(subject.code, status, id_checked, now, photo, photo_id)
 
 
 _SITS_SUBJECT = db.select(CandidateSubject.subject_id).where(
@@ -129,10 +156,14 @@ def _upsert_attendance(dialect: str) -> Any:
     if dialect not in _UPSERTS:
         stmt = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(
             Attendance.__table__)
+        table = Attendance.__table__.c
+        kept = {name: func.coalesce(stmt.excluded[name], table[name])
+                for name in ("photo_check", "checkin_photo_id")}  # until another is given
         _UPSERTS[dialect] = stmt.on_conflict_do_update(
             index_elements=["candidate_id", "subject_id"],
-            set_={name: stmt.excluded[name]
-                  for name in ("status", "id_checked", "recorded_by", "recorded_at")})
+            set_={**{name: stmt.excluded[name]
+                     for name in ("status", "id_checked", "recorded_by", "recorded_at")},
+                  **kept})
     return _UPSERTS[dialect]
 
 

@@ -17,7 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from proctor.errors import ApiError
 from proctor.extensions import db
 from proctor.models import (
+    Candidate,
     CandidateWarning,
+    CheckinPhoto,
     DiscrepancyExplanation,
     Incident,
     Movement,
@@ -28,6 +30,7 @@ from proctor.models import (
     Room,
     RoomCloseout,
     RoomLogEntry,
+    SeatAssignment,
     SeizedItem,
 )
 from proctor.services import access
@@ -53,6 +56,11 @@ def may_see(record: object) -> bool:
         return may_see_room(record.sitting_id, record.room_id)
     if isinstance(record, CandidateWarning):
         return may_see_room(record.candidate.sitting_id, record.room_id)
+    if isinstance(record, CheckinPhoto):
+        candidate = db.session.get(Candidate, record.candidate_id)
+        seat = db.session.get(SeatAssignment, record.candidate_id)
+        return candidate is not None and may_see_room(candidate.sitting_id,
+                                                      seat.room_id if seat else None)
     if isinstance(record, RoomLogEntry | RoomCloseout | DiscrepancyExplanation):
         room = db.session.get(Room, record.room_id)
         return room is not None and may_see_room(room.sitting_id, room.id)

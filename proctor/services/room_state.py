@@ -10,8 +10,10 @@ from proctor.models import (
     Attendance,
     Candidate,
     CandidateWarning,
+    CheckinPhoto,
     Incident,
     IncidentParty,
+    RegistrationPhoto,
     Room,
     RoomLogEntry,
     SeatAssignment,
@@ -32,6 +34,7 @@ def room_state(sitting: Sitting, room: Room, log_limit: int = 100) -> dict[str, 
     warnings = _warnings(ids, codes)
     incidents = _incidents(ids)
     moves = seat_movements(ids)
+    with_photo = _with_photo(ids)
     seats = [{
         "seat_no": seat_no, "ticket_no": c.ticket_no, "name": c.person.name,
         "id_number": shown_id_number(c.person.id_number),
@@ -40,6 +43,7 @@ def room_state(sitting: Sitting, room: Room, log_limit: int = 100) -> dict[str, 
         "incidents": incidents.get(c.id, []),
         # Its movements (离座/返回), oldest first: out while the last is a leaving.
         "movements": moves.get(c.id, []),
+        "photo": c.id in with_photo,
     } for seat_no, c in rows]
     return {"sitting_id": sitting.id, "room": {"id": room.id, "name": room.name,
                                                "rows": room.rows, "cols": room.cols},
@@ -49,11 +53,23 @@ def room_state(sitting: Sitting, room: Room, log_limit: int = 100) -> dict[str, 
 
 def _attendance(ids: list[int], codes: dict[int, str]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = defaultdict(dict)
-    for row in db.session.scalars(db.select(Attendance).where(Attendance.candidate_id.in_(ids))):
+    stmt = (db.select(Attendance, CheckinPhoto)
+            .outerjoin(CheckinPhoto, CheckinPhoto.id == Attendance.checkin_photo_id)
+            .where(Attendance.candidate_id.in_(ids)))
+    for row, door in db.session.execute(stmt):
         found[row.candidate_id][codes[row.subject_id]] = {
             "status": row.status, "id_checked": row.id_checked,
-            "recorded_at": row.recorded_at.isoformat()}
+            "recorded_at": row.recorded_at.isoformat(),
+            "identity": {"id_card": row.id_checked, "photo": row.photo_check,
+                         "checkin_photo": None if door is None else {
+                             "id": door.id, "faces": door.faces,
+                             "registration_faces": door.registration_faces}}}
     return found
+
+
+def _with_photo(ids: list[int]) -> set[int]:
+    return set(db.session.scalars(db.select(RegistrationPhoto.candidate_id).where(
+        RegistrationPhoto.candidate_id.in_(ids))))
 
 
 def _warnings(ids: list[int], codes: dict[int, str]) -> dict[int, list[dict[str, Any]]]:

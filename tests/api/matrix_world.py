@@ -188,6 +188,7 @@ def _records(w: World, users) -> None:
         scope = {({i_a.id: "s1", i_b.id: "s1"}.get(incident.id, "s2"),
                   {i_a.id: "A", i_b.id: "B"}.get(incident.id, "C"))}
         w.markers += [Marker(row.sha256, scope), Marker(f"cid-{key}-zq", scope)]
+    _photos(w, users)
     ack, _ = evidence.sign(i_a, image(".png", 7), "cid-sigA-zq", _now(), "tab", users["inv1"])
     w.ids["sigA"] = ack.id
     refusal, _ = evidence.refuse(w.ids["iA2_row"], "cid-refA-zq", users["inv2"])
@@ -326,6 +327,26 @@ def _movements(w: World, users) -> None:
         w.ids[key] = row.id
         w.markers += [Marker(f"Escort-{key}-zq", {(sitting_key, room)}),
                       Marker(f"cid-{key}-zq", {(sitting_key, room)})]
+def _photos(w: World, users) -> None:
+    """A1's registration photo and a photo taken of A1 at check-in (the identity check)."""
+    from proctor import vision
+    from proctor.extensions import db
+    from proctor.models import RegistrationPhoto
+    from proctor.services import evidence_store, photos
+
+    candidate = w.ids["candidate_A1"]
+    data = image(seed=11)
+    result = vision.ingest(data)
+    evidence_store.store(result.sha256, data, result.display_jpeg, result.thumbnail_jpeg)
+    db.session.add(RegistrationPhoto(candidate_id=candidate.id, sha256=result.sha256,
+                                     media_type="image/jpeg", size=result.size,
+                                     width=result.width, height=result.height,
+                                     source_name="A1.jpg", imported_by=users["body"].id))
+    door, _ = photos.add_checkin_photo(candidate, image(seed=12), client_id="cid-cpA-zq",
+                                       taken_at=_now(), device="tab", who=users["inv1"])
+    w.ids["cpA"] = door.id
+    w.markers += [Marker(result.sha256, {("s1", "A")}), Marker(door.sha256, {("s1", "A")}),
+                  Marker("cid-cpA-zq", {("s1", "A")})]
 
 
 def _seize(w: World, incident, who) -> None:

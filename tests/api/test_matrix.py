@@ -33,6 +33,7 @@ import io
 import shutil
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,13 @@ def signature_form(w: World) -> dict[str, Any]:
 def roster_form(w: World) -> dict[str, Any]:
     text = f"准考证号,姓名,身份证号\r\nR-{fresh()[:8]},Roster-zq,{id_number(50)}\r\n"
     return {"file": (io.BytesIO(text.encode()), "roster.csv")}
+
+
+def photos_form(w: World) -> dict[str, Any]:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(f"{w['A2']}.jpg", image(seed=13))
+    return {"file": (io.BytesIO(buffer.getvalue()), "photos.zip")}
 
 
 def today(w: World) -> str:
@@ -254,6 +262,14 @@ ROUTES: list[Route] = [
     Route("api.post_seating", "POST", AUTHORITY, S1, json={
         "strategy": "random", "separate_by": "training_body", "seed": 7, "dry_run": True},
           ok=frozenset({409})),
+    # registration photos and the identity check (人证核验)
+    Route("api.import_photos", "POST", AUTHORITY, S1, form=photos_form),
+    Route("api.get_photo", "GET", ROOM_A, lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}),
+    Route("api.post_checkin_photo", "POST", FLOOR_A,
+          lambda w: {"sid": w["s1"], "ticket_no": w["A1"]}, form=photo_form),
+    Route("api.get_checkin_photo", "GET", ROOM_A,
+          lambda w: {"sid": w["s1"], "ticket_no": w["A1"], "pid": w["cpA"]}),
+    Route("api.post_identity_evidence", "POST", ROOM_A, IA, json=lambda w: {"ticket_no": w["A1"]}),
     # due process
     Route("api.post_notices", "POST", MANAGERS, IA, json={}),
     Route("api.list_incident_notices", "GET", MANAGERS, IA),
@@ -491,6 +507,11 @@ BODY_IDS = [
     BodyId(CHIEF, "api.post_seized", IA, lambda w: {
         "client_id": fresh(), "ticket_no": w["B1"], "description": "x", "kept_at": "y",
         "seized_at": now_iso()}),
+    BodyId(INV, "api.post_identity_evidence", IA, lambda w: {"ticket_no": w["B1"]}),
+    BodyId(INV, "api.post_attendance", lambda w: {"sid": w["s1"], "ticket_no": w["A4"]},
+           lambda w: {"status": "present", "subject": "theory",
+                      "identity": {"id_card": True, "photo": "match",
+                                   "checkin_photo_id": w["cpA"]}}),
     BodyId(BODY, "api.assign_staff", S1, lambda w: {
         "username": "victim", "role": "invigilator", "room_id": w["room_C"]}),
     BodyId(PATROL, "api.post_visit", S1, lambda w: {
@@ -589,6 +610,9 @@ REPLAYS = [
            _json(lambda t: {"iid": t["iid"]}, lambda t, k: {"client_id": k})),
     Replay("api.post_addendum", "cid-adA-zq", "adA",
            _json(lambda t: {"iid": t["iid"]}, lambda t, k: {"client_id": k, "text": "t"})),
+    Replay("api.post_checkin_photo", "cid-cpA-zq", "cpA",
+           lambda w, key, t: ({"sid": t["sid"], "ticket_no": t["ticket"]}, None,
+                              {"file": (io.BytesIO(image(".jpg", 9)), "f"), "client_id": key})),
     Replay("api.post_seized", "cid-szA-zq", "szA", _json(lambda t: {"iid": t["iid"]}, lambda t, k: {
         "client_id": k, "description": "d", "kept_at": "k", "seized_at": now_iso()})),
 ]

@@ -39,6 +39,8 @@ LATE = {
     ("proctor.conduct", "proctor.notices.fonts"): "reportlab, only when a PDF is asked for",
     ("proctor.services.statement_files", "proctor.vision"):
         "cv2, after create_app set its limit",
+    ("proctor.services.photos", "proctor.vision"): "cv2, after create_app set its limit",
+    ("proctor.services.photos", "proctor.vision_faces"): "cv2 and the face cascade",
 }
 
 

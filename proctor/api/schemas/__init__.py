@@ -10,6 +10,7 @@ from proctor.api.schemas.evidence import *  # noqa: F403
 from proctor.api.schemas.floor import *  # noqa: F403
 from proctor.api.schemas.movements import *  # noqa: F403
 from proctor.api.schemas.patrol import *  # noqa: F403
+from proctor.api.schemas.photos import *  # noqa: F403
 from proctor.api.schemas.registry import *  # noqa: F403
 from proctor.api.schemas.seating import *  # noqa: F403
 from proctor.api.schemas.setup import *  # noqa: F403

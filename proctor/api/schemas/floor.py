@@ -153,10 +153,23 @@ class RoomLogOut(Out):
     observed_at: datetime
 
 
+class DoorPhoto(Out):
+    id: int
+    faces: int
+    registration_faces: int | None
+
+
+class SeatIdentity(Out):
+    id_card: bool
+    photo: str | None
+    checkin_photo: DoorPhoto | None
+
+
 class AttendanceMark(Out):
     status: str
     id_checked: bool
     recorded_at: datetime
+    identity: SeatIdentity | None = None
 
 
 class SeatWarning(Out):
@@ -198,6 +211,7 @@ class SeatState(Out):
     warnings: list[SeatWarning]
     incidents: list[SeatIncident]
     movements: list[SeatMovement] = []
+    photo: bool = False  # a registration photo was imported
 
 
 class RoomBrief(Out):

@@ -6,7 +6,7 @@ import datetime as dt
 from datetime import datetime, time
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, RootModel, StringConstraints
+from pydantic import AwareDatetime, Field, RootModel, StringConstraints, model_validator
 
 from proctor.api.schemas.common import (
     Code,
@@ -18,6 +18,7 @@ from proctor.api.schemas.common import (
     Out,
     TicketNo,
 )
+from proctor.api.schemas.photos import IdentityCheckIn, IdentityCheckOut
 
 
 # -- auth -----------------------------------------------------------------------------------
@@ -221,8 +222,18 @@ class SeatChangeOut(Out):
 
 class AttendanceIn(In):
     status: Literal["present", "absent", "late"]
-    id_checked: bool = False
+    id_checked: bool = False  # the ID card was checked (== identity.id_card)
     subject: Code | None = None
+    identity: IdentityCheckIn | None = None
+
+    @model_validator(mode="after")
+    def _one_id_card(self) -> AttendanceIn:
+        if self.identity is None:
+            return self
+        if "id_checked" in self.model_fields_set and self.id_checked != self.identity.id_card:
+            raise ValueError("id_checked and identity.id_card disagree")
+        self.id_checked = self.identity.id_card
+        return self
 
 
 class AttendanceOut(Out):
@@ -231,3 +242,4 @@ class AttendanceOut(Out):
     status: str
     id_checked: bool
     recorded_at: datetime
+    identity: IdentityCheckOut | None = None

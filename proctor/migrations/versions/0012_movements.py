@@ -1,7 +1,7 @@
 """movements: a candidate leaving the room and coming back (离座/返回)
 
 Revision ID: 0012_movements
-Revises: 0010 (0010_candidate_links)
+Revises: 0011_photos
 Create Date: 2026-12-01 16:00:00.000000
 
 Each leaving and return is a row, numbered per candidate (odd: left, even: returned), so two
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0012_movements"
-down_revision = '0018_conduct'
+revision = '0012_movements'
+down_revision = '0011_photos'
 branch_labels = None
 depends_on = None
 

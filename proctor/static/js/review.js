@@ -147,6 +147,29 @@ function alertAnswer(payload) {
   beep();
 }
 
+// A face that does not match its registration photo (人证不一致): the candidate goes on the
+// board at once (the catch-up at connect lists the earlier ones), with the alert if it is new.
+const mismatches = new Set();
+function identityMismatch(payload) {
+  const { ticket_no: ticket, subject, name, seat_no: seat } = payload.data;
+  if (!mismatches.has(`${ticket}/${subject}`)) {
+    mismatches.add(`${ticket}/${subject}`);
+    const room = roomNames.get(payload.room_id) ?? "";
+    const text = fmt(T.identity_mismatch, { name, ticket, room, seat: seat ?? "" });
+    document.getElementById("identity-list").append(el("li", { "data-ticket": ticket },
+      el("a", { class: "button", href: `/review/sittings/${sid}/candidates/${encodeURIComponent(ticket)}` },
+         T.view), " ", text));
+    document.getElementById("identity-alerts").hidden = false;
+    if (Date.parse(payload.at) > drawnAt) {
+      const badge = document.getElementById("alert-badge");
+      badge.textContent = `⚠ ${text}`;
+      badge.dataset.answer = payload.type;
+      badge.hidden = false;
+      beep();
+    }
+  }
+}
+
 // Each absence past the limit alerts once on this board (remembered across a reload): the
 // badge names it and the tone sounds; its tile stays marked while it lasts.
 const ALERTED = "proctor-board-absences-alerted";
@@ -185,6 +208,7 @@ function drawTiles(board) {
 
 let timer = null;
 function onEvent(payload) {
+  if (payload.type === "identity_mismatch") identityMismatch(payload);
   if (payload.type === "incident_reported") alertIncident(payload);
   if (payload.type === "statement_received" || payload.type === "review_requested") {
     alertAnswer(payload);

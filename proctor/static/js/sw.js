@@ -22,6 +22,7 @@ const SHELL = [
   "/static/js/floor/detail.js",
   "/static/js/floor/movements.js",
   "/static/js/floor/flags.js",
+  "/static/js/floor/identity.js",
   "/vendor/idb/index.js",
   "/vendor/socket.io/socket.io.esm.min.js",
 ];

@@ -7,6 +7,7 @@ import {
 } from "./common.js";
 import { describeEvent } from "./grid.js";
 import { movementSection, recordLines } from "./movements.js";
+import { identitySection } from "./identity.js";
 import { store, submit } from "./sync.js";
 import { attendanceOf } from "./view.js";
 
@@ -43,8 +44,8 @@ function renderCard(view) {
   document.getElementById("card-title").textContent =
     `${fmt(T.seat, { n: seat.seat_no })} · ${seat.name}`;
   const sections = [
-    identity(seat), checkIn(seat), movementSection(seat, submit), reminders(seat),
-    moveSeat(seat, view),
+    identity(seat), checkIn(seat), identityCheck(seat), movementSection(seat, submit),
+    reminders(seat), moveSeat(seat, view),
     el("section.card-actions", {},
        el("button.button.danger.big", { type: "button", onclick: () => onReport(seat) },
           T.report)),
@@ -90,6 +91,24 @@ function checkIn(seat) {
         onclick: () => record(status) }, T[status]))),
     el("label.toggle", {}, idBox, T.id_checked),
     mark?.pending ? el("p.muted", {}, T.pending) : null);
+}
+
+// The identity check: the face against the registration photo, with the ID card's tick.
+function identityCheck(seat) {
+  const mark = attendanceOf(seat, chosenSubject);
+  const record = (identity) => {
+    const idCard = document.getElementById("id-checked")?.checked ?? Boolean(mark?.id_checked);
+    const status = mark?.status && mark.status !== "absent" ? mark.status : "present";
+    submit({
+      kind: "attendance", ticket_no: seat.ticket_no, method: "POST",
+      url: apiUrl(`/sittings/${sid}/candidates/${encodeURIComponent(seat.ticket_no)}/attendance`),
+      body: { status, id_checked: idCard, subject: chosenSubject,
+              identity: { id_card: idCard, photo: identity.photo ?? null,
+                          checkin_photo_id: identity.checkin_photo_id ?? null } },
+      label: `${seat.ticket_no} ${T.identity_check}`,
+    });
+  };
+  return identitySection(seat, mark, record, (s) => onReport(s, { rule: "T3.4", identity: true }));
 }
 
 function reminders(seat) {

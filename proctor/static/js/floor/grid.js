@@ -4,6 +4,7 @@ import {
   T, boot, clockTime, currentSubject, duration, ruleTitle, shortTime, subjectName,
 } from "./common.js";
 import { outBadge, seatClasses } from "./movements.js";
+import { photoUrl } from "./identity.js";
 import { attendanceOf } from "./view.js";
 
 export function renderGrid(view, onSeat) {
@@ -36,6 +37,8 @@ function seatCell(seatNo, seat, subject, onSeat) {
     onclick: () => onSeat(seatNo, seat),
   },
   el("span.seat-no", {}, seatNo),
+  seat.photo ? el("img.seat-photo", { src: photoUrl(seat.ticket_no, "thumb"), alt: "",
+                                      loading: "lazy" }) : null,
   el("span.seat-name", {}, seat.name),
   el("span.seat-ticket", {}, seat.ticket_no),
   el("span.badges", {},

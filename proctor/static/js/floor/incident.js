@@ -6,6 +6,7 @@ import {
   T, boot, currentSubject, isoWithOffset, lang, localInputValue, newClientId, preview,
   ruleByCode, sid, subjectName, tierName, toast,
 } from "./common.js";
+import { attachIdentityPhotos } from "./identity.js";
 import { sendNow, store, submit } from "./sync.js";
 
 const COMMON = ["T2.1", "T2.2", "T1.4", "T2.4", "T3.4", "T2.5"];
@@ -17,8 +18,10 @@ export function initIncident(pickSeats) {
   startPicking = pickSeats;
 }
 
-export function openIncident(seat) {
-  form = { rule: null, subject: seat.subjects.includes(currentSubject()?.code)
+// `preset`: {rule, identity} from the identity check (T3.4, its two pictures attached once saved).
+export function openIncident(seat, preset = {}) {
+  form = { rule: preset.rule ?? null, identityOf: preset.identity ? seat.ticket_no : null,
+           subject: seat.subjects.includes(currentSubject()?.code)
     ? currentSubject().code : seat.subjects[0], parties: [{ ticket_no: seat.ticket_no,
                                                             name: seat.name, role: "principal" }],
            impostors: [], severity: null, suggestions: [], query: "",
@@ -30,6 +33,7 @@ export function openIncident(seat) {
 
 function render() {
   document.getElementById("incident-body").replaceChildren(
+    form.identityOf ? el("p.banner.identity-note", {}, T.identity_evidence_note) : "",
     rulePicker(), chosenRule(), parties(), details(),
     el("div.card-actions", {},
        el("button.button.primary.big", { type: "button", id: "save-incident", onclick: save,
@@ -205,6 +209,14 @@ async function save() {
                  url: apiUrl(`/sittings/${sid}/incidents`), body,
                  label: `${form.rule} ${form.parties[0].ticket_no}` };
   try {
+    if (form.identityOf) {
+      // The pictures are on the server: the report goes now, then they become its evidence.
+      const saved = await sendNow(item);
+      await attachIdentityPhotos(saved.id, form.identityOf);
+      toast(T.identity_evidence_attached);
+      dialog.close();
+      return;
+    }
     if (form.impostors.length) {
       await sendNow(item);  // an ID number never waits on the tablet
     } else {

@@ -20,8 +20,15 @@ const OVERLAY = {
     const seat = byTicket.get(item.ticket_no);
     if (!seat) return;
     const subject = item.body.subject;
+    const before = seat.attendance[subject]?.identity ?? null;
+    const given = item.body.identity;
+    const identity = given ? {
+      id_card: given.id_card, photo: given.photo ?? before?.photo ?? null,
+      checkin_photo: given.checkin_photo_id && given.checkin_photo_id !== before?.checkin_photo?.id
+        ? { id: given.checkin_photo_id, faces: null, registration_faces: null }
+        : before?.checkin_photo ?? null } : before;
     seat.attendance[subject] = { status: item.body.status, id_checked: item.body.id_checked,
-                                 pending: true };
+                                 identity, pending: true };
   },
   warning(item, { byTicket }) {
     const seat = byTicket.get(item.body.ticket_no);

@@ -1,7 +1,7 @@
 """patrol (巡考): flags on a seat or a room, their photos, visits and the signed patrol record
 
-Revision ID: 0015_patrol
-Revises: 0010 (0010_candidate_links)
+Revision ID: 0014_patrol
+Revises: 0013_closeout
 Create Date: 2026-12-01 16:00:00.000000
 
 The roles `patrol` (users.role, staff_assignments.role) are new values of VARCHAR columns
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015_patrol'
-down_revision = '0012_movements'
+revision = '0014_patrol'
+down_revision = '0013_closeout'
 branch_labels = None
 depends_on = None
 

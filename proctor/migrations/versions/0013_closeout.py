@@ -1,7 +1,7 @@
 """room close-out: papers handed out and collected, explanations of discrepancies
 
-Revision ID: 0014_closeout
-Revises: 0010
+Revision ID: 0013_closeout
+Revises: 0012_movements
 Create Date: 2026-12-01 16:00:00.000000
 
 Each close-out entered on a tablet is a row (the latest counts); each explanation is bound to
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0014_closeout'
-down_revision = '0010'
+revision = '0013_closeout'
+down_revision = '0012_movements'
 branch_labels = None
 depends_on = None
 

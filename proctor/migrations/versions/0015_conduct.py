@@ -1,7 +1,7 @@
 """conduct records: misconduct of staff and training bodies, their files and letters
 
-Revision ID: 0018_conduct
-Revises: 0010
+Revision ID: 0015_conduct
+Revises: 0014_patrol
 Create Date: 2026-12-01 16:00:00.000000
 
 Apart from the candidates' tables: a staff member is named by account or by name and ID number
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0018_conduct'
-down_revision = '0014_closeout'
+revision = '0015_conduct'
+down_revision = '0014_patrol'
 branch_labels = None
 depends_on = None
 
