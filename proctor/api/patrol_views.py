@@ -7,6 +7,8 @@ staff answer (a patrol's scope is read-only: `services.access`)."""
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Response, request, send_file
 from pydantic import AwareDatetime, ValidationError
 
@@ -22,6 +24,7 @@ from proctor.api.schemas import (
     PatrolRecordOut,
     PatrolRecordQuery,
     PatrolSignoffOut,
+    SittingFlagIn,
     VisitIn,
     VisitOut,
 )
@@ -57,6 +60,20 @@ def post_flag(sitting: Sitting, room: Room, body: FlagIn):  # type: ignore[no-un
     flag, created = service.raise_flag(sitting, room, client_id=body.client_id,
                                        seat_no=body.seat_no, note=body.note,
                                        observed_at=body.observed_at, who=access.user())
+    db.session.commit()
+    return _flag_out(flag), 201 if created else 200
+
+
+@endpoint(bp, "POST", "/sittings/<id:sid>/flags",
+          summary="A patrol flags a seat or a room of the sitting (the room in the body)",
+          tag="patrol", body=SittingFlagIn, responses={201: FlagOut, 200: FlagOut},
+          roles=PATROLS, load=scope.patrol_sitting())
+def post_sitting_flag(sitting: Sitting, body: SittingFlagIn):  # type: ignore[no-untyped-def]
+    """The same flag as `POST /rooms/{rid}/flags`, as the contract names it."""
+    room = access.get_room(sitting, body.room_id)
+    flag, created = service.raise_flag(
+        sitting, room, client_id=body.client_id or f"srv-{uuid.uuid4()}", seat_no=body.seat_no,
+        note=body.note, observed_at=body.observed_at or utcnow(), who=access.user())
     db.session.commit()
     return _flag_out(flag), 201 if created else 200
 

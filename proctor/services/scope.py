@@ -283,6 +283,8 @@ def conduct_record() -> PathLoader:
     """`<rid>` of `/conduct-records/`: a record of staff or training-body conduct, for the
     evaluation body and the chief examiner who reported it (see `services.conduct.may_see`)."""
     return PathLoader(lambda rid: {"record": conduct.require_visible(load(ConductRecord, rid))})
+
+
 # -- the patrol (巡考) ---------------------------------------------------------------------------
 def room_by_id(*, patrol: bool = False) -> PathLoader:
     """`/rooms/<rid>`: the room and its sitting, for whoever sees the room (reads, and the

@@ -233,7 +233,7 @@ def _conduct(w: World, users) -> None:
     record, _ = conduct.record_conduct(staff, client_id="cid-cdA-zq", code="S1.1",
                                        description="Conduct-A-zq", observed_at=observed,
                                        sitting=w.ids["s1_sitting"], who=users["chief"])
-    row, _ = conduct.add_file(record, image(seed=11), "p.jpg", "cid-cfA-zq", users["chief"])
+    row, _ = conduct.add_file(record, image(seed=311), "p.jpg", "cid-cfA-zq", users["chief"])
     body = conduct.Subject(ConductSubject.TRAINING_BODY, training_body="Body-B-zq")
     other, _ = conduct.record_conduct(body, client_id="cid-cdB-zq", code="B1.2",
                                       description="Conduct-B-zq", observed_at=observed,
@@ -284,7 +284,7 @@ def _flags(w: World, users) -> None:
         w.markers += [Marker(f"Flag-{key}-zq", {("s1", room)}),
                       Marker(f"cid-{key}-zq", {("s1", room)})]
     photo, _ = patrol.add_photo(db.session.get(patrol.PatrolFlag, w.ids["fA"]),
-                                image(seed=21), client_id="cid-fpA-zq", taken_at=_now(),
+                                image(seed=321), client_id="cid-fpA-zq", taken_at=_now(),
                                 device="tab", who=users["patrol1"])
     w.ids["fpA"] = photo.id
     w.markers += [Marker(photo.sha256, {("s1", "A")}), Marker("cid-fpA-zq", {("s1", "A")})]
@@ -335,14 +335,14 @@ def _photos(w: World, users) -> None:
     from proctor.services import evidence_store, photos
 
     candidate = w.ids["candidate_A1"]
-    data = image(seed=11)
+    data = image(seed=331)
     result = vision.ingest(data)
     evidence_store.store(result.sha256, data, result.display_jpeg, result.thumbnail_jpeg)
     db.session.add(RegistrationPhoto(candidate_id=candidate.id, sha256=result.sha256,
                                      media_type="image/jpeg", size=result.size,
                                      width=result.width, height=result.height,
                                      source_name="A1.jpg", imported_by=users["body"].id))
-    door, _ = photos.add_checkin_photo(candidate, image(seed=12), client_id="cid-cpA-zq",
+    door, _ = photos.add_checkin_photo(candidate, image(seed=332), client_id="cid-cpA-zq",
                                        taken_at=_now(), device="tab", who=users["inv1"])
     w.ids["cpA"] = door.id
     w.markers += [Marker(result.sha256, {("s1", "A")}), Marker(door.sha256, {("s1", "A")}),

@@ -225,6 +225,8 @@ ROUTES: list[Route] = [
     # the patrol (巡考)
     Route("api.post_flag", "POST", frozenset({PATROL}), lambda w: {"rid": w["room_A"]},
           json=cid_body(seat_no=2, note="flag", observed_at=now_iso())),
+    Route("api.post_sitting_flag", "POST", frozenset({PATROL}), S1, json=lambda w: {
+        "client_id": fresh(), "room_id": w["room_A"], "seat_no": 2, "note": "flag"}),
     Route("api.list_flags", "GET", ROOM_A, lambda w: {"rid": w["room_A"]}),
     Route("api.post_flag_photo", "POST", frozenset({PATROL}), lambda w: {"fid": w["fA"]},
           form=photo_form),

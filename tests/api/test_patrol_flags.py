@@ -255,3 +255,37 @@ def test_the_patrol_record_lists_visits_with_their_flags_and_is_signed(world):
     assert after["signed"] is True and after["signed_hash"] == record["record_hash"]
     late = _flag(patrol, room_a)
     assert late.status_code == 409 and late.get_json()["error"]["code"] == "patrol_record_signed"
+
+
+def test_the_contract_form_names_the_room_in_the_body(app, world, make_incident):
+    """`POST /sittings/{sid}/flags {room_id, seat_no?, note}` (DESIGN.md) makes the same flag,
+    a room of another sitting is refused with its field, and the answer's `incident` is the
+    contract's word for a linked incident."""
+    from proctor.models import PatrolFlag
+
+    patrol, inv1, s1, s2 = world["patrol"], world["inv1"], world["s1"], world["s2"]
+    room_a = s1["rooms"][0]
+    before = _count(app, PatrolFlag)
+    made = patrol.post(f"/api/v1/sittings/{s1['id']}/flags",
+                       json={"room_id": room_a, "seat_no": 3, "note": "考生东张西望"})
+    assert made.status_code == 201, made.get_json()
+    flag = made.get_json()
+    assert (flag["room_id"], flag["seat_no"], flag["open"]) == (room_a, 3, True)
+    assert [f["id"] for f in inv1.get(f"/api/v1/rooms/{room_a}/flags").get_json()] == [
+        flag["id"]]
+    events = inv1.get(f"/api/v1/sittings/{s1['id']}/events?after_seq=0").get_json()
+    assert [e["data"]["id"] for e in events if e["type"] == "patrol_flagged"] == [flag["id"]]
+
+    foreign = patrol.post(f"/api/v1/sittings/{s1['id']}/flags",
+                          json={"room_id": s2["rooms"][0], "note": "x"})
+    assert foreign.status_code == 404 and foreign.get_json()["error"]["field"] == "room_id"
+    other = world["other_patrol"].post(f"/api/v1/sittings/{s1['id']}/flags",
+                                       json={"room_id": room_a, "note": "x"})
+    assert other.status_code == 403
+    assert _count(app, PatrolFlag) == before + 1
+
+    incident = make_incident(inv1, s1, tickets=[s1["tickets"][0]])
+    answered = inv1.post(f"/api/v1/flags/{flag['id']}/answer",
+                         json={"outcome": "incident", "incident_id": incident["id"]})
+    assert answered.status_code == 200, answered.get_json()
+    assert answered.get_json()["answer"]["outcome"] == "incident_reported"

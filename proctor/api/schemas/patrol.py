@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field, RootModel
+from pydantic import AwareDatetime, Field, RootModel, field_validator
 
 from proctor.api.schemas.common import ClientId, DbId, In, Note, Out
 
 __all__ = ["FlagAnswerIn", "FlagIn", "FlagOut", "FlagPhotoOut", "FlagsOut", "PatrolRecordOut",
-           "PatrolRecordQuery", "PatrolSignoffOut", "VisitIn", "VisitOut"]
+           "PatrolRecordQuery", "PatrolSignoffOut", "SittingFlagIn", "VisitIn", "VisitOut"]
 
 
 class FlagIn(In):
@@ -19,8 +19,25 @@ class FlagIn(In):
     observed_at: AwareDatetime
 
 
+class SittingFlagIn(In):
+    """The contract's form (`POST /sittings/{sid}/flags`): the room in the body; `client_id`
+    (the tablets send one) and `observed_at` (default: when the server got it) optional."""
+
+    room_id: DbId
+    client_id: ClientId | None = None
+    seat_no: int | None = Field(default=None, ge=1, le=10_000)
+    note: Note = Field(min_length=1)
+    observed_at: AwareDatetime | None = None
+
+
 class FlagAnswerIn(In):
-    outcome: Literal["nothing_found", "reminded", "incident_reported"]
+    # `incident` is the contract's word; `incident_reported` the stored one (both accepted).
+    outcome: Literal["nothing_found", "reminded", "incident", "incident_reported"]
+
+    @field_validator("outcome")
+    @classmethod
+    def _stored(cls, value: str) -> str:
+        return "incident_reported" if value == "incident" else value
     warning_id: DbId | None = None
     incident_id: DbId | None = None
     note: Note | None = None
