@@ -92,7 +92,10 @@ class Group:
         per_100 = {name: (round(100 * self.counts[name] / self.candidates, 2)
                           if self.candidates else None) for name in RATES}
         return {"key": self.key, "label": self.label, "candidates": self.candidates,
-                **self.counts, "per_100": per_100,
+                **self.counts,
+                # The contract's one figure: incidents reported per 100 candidates; every
+                # count's rate is in `rates_per_100`.
+                "per_100": per_100["reported"], "rates_per_100": per_100,
                 "decided": len(self.decision_hours),
                 "median_hours_to_decision": _median(self.decision_hours, 2),
                 "notices": self.notices, "served": len(self.service_days),

@@ -55,7 +55,8 @@ class AnalyticsGroupOut(Out):
     dismissed: int
     pending: int
     overturned: int
-    per_100: RatesOut
+    per_100: float | None = Field(description="incidents reported per 100 candidates")
+    rates_per_100: RatesOut = Field(description="each count per 100 candidates")
     decided: int
     median_hours_to_decision: float | None
     notices: int
