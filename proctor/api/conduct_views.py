@@ -46,7 +46,7 @@ class ConductIn(In):
     observed_at: AwareDatetime
 
 
-class DecisionIn(In):
+class ConductDecisionIn(In):
     decision: Literal["confirm", "dismiss"]
     measure: Words | None = Field(default=None, description="confirm: the measure, in words "
                                   "(通报批评, 暂停监考资格, 取消承办资格 …)")
@@ -62,7 +62,7 @@ class ConductQuery(In):
     staff: Short | None = Field(default=None, description="an account, a name or an ID number")
 
 
-class FileForm(In):
+class ConductFileForm(In):
     client_id: ClientId | None = None
 
 
@@ -194,9 +194,9 @@ def get_conduct_record(record: ConductRecord) -> ConductOut:
 
 @endpoint(bp, "POST", "/conduct-records/<id:rid>/decision",
           summary="The evaluation body's decision: confirm with a measure, or dismiss",
-          tag="conduct", body=DecisionIn, responses={200: ConductOut}, roles=THE_BODY,
+          tag="conduct", body=ConductDecisionIn, responses={200: ConductOut}, roles=THE_BODY,
           load=scope.conduct_record())
-def post_conduct_decision(record: ConductRecord, body: DecisionIn) -> ConductOut:
+def post_conduct_decision(record: ConductRecord, body: ConductDecisionIn) -> ConductOut:
     conduct.decide(record, body.decision, body.measure, body.reasons, access.user())
     db.session.commit()
     return record_out(record)
@@ -210,7 +210,7 @@ def post_conduct_decision(record: ConductRecord, body: DecisionIn) -> ConductOut
           load=scope.conduct_record())
 def post_conduct_evidence(record: ConductRecord):  # type: ignore[no-untyped-def]
     try:
-        form = FileForm.model_validate(request.form.to_dict())
+        form = ConductFileForm.model_validate(request.form.to_dict())
     except ValidationError as exc:
         raise validation_failed(exc, "form") from None
     upload = request.files.get("file")

@@ -22,12 +22,12 @@ class AnalyticsQuery(In):
     lang: SheetLang = "zh"
 
 
-class LabelOut(Out):
+class AnalyticsLabelOut(Out):
     zh: str
     en: str
 
 
-class RatesOut(Out):
+class AnalyticsRatesOut(Out):
     reminders: float | None
     refusals: float | None
     reported: float | None
@@ -35,7 +35,7 @@ class RatesOut(Out):
     dismissed: float | None
 
 
-class ReviewsOut(Out):
+class AnalyticsReviewsOut(Out):
     requested: int
     upheld: int
     changed: int
@@ -46,7 +46,7 @@ class ReviewsOut(Out):
 class AnalyticsGroupOut(Out):
     key: Annotated[str | int | None, Field(description="a rule code, a tier, a room, sitting "
                                                        "or user id, a training body, an hour")]
-    label: LabelOut
+    label: AnalyticsLabelOut
     candidates: int
     reminders: int
     refusals: int
@@ -56,13 +56,13 @@ class AnalyticsGroupOut(Out):
     pending: int
     overturned: int
     per_100: float | None = Field(description="incidents reported per 100 candidates")
-    rates_per_100: RatesOut = Field(description="each count per 100 candidates")
+    rates_per_100: AnalyticsRatesOut = Field(description="each count per 100 candidates")
     decided: int
     median_hours_to_decision: float | None
     notices: int
     served: int
     median_days_to_service: float | None
-    reviews: ReviewsOut
+    reviews: AnalyticsReviewsOut
 
 
 class AnalyticsOut(Out):
