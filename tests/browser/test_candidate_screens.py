@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from browser_kit import DemoServer, Tablet, api, report_incident, room_a_candidates, serve_demo
@@ -53,7 +54,8 @@ def test_the_candidate_answers_from_a_phone_and_the_chief_sees_it(tablets, phone
         {"decision": "propose", "note": "拟取消本次全部科目成绩"})
     pre, = api(chief.page, base, "post", f"/api/v1/incidents/{incident['id']}/pre-notices", {})
     api(chief.page, base, "post", f"/api/v1/pre-notices/{pre['id']}/service",
-        {"method": "in_person", "served_on": date.today().isoformat()})
+        {"method": "in_person",  # the venue's day (it is tomorrow's from 16:00 UTC)
+         "served_on": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()})
 
     letter = chief.page.context.new_page()
     letter.goto(base + f"/pre-notices/{pre['id']}")
