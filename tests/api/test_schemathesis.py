@@ -22,7 +22,7 @@ from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "30"))
+MAX_EXAMPLES = int(os.environ.get("PROCTOR_SCHEMATHESIS_EXAMPLES", "15"))
 
 
 def _document() -> dict[str, Any]:
