@@ -18,13 +18,14 @@ in pure Python). Prints a table; exits 1 when missed.
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.app import bench_app, migrate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the world's generator lives beside the tests using it
@@ -37,20 +38,14 @@ SITTINGS, ROOMS, CANDIDATES, INCIDENTS, WARNINGS = 200, 10, 100, 1600, 1600
 def build(app) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
     """Migrate and fill; seconds taken, candidates and incidents written."""
     from analytics_world import make_world, write_world
-    from flask_migrate import upgrade
 
-    from proctor import MIGRATIONS_DIR
     from proctor.extensions import db
 
     started = time.perf_counter()
     world = make_world(seed=2026, sittings=SITTINGS, rooms=ROOMS, candidates=CANDIDATES,
                        warnings=WARNINGS, incidents=INCIDENTS, invigilators=60)
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade(directory=MIGRATIONS_DIR)
-        finally:
-            logging.disable(logging.NOTSET)
+        migrate(app)
         write_world(world)
         db.session.commit()
         db.session.execute(db.text("ANALYZE"))  # the planner's statistics, as a live db has
@@ -89,14 +84,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()
 
-    from proctor import create_app
     from proctor.config import sqlite_url
 
     folder = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
     url = args.database_url or sqlite_url(str(folder))
-    app = create_app({"DATA_DIR": str(folder), "SECRET_KEY": "bench", "AUDIT_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": url, "ARGON2_TIME_COST": 1,
-                      "ARGON2_MEMORY_COST": 1024})
+    app = bench_app(folder, url, AUDIT_KEY="bench")
     try:
         seconds, candidates, incidents = build(app)
         print(f"built {candidates} candidates, {incidents} incidents in {SITTINGS} sittings "

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import logging
 import statistics
 import tempfile
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from bench.app import bench_app, migrate
 
 IMPORT_TARGET_S = 60.0
 CHECK_TARGET_S = 2.0
@@ -65,23 +66,13 @@ def door_photo(base: np.ndarray, index: int, size: tuple[int, int]) -> bytes:
 
 
 def build(folder: Path, count: int):  # type: ignore[no-untyped-def]
-    from flask_migrate import upgrade
-
-    from proctor import MIGRATIONS_DIR, create_app
-    from proctor.config import sqlite_url
     from proctor.extensions import db
     from proctor.services import sittings
     from proctor.services.accounts import create_user
 
-    app = create_app({"DATA_DIR": str(folder), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": sqlite_url(str(folder)),
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    app = bench_app(folder)
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade(directory=MIGRATIONS_DIR)
-        finally:
-            logging.disable(logging.NOTSET)
+        migrate(app)
         create_user("body", "authority", PASSWORD)
         create_user("chief", "chief", PASSWORD)
         sitting = sittings.create_sitting("人工智能训练师", 4, sittings.venue_today(), [

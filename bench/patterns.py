@@ -22,7 +22,6 @@ real) and exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import logging
 import shutil
 import sqlite3
 import statistics
@@ -32,6 +31,8 @@ from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench.app import bench_app, migrate
 
 SITTINGS, ROOMS, ROWS, COLS = 200, 4, 5, 5
 PERSONS, BODIES, INVIGILATORS = 15_000, 40, 200
@@ -43,23 +44,13 @@ PASSWORD = "benchmark password 1"
 
 def build(folder: Path) -> tuple[Any, str, float]:
     """The app on a fresh migrated database in `folder`, filled; (app, bearer token, seconds)."""
-    from flask_migrate import upgrade
-
-    from proctor import MIGRATIONS_DIR, create_app
-    from proctor.config import sqlite_url
     from proctor.extensions import db
     from proctor.services.accounts import create_api_token, create_user
 
     started = time.perf_counter()
-    app = create_app({"DATA_DIR": str(folder), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": sqlite_url(str(folder)),
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    app = bench_app(folder)
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade(directory=MIGRATIONS_DIR)
-        finally:
-            logging.disable(logging.NOTSET)
+        migrate(app)
         body = create_user("body", "authority", PASSWORD, "评价机构")
         token = create_api_token(body)
         _fill()

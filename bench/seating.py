@@ -19,13 +19,14 @@ with no pair left. Prints the figures and exits 1 on a miss.
 from __future__ import annotations
 
 import argparse
-import logging
 import statistics
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from bench.app import bench_app, migrate
 
 ROOMS, ROWS, COLS = 30, 5, 6
 TARGET_S = 1.0
@@ -66,26 +67,17 @@ def build(folder: Path) -> tuple[Any, str]:
     """A migrated SQLite database with the venue's sitting; the app and the body's token."""
     from datetime import time as clock
 
-    from flask_migrate import upgrade
     from sqlalchemy import insert
 
-    from proctor import MIGRATIONS_DIR, create_app
-    from proctor.config import sqlite_url
     from proctor.extensions import db
     from proctor.idnumber import make_id_number
     from proctor.models import Candidate, CandidateSubject, Person
     from proctor.services import sittings
     from proctor.services.accounts import create_api_token, create_user
 
-    app = create_app({"DATA_DIR": str(folder), "SECRET_KEY": "bench",
-                      "SQLALCHEMY_DATABASE_URI": sqlite_url(str(folder)),
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024})
+    app = bench_app(folder)
     with app.app_context():
-        logging.disable(logging.INFO)
-        try:
-            upgrade(directory=MIGRATIONS_DIR)
-        finally:
-            logging.disable(logging.NOTSET)
+        migrate(app)
         body = create_user("body", "authority", PASSWORD, "评价机构")
         sitting = sittings.create_sitting("人工智能训练师", 4, date(2026, 6, 27), [
             ("theory", "理论知识", clock(9, 0), clock(10, 30)),
